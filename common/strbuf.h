@@ -1,0 +1,30 @@
+/**
+ * strbuf.h - a growable, always NUL-terminated byte buffer.
+ *
+ * Used to build JSON documents, SQL parameters and log fields without fixed
+ * limits. On allocation failure the buffer sets `oom` and ignores further
+ * appends, so a caller checks once at the end.
+ */
+#ifndef RAIA_STRBUF_H
+#define RAIA_STRBUF_H
+
+#include <stddef.h>
+
+struct strbuf {
+    char *data; /* owned; NULL until the first append */
+    size_t len, cap;
+    int oom;
+};
+
+void strbuf_append(struct strbuf *sb, const char *bytes, size_t n);
+void strbuf_puts(struct strbuf *sb, const char *s);
+void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Append s as a JSON string literal, quotes included; control bytes are \u-escaped. */
+void strbuf_json_str(struct strbuf *sb, const char *s);
+/** Empty the buffer but keep its memory. */
+void strbuf_reset(struct strbuf *sb);
+/** The contents as a C string ("" when empty); borrowed from sb. */
+const char *strbuf_cstr(const struct strbuf *sb);
+void strbuf_free(struct strbuf *sb);
+
+#endif

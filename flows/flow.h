@@ -1,0 +1,130 @@
+/**
+ * flow.h - the flow language: loading, checking and stepping question flows.
+ *
+ * A flow is a YAML file (docs/flows.md) loaded into an immutable, refcounted
+ * struct flow_def. The engine is a pure function: (flow, state, input) ->
+ * (screen, new state, answer events). It does no I/O, never logs and knows
+ * nothing about SMPP, Redis or phone numbers (DESIGN: flows/ calls nothing).
+ * Called by gateway/session.c (engine) and the `raia` CLI (check, render).
+ */
+#ifndef RAIA_FLOW_H
+#define RAIA_FLOW_H
+
+#include <stddef.h>
+
+#include "raia_err.h"
+#include "strbuf.h"
+
+#define FLOW_ID_MAX 64      /* ids of flows and steps, incl. NUL */
+#define FLOW_SCREEN_MAX 1024 /* one rendered screen in UTF-8, incl. NUL */
+#define FLOW_VALUE_MAX 481   /* an answer's value: 160 chars x 3 bytes + NUL */
+#define FLOW_STATE_MAX 256   /* encoded state, incl. NUL */
+#define FLOW_ANSWERS_MAX 4   /* answer events one step can emit */
+#define FLOW_USSD_SCREEN_MAX 182 /* GSM 7-bit characters on one USSD screen */
+
+struct flow_def;
+struct flow_set;
+
+/** Where a session runs; screens are checked against the channel's limits. */
+enum flow_channel { FLOW_CHANNEL_USSD = 0, FLOW_CHANNEL_SMS = 1 };
+
+/** How a session ended, when out->end is set. */
+enum flow_outcome {
+    FLOW_OUTCOME_NONE = 0,  /* still running */
+    FLOW_OUTCOME_COMPLETED, /* reached the end screen */
+    FLOW_OUTCOME_REFUSED,   /* said no to consent: store only a refusal count */
+    FLOW_OUTCOME_ABANDONED, /* too many invalid answers */
+    FLOW_OUTCOME_STOPPED    /* the citizen sent STOP */
+};
+
+/** Where a session is. Plain data: the gateway stores it (encoded) between turns. */
+struct flow_state {
+    char step[FLOW_ID_MAX]; /* current step id ("consent" before consent is given) */
+    int retries;            /* invalid answers to the current step so far */
+    int consented;          /* 1 once the citizen accepted the consent text */
+};
+
+/** One answer to store: the step id and either a choice code or a value. */
+struct flow_answer {
+    char question[FLOW_ID_MAX];
+    char code[FLOW_ID_MAX];   /* choice code; "" for number/text */
+    char value[FLOW_VALUE_MAX]; /* the number or text as typed (trimmed); for a choice, its label */
+};
+
+/** What one step produced. */
+struct flow_output {
+    char screen[FLOW_SCREEN_MAX]; /* UTF-8 text to show; never empty */
+    int end;                      /* 1: the session is over after this screen */
+    enum flow_outcome outcome;    /* set when end == 1 */
+    int consent_given;            /* 1 on the turn where consent was accepted */
+    struct flow_answer answers[FLOW_ANSWERS_MAX];
+    size_t n_answers;
+};
+
+/* ---- loading and checking ---- */
+
+/**
+ * Load and check one flow file. Returns a new flow (refcount 1) or NULL with
+ * every problem added to errs as `file:line:col: message`.
+ */
+struct flow_def *flow_def_load(const char *path, struct raia_errlist *errs);
+/** Parse from memory (name is used in errors); for tests and the fuzzer. */
+struct flow_def *flow_def_load_buf(const char *name, const char *buf, size_t len,
+                                   struct raia_errlist *errs);
+void flow_def_ref(struct flow_def *def);
+/** Drop one reference; frees at zero. NULL is a no-op. */
+void flow_def_unref(struct flow_def *def);
+
+const char *flow_def_id(const struct flow_def *def);
+int flow_def_version(const struct flow_def *def);
+const char *flow_def_consent_version(const struct flow_def *def);
+const char *flow_def_language(const struct flow_def *def); /* e.g. "en" */
+/** USSD service code such as "*384*12#", or NULL. */
+const char *flow_def_ussd_code(const struct flow_def *def);
+/** SMS short code and keyword (upper case), or NULL. */
+const char *flow_def_sms_short_code(const struct flow_def *def);
+const char *flow_def_sms_keyword(const struct flow_def *def);
+/** SHA-256 of the file's bytes, 64 hex chars: identifies exactly what ran. */
+const char *flow_def_checksum(const struct flow_def *def);
+
+/**
+ * Load every *.yaml file in dir. Fails (NULL, errors in errs) if any file
+ * fails its check, or two flows claim the same id+version, USSD code or
+ * short code+keyword.
+ */
+struct flow_set *flow_set_load_dir(const char *dir, struct raia_errlist *errs);
+void flow_set_free(struct flow_set *set);
+/** Lookups return borrowed pointers valid while the set lives (flow_def_ref to keep longer). */
+struct flow_def *flow_set_find_ussd(const struct flow_set *set, const char *service_code);
+/** keyword match is case-insensitive on the first word of text. */
+struct flow_def *flow_set_find_sms(const struct flow_set *set, const char *short_code,
+                                   const char *keyword);
+struct flow_def *flow_set_find(const struct flow_set *set, const char *id, int version);
+size_t flow_set_count(const struct flow_set *set);
+
+/* ---- engine ---- */
+
+/** Begin a session: state is reset and out holds the consent screen. */
+int flow_start(const struct flow_def *def, enum flow_channel channel, struct flow_state *state,
+               struct flow_output *out);
+
+/**
+ * Apply the citizen's input to state. Returns 0 with out filled (a re-prompt
+ * for invalid input is still 0), or -RAIA_EINVAL if state does not belong to
+ * def (unknown step).
+ */
+int flow_step(const struct flow_def *def, enum flow_channel channel, struct flow_state *state,
+              const char *input, struct flow_output *out);
+
+/** Encode state as printable ASCII (no spaces, no '|'), NUL-terminated. Returns length or -1. */
+int flow_state_encode(const struct flow_state *state, char *buf, size_t size);
+/** Decode what flow_state_encode wrote; -RAIA_EPROTO on anything else. */
+int flow_state_decode(const char *buf, size_t len, struct flow_state *state);
+
+/**
+ * Render every screen of def in order (consent, each step, end screens) into
+ * out separated by blank lines, as a phone would show them; for `raia flows render`.
+ */
+int flow_def_render(const struct flow_def *def, enum flow_channel channel, struct strbuf *out);
+
+#endif

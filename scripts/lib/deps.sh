@@ -1,0 +1,34 @@
+# shellcheck shell=bash
+# deps.sh - installs the Debian packages raia needs, only those missing.
+# Sourced by scripts/demo.sh and scripts/test.sh.
+
+RAIA_PACKAGES=(
+  cmake make gcc pkg-config                  # build
+  libsmpp34-dev libevent-dev libhiredis-dev  # SMPP codec, event loop, Redis client
+  libpq-dev libyaml-dev libssl-dev           # PostgreSQL client, YAML, HMAC-SHA256
+  redis-server redis-tools                   # throwaway Redis for demo and tests
+  postgresql postgresql-client               # throwaway PostgreSQL for demo and tests
+  clang libclang-rt-14-dev                   # libFuzzer targets
+  python3                                    # integration-test helpers
+)
+
+raia_install_deps() {
+  local missing=() p
+  for p in "${RAIA_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  echo "raia: installing ${missing[*]}" >&2
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "raia: need root to apt-get install these packages" >&2
+    return 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian's postinst may start system-wide services; raia runs its own.
+  service redis-server stop >/dev/null 2>&1 || true
+  service postgresql stop >/dev/null 2>&1 || true
+}

@@ -1,0 +1,86 @@
+# shellcheck shell=bash
+# servers.sh - throwaway redis-server and PostgreSQL on private loopback ports
+# under a project-local folder, for the demo and the tests.
+#
+#   raia_servers_start DIR   start both; exports RAIA_REDIS_PORT, RAIA_REDIS_URL,
+#                            RAIA_PG_PORT, RAIA_PG_CONNINFO, RAIA_PG_SUPER
+#   raia_servers_stop        stop both (safe to call twice)
+#
+# PostgreSQL refuses to run as root, so its cluster lives in DIR/pg owned by
+# the postgres user and is started with runuser.
+
+raia_pg_bindir() {
+  local d
+  for d in /usr/lib/postgresql/*/bin; do [ -x "$d/initdb" ] && echo "$d"; done | sort -V | tail -n 1
+}
+
+# A port nobody listens on, in a private range, picked at random.
+raia_free_port() {
+  local p i
+  for i in $(seq 1 50); do
+    p=$(( 20000 + RANDOM % 20000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  return 1
+}
+
+raia_wait_port() { # PORT SECONDS
+  local i
+  for i in $(seq 1 $(( $2 * 10 ))); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+raia_servers_start() {
+  local dir=$1 bindir
+  RAIA_SERVERS_DIR=$(mkdir -p "$dir" && cd "$dir" && pwd)
+  bindir=$(raia_pg_bindir)
+  [ -n "$bindir" ] || { echo "raia: PostgreSQL server binaries not found" >&2; return 1; }
+
+  RAIA_REDIS_PORT=$(raia_free_port)
+  mkdir -p "$RAIA_SERVERS_DIR/redis"
+  # appendonly+everysec: the answer stream survives a Redis restart too.
+  redis-server --bind 127.0.0.1 --port "$RAIA_REDIS_PORT" --dir "$RAIA_SERVERS_DIR/redis" \
+    --daemonize yes --pidfile "$RAIA_SERVERS_DIR/redis/redis.pid" \
+    --logfile "$RAIA_SERVERS_DIR/redis/redis.log" --save "" --appendonly yes \
+    --appendfsync everysec >/dev/null
+  raia_wait_port "$RAIA_REDIS_PORT" 10 || { echo "raia: redis did not start" >&2; return 1; }
+
+  RAIA_PG_PORT=$(raia_free_port)
+  local pgdir="$RAIA_SERVERS_DIR/pg"
+  rm -rf "$pgdir"
+  mkdir -p "$pgdir"
+  chown postgres:postgres "$pgdir"
+  chmod 700 "$pgdir"
+  runuser -u postgres -- "$bindir/initdb" -D "$pgdir/data" -U postgres -A trust \
+    --no-sync -E UTF8 --locale=C.UTF-8 >"$pgdir/initdb.log" 2>&1 \
+    || { cat "$pgdir/initdb.log" >&2; return 1; }
+  runuser -u postgres -- "$bindir/pg_ctl" -D "$pgdir/data" -l "$pgdir/postgres.log" -w \
+    -o "-p $RAIA_PG_PORT -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null \
+    || { cat "$pgdir/postgres.log" >&2; return 1; }
+  RAIA_PG_BINDIR=$bindir
+  RAIA_PG_SUPER="host=127.0.0.1 port=$RAIA_PG_PORT dbname=postgres user=postgres"
+  psql -q -v ON_ERROR_STOP=1 "$RAIA_PG_SUPER" -c "CREATE ROLE raia LOGIN" \
+    -c "CREATE DATABASE raia OWNER raia" >/dev/null
+  RAIA_REDIS_URL="redis://127.0.0.1:$RAIA_REDIS_PORT/0"
+  RAIA_PG_CONNINFO="host=127.0.0.1 port=$RAIA_PG_PORT dbname=raia user=raia"
+  export RAIA_SERVERS_DIR RAIA_REDIS_PORT RAIA_REDIS_URL RAIA_PG_PORT RAIA_PG_CONNINFO \
+    RAIA_PG_SUPER RAIA_PG_BINDIR
+}
+
+raia_servers_stop() {
+  [ -n "${RAIA_SERVERS_DIR:-}" ] || return 0
+  if [ -n "${RAIA_REDIS_PORT:-}" ]; then
+    redis-cli -p "$RAIA_REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  fi
+  if [ -d "$RAIA_SERVERS_DIR/pg/data" ]; then
+    runuser -u postgres -- "$RAIA_PG_BINDIR/pg_ctl" -D "$RAIA_SERVERS_DIR/pg/data" -m fast \
+      -w stop >/dev/null 2>&1 || true
+  fi
+  RAIA_SERVERS_DIR=
+}

@@ -1,0 +1,38 @@
+/**
+ * pg_writer.h - moves answer events from the Redis stream into PostgreSQL.
+ *
+ * Runs inside the gateway's event loop with its own hiredis connection
+ * (XREADGROUP ... BLOCK) and a non-blocking libpq connection (PQsendQuery*,
+ * PQsocket watched by an event; never PQexec). Each batch is written by one
+ * SQL statement (atomic), and the stream entries are XACKed only after
+ * PostgreSQL confirmed it. Entries carry their stream id into a unique
+ * column, so replaying a batch after a crash inserts nothing twice. Pending
+ * entries of dead consumers are claimed (XAUTOCLAIM). While PostgreSQL is
+ * down the writer retries with backoff and the backlog waits in Redis: the
+ * citizen's hot path never waits on it (DESIGN rule 4).
+ * Called by gateway/main.c.
+ */
+#ifndef RAIA_PG_WRITER_H
+#define RAIA_PG_WRITER_H
+
+#include "raia_err.h"
+
+struct event_base;
+struct pg_writer;
+
+struct pg_writer_opts {
+    const char *conninfo;  /* libpq connection string */
+    const char *redis_url; /* same Redis as redis_store */
+    const char *prefix;    /* same key prefix as redis_store */
+    const char *consumer;  /* consumer name in the group, unique per instance */
+    int batch_max;         /* entries per SQL batch */
+};
+
+struct pg_writer *pg_writer_new(struct event_base *base, const struct pg_writer_opts *opts,
+                                struct raia_err *err);
+
+/** Stop reading; when the batch in flight (if any) is committed and acked, call cb once. */
+void pg_writer_drain(struct pg_writer *w, void (*cb)(void *ctx), void *ctx);
+void pg_writer_free(struct pg_writer *w);
+
+#endif

@@ -1,0 +1,58 @@
+/**
+ * redis_store.h - session state and the answer stream in Redis (hot path).
+ *
+ * One hiredis async connection attached to the gateway's event_base.
+ * A session is one key per pseudonym with a TTL; saving a session and
+ * appending its answer events to the stream happen in one Lua script, so a
+ * turn's state and its answers are stored together or not at all. The key
+ * layout is documented in docs/storage.md. Reconnects by itself with backoff;
+ * while disconnected every call fails fast with -RAIA_EIO.
+ * Called by gateway/session.c only.
+ */
+#ifndef RAIA_REDIS_STORE_H
+#define RAIA_REDIS_STORE_H
+
+#include <stddef.h>
+
+#include "raia_err.h"
+
+struct event_base;
+struct redis_store;
+
+struct redis_store_opts {
+    const char *url;      /* redis://host:port/db or unix:/path; borrowed during _new */
+    int session_ttl_s;    /* TTL of a session key, refreshed on every save */
+    const char *prefix;   /* key prefix, e.g. "raia:"; borrowed during _new */
+};
+
+/** Connect (asynchronously). NULL with err filled on a bad url or OOM. */
+struct redis_store *redis_store_new(struct event_base *base, const struct redis_store_opts *opts,
+                                    struct raia_err *err);
+/** Disconnects; pending callbacks run with -RAIA_EIO first. NULL is a no-op. */
+void redis_store_free(struct redis_store *rs);
+
+/**
+ * status 0: found, blob/len valid; -RAIA_ENOTFOUND: no session; other <0: error.
+ * blob is borrowed until the callback returns.
+ */
+typedef void (*redis_store_load_cb)(void *ctx, int status, const char *blob, size_t len);
+typedef void (*redis_store_done_cb)(void *ctx, int status);
+
+/** Load the session blob of pseudonym. Returns 0 if the request was sent (cb will run once). */
+int redis_store_load(struct redis_store *rs, const char *pseudonym, redis_store_load_cb cb,
+                     void *ctx);
+
+/**
+ * In one atomic Lua call: store blob as the session of pseudonym with the TTL
+ * (or delete the session when blob is NULL) and XADD each of events (JSON
+ * documents from store_event_json) to the answer stream. cb gets 0 only when
+ * Redis confirmed all of it. Returns 0 if sent.
+ */
+int redis_store_save(struct redis_store *rs, const char *pseudonym, const char *blob, size_t len,
+                     const char *const *events, size_t n_events, redis_store_done_cb cb,
+                     void *ctx);
+
+/** Name of the answer stream key, e.g. "raia:answers" (for the writer and tests). */
+const char *redis_store_stream_key(const struct redis_store *rs);
+
+#endif

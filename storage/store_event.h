@@ -1,0 +1,54 @@
+/**
+ * store_event.h - the events a session turn hands to storage, and their
+ * encoding as the JSON document kept in the Redis answer stream.
+ *
+ * The gateway fills a struct store_event; storage/ alone decides the bytes
+ * (DESIGN: storage/ owns every byte that goes to Redis or PostgreSQL). The
+ * pg_writer decodes nothing itself: it passes the JSON to one SQL statement.
+ * Never put a raw phone number in any field: `pseudonym` is the HMAC.
+ */
+#ifndef RAIA_STORE_EVENT_H
+#define RAIA_STORE_EVENT_H
+
+#include <stdint.h>
+
+#include "strbuf.h"
+
+enum store_event_kind {
+    STORE_EVENT_SESSION, /* consent accepted: the session row is created */
+    STORE_EVENT_ANSWER,  /* one answered question */
+    STORE_EVENT_END,     /* the session ended with an outcome */
+    STORE_EVENT_REFUSAL  /* consent refused: counted, nothing about the person */
+};
+
+/*
+ * SESSION, ANSWER and END events are self-contained: each carries the whole
+ * session description, so the writer can create the session row from any of
+ * them, whatever order a crashed writer's claimed entries arrive in.
+ */
+struct store_event {
+    enum store_event_kind kind;
+    int64_t at_ms;          /* when it happened: wall clock, ms since the epoch */
+    /* every kind: */
+    const char *flow_id;
+    int flow_version;
+    const char *consent_version;
+    const char *channel;       /* "ussd" | "sms" */
+    const char *operator_name; /* smsc name from config */
+    /* SESSION, ANSWER, END (never REFUSAL): */
+    const char *session_id; /* 32 hex chars */
+    const char *pseudonym;  /* 64 hex chars */
+    const char *language;
+    int64_t started_ms; /* when consent was given */
+    /* ANSWER: */
+    const char *question_id;
+    const char *code;  /* choice code or NULL */
+    const char *value; /* typed value or choice label, or NULL */
+    /* END: */
+    const char *outcome; /* "completed" | "abandoned" | "stopped" | "timed_out" */
+};
+
+/** Append ev as one JSON object to out. Returns 0, or -RAIA_EINVAL if a required field is missing. */
+int store_event_json(const struct store_event *ev, struct strbuf *out);
+
+#endif
