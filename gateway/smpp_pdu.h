@@ -18,24 +18,23 @@
 #define SMPP_PDU_MAX 4096 /* larger command_length values are refused: framing is lost */
 #define SMPP_DEFAULT_PORT 2775
 
-/* command_id values (SMPP 3.4 §5.1.2.1) */
-enum smpp_cmd {
-    SMPP_GENERIC_NACK = 0x80000000u,
-    SMPP_BIND_RECEIVER = 0x00000001u,
-    SMPP_BIND_RECEIVER_RESP = 0x80000001u,
-    SMPP_BIND_TRANSMITTER = 0x00000002u,
-    SMPP_BIND_TRANSMITTER_RESP = 0x80000002u,
-    SMPP_SUBMIT_SM = 0x00000004u,
-    SMPP_SUBMIT_SM_RESP = 0x80000004u,
-    SMPP_DELIVER_SM = 0x00000005u,
-    SMPP_DELIVER_SM_RESP = 0x80000005u,
-    SMPP_UNBIND = 0x00000006u,
-    SMPP_UNBIND_RESP = 0x80000006u,
-    SMPP_BIND_TRANSCEIVER = 0x00000009u,
-    SMPP_BIND_TRANSCEIVER_RESP = 0x80000009u,
-    SMPP_ENQUIRE_LINK = 0x00000015u,
-    SMPP_ENQUIRE_LINK_RESP = 0x80000015u
-};
+/* command_id values (SMPP 3.4 §5.1.2.1); macros, not an enum: responses set
+ * bit 31, which ISO C does not allow in an enumerator. */
+#define SMPP_GENERIC_NACK 0x80000000u
+#define SMPP_BIND_RECEIVER 0x00000001u
+#define SMPP_BIND_RECEIVER_RESP 0x80000001u
+#define SMPP_BIND_TRANSMITTER 0x00000002u
+#define SMPP_BIND_TRANSMITTER_RESP 0x80000002u
+#define SMPP_SUBMIT_SM 0x00000004u
+#define SMPP_SUBMIT_SM_RESP 0x80000004u
+#define SMPP_DELIVER_SM 0x00000005u
+#define SMPP_DELIVER_SM_RESP 0x80000005u
+#define SMPP_UNBIND 0x00000006u
+#define SMPP_UNBIND_RESP 0x80000006u
+#define SMPP_BIND_TRANSCEIVER 0x00000009u
+#define SMPP_BIND_TRANSCEIVER_RESP 0x80000009u
+#define SMPP_ENQUIRE_LINK 0x00000015u
+#define SMPP_ENQUIRE_LINK_RESP 0x80000015u
 
 /* command_status values we send or react to (SMPP 3.4 §5.1.3) */
 enum smpp_status {
@@ -117,7 +116,7 @@ struct smpp_sm {
  */
 int smpp_header_parse(const uint8_t *buf, size_t n, struct smpp_header *h);
 
-/** 1 for the command ids in enum smpp_cmd, else 0 (answer generic_nack ESME_RINVCMDID). */
+/** 1 for the SMPP_* command ids above, else 0 (answer generic_nack ESME_RINVCMDID). */
 int smpp_cmd_known(uint32_t command_id);
 /** "submit_sm", "deliver_sm_resp", ... or "unknown". */
 const char *smpp_cmd_name(uint32_t command_id);
