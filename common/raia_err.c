@@ -73,9 +73,12 @@ int raia_errlist_add(struct raia_errlist *l, const char *file, int line, int col
         l->items = items;
         l->cap = cap;
     }
+    /* The list owns a copy of the file name: errors often outlive the
+     * document whose nodes named the file. */
+    char *file_copy = file ? strdup(file) : NULL;
     va_list ap;
     va_start(ap, fmt);
-    err_vset(&l->items[l->n++], RAIA_ECONFIG, file, line, col, fmt, ap);
+    err_vset(&l->items[l->n++], RAIA_ECONFIG, file_copy, line, col, fmt, ap);
     va_end(ap);
     return -RAIA_ECONFIG;
 }
@@ -94,6 +97,8 @@ void raia_err_format(const struct raia_err *err, char *buf, size_t size)
 
 void raia_errlist_free(struct raia_errlist *l)
 {
+    for (size_t i = 0; i < l->n; i++)
+        free((char *)l->items[i].file);
     RAIA_FREE(l->items);
     l->n = l->cap = 0;
 }

@@ -29,11 +29,11 @@ enum raia_errcode {
 struct raia_err {
     int code;
     char msg[RAIA_ERR_MSG_MAX];
-    const char *file; /* borrowed: must outlive the error (usually the path argument) */
+    const char *file; /* borrowed in a lone raia_err; owned when inside a raia_errlist */
     int line, col;
 };
 
-/** Every error found in one pass over a file; grows as needed. */
+/** Every error found in one pass over a file; grows as needed. Owns a copy of each file name. */
 struct raia_errlist {
     struct raia_err *items;
     size_t n, cap;

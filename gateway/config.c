@@ -1,0 +1,275 @@
+/*
+ * config.c - loads config/raia.yaml into struct raia_config.
+ *
+ * Each section is described by a table of fields (key, type, bounds,
+ * default, required); one generic loop applies a table to a YAML mapping, so
+ * adding a key is one line and the error messages stay uniform. Called by
+ * gateway/main.c at start (before anything binds) and by `raia config check`.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "yaml_tree.h"
+
+enum field_type { FIELD_STR, FIELD_INT };
+
+struct config_field {
+    const char *key;
+    enum field_type type;
+    size_t offset; /* into the section's struct */
+    long long min, max;
+    const char *def_str; /* default for strings; NULL + required=0 means empty */
+    long long def_int;
+    int required;
+};
+
+#define STR(sect, k, field, def, req)                                                              \
+    {k, FIELD_STR, offsetof(sect, field), 0, 0, def, 0, req}
+#define INT(sect, k, field, lo, hi, def)                                                           \
+    {k, FIELD_INT, offsetof(sect, field), lo, hi, NULL, def, 0}
+
+static const struct config_field smsc_fields[] = {
+    STR(struct config_smsc, "name", name, NULL, 1),
+    STR(struct config_smsc, "host", host, NULL, 1),
+    INT(struct config_smsc, "port", port, 1, 65535, 2775),
+    STR(struct config_smsc, "system_id", system_id, NULL, 1),
+    STR(struct config_smsc, "password", password, NULL, 1),
+    STR(struct config_smsc, "system_type", system_type, "", 0),
+    INT(struct config_smsc, "enquire_link_s", enquire_link_s, 1, 3600, 30),
+    INT(struct config_smsc, "response_timeout_s", response_timeout_s, 1, 600, 30),
+    INT(struct config_smsc, "reconnect_min_s", reconnect_min_s, 1, 3600, 1),
+    INT(struct config_smsc, "reconnect_max_s", reconnect_max_s, 1, 3600, 60),
+    INT(struct config_smsc, "window", window, 1, 256, 10),
+    {0},
+};
+
+#define CFG_REDIS struct raia_config
+static const struct config_field redis_fields[] = {
+    STR(CFG_REDIS, "url", redis.url, "redis://127.0.0.1:6379/0", 0),
+    STR(CFG_REDIS, "prefix", redis.prefix, "raia:", 0),
+    INT(CFG_REDIS, "session_ttl_s", redis.session_ttl_s, 30, 30 * 86400, 600),
+    {0},
+};
+static const struct config_field postgres_fields[] = {
+    STR(struct raia_config, "conninfo", postgres.conninfo, NULL, 1),
+    INT(struct raia_config, "batch_max", postgres.batch_max, 1, 10000, 500),
+    {0},
+};
+static const struct config_field privacy_fields[] = {
+    STR(struct raia_config, "key_file", privacy.key_file, NULL, 1),
+    STR(struct raia_config, "project", privacy.project, "raia", 0),
+    STR(struct raia_config, "country_code", privacy.country_code, NULL, 1),
+    STR(struct raia_config, "trunk_prefix", privacy.trunk_prefix, "0", 0),
+    {0},
+};
+static const struct config_field flows_fields[] = {
+    STR(struct raia_config, "dir", flows.dir, "config/flows", 0),
+    {0},
+};
+static const struct config_field log_fields[] = {
+    STR(struct raia_config, "level", log.level, "info", 0),
+    {0},
+};
+
+struct section {
+    const char *key;
+    const struct config_field *fields;
+    int required;
+};
+
+static const struct section sections[] = {
+    {"redis", redis_fields, 0},     {"postgres", postgres_fields, 1},
+    {"privacy", privacy_fields, 1}, {"flows", flows_fields, 0},
+    {"log", log_fields, 0},         {NULL, NULL, 0},
+};
+
+static int dup_into(char **slot, const char *s)
+{
+    free(*slot);
+    *slot = strdup(s);
+    return *slot ? 0 : -1;
+}
+
+/*
+ * Applies one field table to a mapping (or to NULL for an absent section,
+ * which sets defaults and reports required keys as missing at `at`). Every
+ * problem is added to errs; returns the number of problems.
+ */
+static int apply_fields(const struct config_field *fields, const struct ynode *map, void *base,
+                        const char *where, const struct ynode *at, struct raia_errlist *errs)
+{
+    int bad = 0;
+    const char *allowed[32];
+    size_t n = 0;
+    for (const struct config_field *f = fields; f->key; f++)
+        allowed[n++] = f->key;
+    allowed[n] = NULL;
+    if (map && ynode_expect(map, YNODE_MAP, where, errs) < 0)
+        return 1;
+    bad += ynode_check_keys(map, allowed, where, errs);
+
+    for (const struct config_field *f = fields; f->key; f++) {
+        const struct ynode *v = ynode_get(map, f->key);
+        char what[96];
+        snprintf(what, sizeof what, "%s.%s", where, f->key);
+        if (f->type == FIELD_INT) {
+            long long *slot = (long long *)((char *)base + f->offset);
+            *slot = f->def_int;
+            if (v && ynode_int(v, what, f->min, f->max, slot, errs) < 0)
+                bad++;
+            continue;
+        }
+        char **slot = (char **)((char *)base + f->offset);
+        const char *s = f->def_str ? f->def_str : "";
+        if (v && ynode_str(v, what, &s, errs) < 0) {
+            bad++;
+            continue;
+        }
+        if (!v && f->required) {
+            raia_errlist_add(errs, at->file, at->line, at->col, "%s: missing (required)", what);
+            bad++;
+        } else if (v && f->required && !*s) {
+            raia_errlist_add(errs, v->file, v->line, v->col, "%s: must not be empty", what);
+            bad++;
+        }
+        if (dup_into(slot, s) < 0) {
+            raia_errlist_add(errs, at->file, 0, 0, "out of memory");
+            bad++;
+        }
+    }
+    return bad;
+}
+
+static int load_smsc_list(struct raia_config *cfg, const struct ynode *list,
+                          const struct ynode *root, struct raia_errlist *errs)
+{
+    if (!list) {
+        raia_errlist_add(errs, root->file, root->line, root->col,
+                         "smsc: missing (need at least one operator bind)");
+        return 1;
+    }
+    if (ynode_expect(list, YNODE_SEQ, "smsc", errs) < 0)
+        return 1;
+    if (list->n == 0 || list->n > CONFIG_MAX_SMSC) {
+        raia_errlist_add(errs, list->file, list->line, list->col,
+                         "smsc: %zu entries, need 1 to %d", list->n, CONFIG_MAX_SMSC);
+        return 1;
+    }
+    int bad = 0;
+    for (size_t i = 0; i < list->n; i++) {
+        char where[32];
+        snprintf(where, sizeof where, "smsc[%zu]", i);
+        struct config_smsc *s = &cfg->smsc[cfg->n_smsc++];
+        bad += apply_fields(smsc_fields, list->items[i], s, where, list->items[i], errs);
+        if (bad)
+            continue;
+        if (s->reconnect_min_s > s->reconnect_max_s) {
+            raia_errlist_add(errs, list->items[i]->file, list->items[i]->line,
+                             list->items[i]->col, "%s: reconnect_min_s > reconnect_max_s", where);
+            bad++;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(cfg->smsc[j].name, s->name) == 0) {
+                const struct ynode *nm = ynode_get(list->items[i], "name");
+                raia_errlist_add(errs, nm->file, nm->line, nm->col,
+                                 "%s.name: '%s' is used twice", where, s->name);
+                bad++;
+            }
+        }
+    }
+    return bad;
+}
+
+/* Checks across keys that no single field can check on its own. */
+static int check_privacy(const struct raia_config *cfg, const struct ynode *root,
+                         struct raia_errlist *errs)
+{
+    const struct ynode *p = ynode_get(root, "privacy");
+    const struct ynode *cc = ynode_get(p, "country_code");
+    const char *s = cfg->privacy.country_code;
+    size_t n = strlen(s);
+    if (cc && (n < 1 || n > 3 || strspn(s, "0123456789") != n || s[0] == '0')) {
+        raia_errlist_add(errs, cc->file, cc->line, cc->col,
+                         "privacy.country_code: '%s' is not an E.164 country calling code", s);
+        return 1;
+    }
+    const struct ynode *pr = ynode_get(p, "project");
+    s = cfg->privacy.project;
+    if (pr && (!*s || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(s))) {
+        raia_errlist_add(errs, pr->file, pr->line, pr->col,
+                         "privacy.project: '%s' must be [a-z0-9-_]+", s);
+        return 1;
+    }
+    return 0;
+}
+
+struct raia_config *config_load(const char *path, struct raia_errlist *errs)
+{
+    size_t errs_before = errs->n;
+    struct ydoc *doc = ydoc_load_file(path, errs);
+    if (!doc)
+        return NULL;
+    struct raia_config *cfg = calloc(1, sizeof *cfg);
+    if (!cfg || !(cfg->path = strdup(path))) {
+        raia_errlist_add(errs, path, 0, 0, "out of memory");
+        free(cfg);
+        ydoc_free(doc);
+        return NULL;
+    }
+    const struct ynode *root = doc->root;
+    if (!root || root->kind != YNODE_MAP) {
+        raia_errlist_add(errs, path, root ? root->line : 1, root ? root->col : 1,
+                         "expected a mapping of sections (smsc, redis, postgres, ...)");
+    } else {
+        static const char *const top[] = {"smsc", "redis", "postgres", "privacy",
+                                          "flows", "log", NULL};
+        ynode_check_keys(root, top, "the top level", errs);
+        load_smsc_list(cfg, ynode_get(root, "smsc"), root, errs);
+        for (const struct section *s = sections; s->key; s++) {
+            const struct ynode *m = ynode_get(root, s->key);
+            if (!m && s->required) {
+                raia_errlist_add(errs, path, root->line, root->col, "%s: missing section",
+                                 s->key);
+                continue;
+            }
+            apply_fields(s->fields, m, cfg, s->key, m ? m : root, errs);
+        }
+        if (errs->n == errs_before)
+            check_privacy(cfg, root, errs);
+        if (errs->n == errs_before && log_set_level_name(cfg->log.level) < 0) {
+            const struct ynode *lv = ynode_get(ynode_get(root, "log"), "level");
+            raia_errlist_add(errs, path, lv ? lv->line : 0, lv ? lv->col : 0,
+                             "log.level: '%s' is not debug, info, warn or error",
+                             cfg->log.level);
+        }
+    }
+    ydoc_free(doc);
+    if (errs->n != errs_before) {
+        config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+static void free_fields(const struct config_field *fields, void *base)
+{
+    for (const struct config_field *f = fields; f->key; f++)
+        if (f->type == FIELD_STR)
+            RAIA_FREE(*(char **)((char *)base + f->offset));
+}
+
+void config_free(struct raia_config *cfg)
+{
+    if (!cfg)
+        return;
+    for (size_t i = 0; i < cfg->n_smsc; i++)
+        free_fields(smsc_fields, &cfg->smsc[i]);
+    for (const struct section *s = sections; s->key; s++)
+        free_fields(s->fields, cfg);
+    free(cfg->path);
+    free(cfg);
+}

@@ -1,0 +1,58 @@
+/**
+ * config.h - the gateway's one YAML configuration file as a plain struct.
+ *
+ * Parsed through declarative field tables (STYLE.md rule 15): every key has a
+ * type, bounds and a default; unknown keys are errors; every problem in the
+ * file is reported as `file:line:col: key: message`. Every key is documented
+ * in docs/configuration.md. Loaded by gateway/main.c and the `raia` CLI.
+ */
+#ifndef RAIA_CONFIG_H
+#define RAIA_CONFIG_H
+
+#include <stddef.h>
+
+#include "raia_err.h"
+
+#define CONFIG_MAX_SMSC 16
+
+/** One operator bind (`smsc:` list entry). */
+struct config_smsc {
+    char *name, *host;
+    long long port;
+    char *system_id, *password, *system_type;
+    long long enquire_link_s, response_timeout_s, reconnect_min_s, reconnect_max_s, window;
+};
+
+struct raia_config {
+    char *path; /* the file this came from */
+    struct config_smsc smsc[CONFIG_MAX_SMSC];
+    size_t n_smsc;
+    struct {
+        char *url, *prefix;
+        long long session_ttl_s;
+    } redis;
+    struct {
+        char *conninfo;
+        long long batch_max;
+    } postgres;
+    struct {
+        char *key_file, *project, *country_code, *trunk_prefix;
+    } privacy;
+    struct {
+        char *dir;
+    } flows;
+    struct {
+        char *level;
+    } log;
+};
+
+/**
+ * Load and check path. Returns a new config, or NULL with every problem in
+ * errs. Relative paths inside (key_file, flows.dir) are kept as written:
+ * they are relative to the working directory, as the shipped examples are.
+ */
+struct raia_config *config_load(const char *path, struct raia_errlist *errs);
+/** NULL is a no-op. */
+void config_free(struct raia_config *cfg);
+
+#endif

@@ -1,0 +1,290 @@
+/*
+ * main.c - raia-gateway: create everything in dependency order, run the
+ * event loop, tear down in reverse (after libevent's hello-world.c).
+ *
+ * Owns the event_base, the signal events and the config. SIGTERM/SIGINT stop
+ * intake, let turns in flight finish, unbind every SMSC and let the writer
+ * commit its batch, all bounded by gateway.shutdown_timeout_s.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "flow.h"
+#include "log.h"
+#include "pg_writer.h"
+#include "pseudonym.h"
+#include "redis_store.h"
+#include "session.h"
+#include "smpp_conn.h"
+
+struct gateway {
+    struct event_base *base;
+    struct raia_config *cfg;
+    struct pseudonymizer *ps;
+    struct flow_set *flows;
+    struct redis_store *rs;
+    struct pg_writer *writer;
+    struct session_router *router;
+    struct smpp_conn *conns[CONFIG_MAX_SMSC];
+    size_t n_conns;
+    struct event *sig_term, *sig_int, *stop_tick;
+    int stopping, writer_drained;
+    long long stop_deadline_ticks;
+};
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: raia-gateway --config FILE [--check-config]\n"
+                "  --config FILE     gateway configuration (see docs/configuration.md)\n"
+                "  --check-config    load config, key and flows, report problems, exit\n");
+}
+
+static void print_errors(const struct raia_errlist *errs)
+{
+    char line[RAIA_ERR_MSG_MAX + 256];
+    for (size_t i = 0; i < errs->n; i++) {
+        raia_err_format(&errs->items[i], line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+    }
+}
+
+static void on_mo(void *ctx, struct smpp_conn *c, const struct smpp_sm *mo,
+                  struct smpp_mo_ref ref)
+{
+    struct gateway *gw = ctx;
+    session_router_on_mo(gw->router, c, mo, ref);
+}
+
+static void on_writer_drained(void *ctx)
+{
+    struct gateway *gw = ctx;
+    gw->writer_drained = 1;
+}
+
+static int all_conns_closed(const struct gateway *gw)
+{
+    for (size_t i = 0; i < gw->n_conns; i++)
+        if (smpp_conn_get_state(gw->conns[i]) != SMPP_CONN_CLOSED)
+            return 0;
+    return 1;
+}
+
+/*
+ * Shutdown proceeds in steps checked every 100 ms: first the turns in flight
+ * finish (their answers reach Redis and their screens go out), then the binds
+ * unbind, then the writer commits what it holds. The deadline bounds it all.
+ */
+static void on_stop_tick(evutil_socket_t fd, short what, void *ctx)
+{
+    struct gateway *gw = ctx;
+    (void)fd;
+    (void)what;
+    int turns_done = session_router_in_flight(gw->router) == 0;
+    if (turns_done && gw->stopping == 1) {
+        gw->stopping = 2;
+        for (size_t i = 0; i < gw->n_conns; i++)
+            smpp_conn_stop(gw->conns[i]);
+        pg_writer_drain(gw->writer, on_writer_drained, gw);
+    }
+    if ((gw->stopping == 2 && all_conns_closed(gw) && gw->writer_drained) ||
+        --gw->stop_deadline_ticks <= 0) {
+        if (gw->stop_deadline_ticks <= 0)
+            log_at(LOG_WARN, "main", "op=shutdown err=deadline in_flight=%zu",
+                   session_router_in_flight(gw->router));
+        event_base_loopbreak(gw->base);
+    }
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *ctx)
+{
+    struct gateway *gw = ctx;
+    (void)what;
+    if (gw->stopping)
+        return;
+    log_at(LOG_INFO, "main", "op=shutdown signal=%d", (int)sig);
+    gw->stopping = 1;
+    gw->stop_deadline_ticks = 100; /* 10 s of 100 ms ticks */
+    session_router_stop(gw->router);
+    struct timeval tick = {0, 100 * 1000};
+    event_add(gw->stop_tick, &tick);
+}
+
+static int start_conns(struct gateway *gw)
+{
+    for (size_t i = 0; i < gw->cfg->n_smsc; i++) {
+        const struct config_smsc *s = &gw->cfg->smsc[i];
+        struct smpp_conn_opts o = {
+            .name = s->name,
+            .host = s->host,
+            .port = (int)s->port,
+            .system_id = s->system_id,
+            .password = s->password,
+            .system_type = s->system_type,
+            .enquire_link_s = (int)s->enquire_link_s,
+            .response_timeout_s = (int)s->response_timeout_s,
+            .reconnect_min_s = (int)s->reconnect_min_s,
+            .reconnect_max_s = (int)s->reconnect_max_s,
+            .window = (int)s->window,
+        };
+        struct raia_err err = {0};
+        gw->conns[i] = smpp_conn_new(gw->base, &o, on_mo, NULL, gw, &err);
+        if (!gw->conns[i]) {
+            fprintf(stderr, "raia-gateway: smsc %s: %s\n", s->name, err.msg);
+            return -1;
+        }
+        gw->n_conns++;
+        if (smpp_conn_start(gw->conns[i]) < 0) {
+            fprintf(stderr, "raia-gateway: smsc %s: cannot start\n", s->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Loads what can be checked without touching the network; 0 when all is well. */
+static int load_static(struct gateway *gw, const char *config_path)
+{
+    struct raia_errlist errs = {0};
+    gw->cfg = config_load(config_path, &errs);
+    if (!gw->cfg) {
+        print_errors(&errs);
+        raia_errlist_free(&errs);
+        return -1;
+    }
+    struct raia_err err = {0};
+    gw->ps = pseudonymizer_new(gw->cfg->privacy.key_file, gw->cfg->privacy.project,
+                               gw->cfg->privacy.country_code, gw->cfg->privacy.trunk_prefix,
+                               &err);
+    if (!gw->ps) {
+        fprintf(stderr, "%s: %s\n", config_path, err.msg);
+        return -1;
+    }
+    gw->flows = flow_set_load_dir(gw->cfg->flows.dir, &errs);
+    if (!gw->flows) {
+        print_errors(&errs);
+        raia_errlist_free(&errs);
+        return -1;
+    }
+    return 0;
+}
+
+static int start_services(struct gateway *gw)
+{
+    struct raia_err err = {0};
+    struct redis_store_opts ro = {
+        .url = gw->cfg->redis.url,
+        .session_ttl_s = (int)gw->cfg->redis.session_ttl_s,
+        .prefix = gw->cfg->redis.prefix,
+    };
+    gw->rs = redis_store_new(gw->base, &ro, &err);
+    if (!gw->rs) {
+        fprintf(stderr, "raia-gateway: redis: %s\n", err.msg);
+        return -1;
+    }
+    char consumer[128] = "raia";
+    if (gethostname(consumer, sizeof consumer - 1) < 0)
+        snprintf(consumer, sizeof consumer, "raia");
+    struct pg_writer_opts wo = {
+        .conninfo = gw->cfg->postgres.conninfo,
+        .redis_url = gw->cfg->redis.url,
+        .prefix = gw->cfg->redis.prefix,
+        .consumer = consumer,
+        .batch_max = (int)gw->cfg->postgres.batch_max,
+    };
+    gw->writer = pg_writer_new(gw->base, &wo, &err);
+    if (!gw->writer) {
+        fprintf(stderr, "raia-gateway: writer: %s\n", err.msg);
+        return -1;
+    }
+    gw->router = session_router_new(gw->rs, gw->ps, gw->flows);
+    if (!gw->router) {
+        fprintf(stderr, "raia-gateway: out of memory\n");
+        return -1;
+    }
+    gw->sig_term = evsignal_new(gw->base, SIGTERM, on_signal, gw);
+    gw->sig_int = evsignal_new(gw->base, SIGINT, on_signal, gw);
+    gw->stop_tick = event_new(gw->base, -1, EV_PERSIST, on_stop_tick, gw);
+    if (!gw->sig_term || !gw->sig_int || !gw->stop_tick || event_add(gw->sig_term, NULL) < 0 ||
+        event_add(gw->sig_int, NULL) < 0) {
+        fprintf(stderr, "raia-gateway: cannot set up signals\n");
+        return -1;
+    }
+    return start_conns(gw);
+}
+
+static void teardown(struct gateway *gw)
+{
+    for (size_t i = 0; i < gw->n_conns; i++)
+        smpp_conn_free(gw->conns[i]);
+    if (gw->stop_tick)
+        event_free(gw->stop_tick);
+    if (gw->sig_int)
+        event_free(gw->sig_int);
+    if (gw->sig_term)
+        event_free(gw->sig_term);
+    pg_writer_free(gw->writer);
+    redis_store_free(gw->rs);
+    session_router_free(gw->router);
+    flow_set_free(gw->flows);
+    pseudonymizer_free(gw->ps);
+    config_free(gw->cfg);
+    if (gw->base)
+        event_base_free(gw->base);
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path = NULL;
+    int check_only = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            config_path = argv[++i];
+        } else if (strcmp(argv[i], "--check-config") == 0) {
+            check_only = 1;
+        } else if (strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!config_path) {
+        usage(stderr);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    struct gateway gw;
+    memset(&gw, 0, sizeof gw);
+    int rc = 1;
+    if (load_static(&gw, config_path) < 0)
+        goto out;
+    if (check_only) {
+        printf("%s: ok (%zu smsc, %zu flows)\n", config_path, gw.cfg->n_smsc,
+               flow_set_count(gw.flows));
+        rc = 0;
+        goto out;
+    }
+    gw.base = event_base_new();
+    if (!gw.base) {
+        fprintf(stderr, "raia-gateway: cannot create event base\n");
+        goto out;
+    }
+    if (start_services(&gw) < 0)
+        goto out;
+    log_at(LOG_INFO, "main", "op=start smsc=%zu flows=%zu", gw.cfg->n_smsc,
+           flow_set_count(gw.flows));
+    event_base_dispatch(gw.base);
+    log_at(LOG_INFO, "main", "op=stopped");
+    rc = 0;
+out:
+    teardown(&gw);
+    return rc;
+}

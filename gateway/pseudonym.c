@@ -1,0 +1,171 @@
+/*
+ * pseudonym.c - E.164 normalization and the keyed hash of phone numbers.
+ *
+ * Why a keyed hash: phone numbers have so little entropy that a plain hash
+ * is reversed by trying every number (research/citizen-data.md §3); with
+ * HMAC-SHA256 and a key kept outside Redis and PostgreSQL, the stored value
+ * says nothing without the key. Called for every MO by gateway/session.c and
+ * by `raia forget`.
+ */
+#include "pseudonym.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#define KEY_MIN 32
+#define KEY_MAX 4096
+
+struct pseudonymizer {
+    unsigned char key[KEY_MAX];
+    size_t key_len;
+    char project[64];
+    char country_code[4];
+    char trunk_prefix[4];
+};
+
+static int read_key(struct pseudonymizer *p, const char *key_file, struct raia_err *err)
+{
+    int fd = open(key_file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return raia_err_set(err, RAIA_ECONFIG, "privacy.key_file %s: %s", key_file,
+                            strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return raia_err_set(err, RAIA_ECONFIG, "privacy.key_file %s: not a regular file",
+                            key_file);
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        close(fd);
+        return raia_err_set(err, RAIA_ECONFIG,
+                            "privacy.key_file %s: mode %03o lets other users read it; "
+                            "run chmod 600 %s",
+                            key_file, (unsigned)(st.st_mode & 0777), key_file);
+    }
+    ssize_t got = read(fd, p->key, sizeof p->key);
+    char extra;
+    ssize_t more = got == (ssize_t)sizeof p->key ? read(fd, &extra, 1) : 0;
+    close(fd);
+    if (got < 0 || more != 0)
+        return raia_err_set(err, RAIA_ECONFIG, "privacy.key_file %s: unreadable or over %d bytes",
+                            key_file, KEY_MAX);
+    if (got < KEY_MIN)
+        return raia_err_set(err, RAIA_ECONFIG,
+                            "privacy.key_file %s: %zd bytes, need at least %d random bytes",
+                            key_file, got, KEY_MIN);
+    p->key_len = (size_t)got;
+    return 0;
+}
+
+static int copy_field(char *dst, size_t size, const char *src)
+{
+    if (strlen(src) >= size)
+        return -1;
+    memcpy(dst, src, strlen(src) + 1);
+    return 0;
+}
+
+struct pseudonymizer *pseudonymizer_new(const char *key_file, const char *project,
+                                        const char *country_code, const char *trunk_prefix,
+                                        struct raia_err *err)
+{
+    struct pseudonymizer *p = calloc(1, sizeof *p);
+    if (!p) {
+        raia_err_set(err, RAIA_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (copy_field(p->project, sizeof p->project, project) < 0 ||
+        copy_field(p->country_code, sizeof p->country_code, country_code) < 0 ||
+        copy_field(p->trunk_prefix, sizeof p->trunk_prefix, trunk_prefix) < 0) {
+        raia_err_set(err, RAIA_EINVAL, "privacy: project, country_code or trunk_prefix too long");
+        free(p);
+        return NULL;
+    }
+    if (read_key(p, key_file, err) < 0) {
+        pseudonymizer_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void pseudonymizer_free(struct pseudonymizer *p)
+{
+    if (!p)
+        return;
+    OPENSSL_cleanse(p->key, sizeof p->key);
+    free(p);
+}
+
+static int all_digits(const char *s)
+{
+    return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+/*
+ * Why TON matters: an SMSC may send "256700000001" as international (TON 1)
+ * or "0700000001" as national (TON 2); both must give one pseudonym, or one
+ * person would look like two and `raia forget` would miss half their data.
+ */
+int pseudonym_normalize(const struct pseudonymizer *p, const char *number, int ton,
+                        char out[E164_MAX])
+{
+    char digits[E164_MAX + 8];
+    const char *s = number;
+    int international = ton == 1;
+
+    if (s[0] == '+') {
+        s++;
+        international = 1;
+    } else if (ton != 2 && strncmp(s, "00", 2) == 0) {
+        s += 2;
+        international = 1;
+    }
+    if (!all_digits(s) || strlen(s) > 15)
+        return -RAIA_EINVAL;
+    size_t trunk = strlen(p->trunk_prefix);
+    if (!international && (ton == 2 || (trunk && strncmp(s, p->trunk_prefix, trunk) == 0))) {
+        if (trunk && strncmp(s, p->trunk_prefix, trunk) == 0)
+            s += trunk;
+        snprintf(digits, sizeof digits, "%s%s", p->country_code, s);
+    } else {
+        snprintf(digits, sizeof digits, "%s", s);
+    }
+    size_t n = strlen(digits);
+    if (n < 7 || n > 15 || digits[0] == '0')
+        return -RAIA_EINVAL;
+    out[0] = '+';
+    memcpy(out + 1, digits, n + 1);
+    return 0;
+}
+
+int pseudonym_of(const struct pseudonymizer *p, const char *e164, char out[PSEUDONYM_HEX_LEN + 1])
+{
+    unsigned char msg[64 + E164_MAX];
+    size_t plen = strlen(p->project), elen = strlen(e164);
+    if (e164[0] != '+' || elen >= E164_MAX)
+        return -RAIA_EINVAL;
+    memcpy(msg, p->project, plen);
+    memcpy(msg + plen, e164, elen);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    if (!HMAC(EVP_sha256(), p->key, (int)p->key_len, msg, plen + elen, mac, &mac_len) ||
+        mac_len != 32)
+        return -RAIA_EIO;
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned int i = 0; i < mac_len; i++) {
+        out[2 * i] = hex[mac[i] >> 4];
+        out[2 * i + 1] = hex[mac[i] & 15];
+    }
+    out[PSEUDONYM_HEX_LEN] = '\0';
+    OPENSSL_cleanse(msg, sizeof msg);
+    return 0;
+}

@@ -1,0 +1,510 @@
+/*
+ * session.c - one citizen turn, from deliver_sm to submit_sm.
+ *
+ * A turn is a small heap object that lives across two asynchronous Redis
+ * calls (load, then save). It holds the raw phone number only to address the
+ * reply and wipes it when freed. Every store decision is made here:
+ * what becomes an answer event, when a session row starts (consent given),
+ * and what a refusal leaves behind (a count, nothing about the person).
+ * Called by gateway/main.c; calls flows/ (pure engine) and storage/.
+ */
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "charset.h"
+#include "flow.h"
+#include "log.h"
+#include "pseudonym.h"
+#include "redis_store.h"
+#include "store_event.h"
+#include "strbuf.h"
+
+#define SESSION_ID_HEX 32
+#define MO_TEXT_MAX (3 * 255 + 1)
+#define RECORD_MAX 512
+
+/* Shown when raia cannot store a turn: nothing was recorded, so the citizen
+ * must not believe it was. */
+static const char busy_screen[] =
+    "Sorry, the service is busy and your answer was not saved. Please try again later.";
+static const char unknown_screen[] = "Sorry, there is no survey at this number.";
+static const char expired_screen[] = "Your session has ended. Please dial again to start over.";
+
+struct session_router {
+    struct redis_store *rs;
+    struct pseudonymizer *ps;
+    const struct flow_set *flows;
+    size_t in_flight;
+    int stopping;
+};
+
+/* What the gateway keeps in Redis between turns, besides the flow's own state. */
+struct session_record {
+    char session_id[SESSION_ID_HEX + 1];
+    char flow_id[FLOW_ID_MAX];
+    int flow_version;
+    enum flow_channel channel;
+    long long started_ms; /* 0 until consent is given */
+    struct flow_state state;
+};
+
+struct turn {
+    struct session_router *r;
+    struct smpp_conn *conn;
+    struct smpp_mo_ref ref;
+    enum flow_channel channel;
+    char msisdn[21]; /* raw number: memory only, wiped in turn_free */
+    uint8_t msisdn_ton, msisdn_npi;
+    char service[21]; /* the USSD code or short code the citizen addressed */
+    int its_session;  /* echoed in every USSD reply; -1 if absent */
+    char pseudonym[PSEUDONYM_HEX_LEN + 1];
+    char text[MO_TEXT_MAX]; /* MO text as UTF-8 */
+    struct flow_def *def;   /* referenced while the turn lives */
+    struct session_record rec;
+    struct flow_output out;
+};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct session_router *session_router_new(struct redis_store *rs, struct pseudonymizer *ps,
+                                          const struct flow_set *flows)
+{
+    struct session_router *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->rs = rs;
+    r->ps = ps;
+    r->flows = flows;
+    return r;
+}
+
+void session_router_set_flows(struct session_router *r, const struct flow_set *flows)
+{
+    r->flows = flows;
+}
+
+void session_router_stop(struct session_router *r)
+{
+    r->stopping = 1;
+}
+
+size_t session_router_in_flight(const struct session_router *r)
+{
+    return r->in_flight;
+}
+
+void session_router_free(struct session_router *r)
+{
+    free(r);
+}
+
+static void turn_free(struct turn *t)
+{
+    t->r->in_flight--;
+    flow_def_unref(t->def);
+    OPENSSL_cleanse(t->msisdn, sizeof t->msisdn);
+    OPENSSL_cleanse(t->text, sizeof t->text);
+    free(t);
+}
+
+static const char *channel_name(enum flow_channel c)
+{
+    return c == FLOW_CHANNEL_USSD ? "ussd" : "sms";
+}
+
+/* ---- session record <-> Redis blob ---- */
+
+static int record_encode(const struct session_record *rec, char *buf, size_t size)
+{
+    char state[FLOW_STATE_MAX];
+    if (flow_state_encode(&rec->state, state, sizeof state) < 0)
+        return -1;
+    int n = snprintf(buf, size, "1|%s|%s|%d|%s|%lld|%s", rec->session_id, rec->flow_id,
+                     rec->flow_version, channel_name(rec->channel), rec->started_ms, state);
+    return n > 0 && (size_t)n < size ? n : -1;
+}
+
+/* Splits the next '|' field off *p into out; -1 if missing or too long. */
+static int next_field(const char **p, const char *end, char *out, size_t size)
+{
+    const char *bar = memchr(*p, '|', (size_t)(end - *p));
+    const char *stop = bar ? bar : end;
+    size_t n = (size_t)(stop - *p);
+    if (n == 0 || n >= size)
+        return -1;
+    memcpy(out, *p, n);
+    out[n] = '\0';
+    *p = bar ? bar + 1 : end;
+    return 0;
+}
+
+/* The blob comes from Redis: parse it as untrusted input. */
+static int record_decode(const char *blob, size_t len, struct session_record *rec)
+{
+    const char *p = blob, *end = blob + len;
+    char ver[4], version[12], chan[8], started[24];
+    memset(rec, 0, sizeof *rec);
+    if (next_field(&p, end, ver, sizeof ver) < 0 || strcmp(ver, "1") != 0 ||
+        next_field(&p, end, rec->session_id, sizeof rec->session_id) < 0 ||
+        next_field(&p, end, rec->flow_id, sizeof rec->flow_id) < 0 ||
+        next_field(&p, end, version, sizeof version) < 0 ||
+        next_field(&p, end, chan, sizeof chan) < 0 ||
+        next_field(&p, end, started, sizeof started) < 0 || p >= end)
+        return -RAIA_EPROTO;
+    char *stop;
+    rec->flow_version = (int)strtol(version, &stop, 10);
+    if (*stop || rec->flow_version < 1)
+        return -RAIA_EPROTO;
+    rec->started_ms = strtoll(started, &stop, 10);
+    if (*stop || rec->started_ms < 0)
+        return -RAIA_EPROTO;
+    if (strcmp(chan, "ussd") == 0)
+        rec->channel = FLOW_CHANNEL_USSD;
+    else if (strcmp(chan, "sms") == 0)
+        rec->channel = FLOW_CHANNEL_SMS;
+    else
+        return -RAIA_EPROTO;
+    return flow_state_decode(p, (size_t)(end - p), &rec->state);
+}
+
+/* ---- replies ---- */
+
+static void on_submit_result(void *ctx, int status, const char *message_id)
+{
+    (void)ctx;
+    if (status != 0)
+        log_at(LOG_WARN, "session", "op=submit status=%d message_id=%s", status,
+               message_id ? message_id : "");
+}
+
+/*
+ * Sends screen to the citizen of t and acknowledges the deliver_sm, then frees
+ * t. USSD replies echo its_session_info and use USSR request (2) to ask for
+ * more or PSSR response (17) to end (SMPP 3.4 profile, research U3).
+ */
+static void turn_reply(struct turn *t, const char *screen, int end)
+{
+    struct smpp_sm mt;
+    memset(&mt, 0, sizeof mt);
+    mt.ussd_service_op = -1;
+    mt.its_session_info = -1;
+    snprintf(mt.source_addr, sizeof mt.source_addr, "%s", t->service);
+    memcpy(mt.destination_addr, t->msisdn, sizeof mt.destination_addr);
+    mt.dest_addr_ton = t->msisdn_ton;
+    mt.dest_addr_npi = t->msisdn_npi;
+    if (t->channel == FLOW_CHANNEL_USSD) {
+        snprintf(mt.service_type, sizeof mt.service_type, "USSD");
+        mt.ussd_service_op = end ? SMPP_USSD_PSSR_RESP : SMPP_USSD_USSR_REQ;
+        if (t->its_session >= 0)
+            mt.its_session_info = end ? (t->its_session | 1) : (t->its_session & 0xFFFE);
+    }
+    long n = charset_utf8_to_gsm7(screen, strlen(screen), mt.short_message,
+                                  sizeof mt.short_message - 1);
+    mt.data_coding = SMPP_DC_DEFAULT;
+    if (n < 0) {
+        n = charset_utf8_to_ucs2(screen, strlen(screen), mt.short_message,
+                                 sizeof mt.short_message - 1);
+        mt.data_coding = SMPP_DC_UCS2;
+    }
+    if (n < 0) {
+        log_at(LOG_ERROR, "session", "op=encode pseud=%.12s err=screen_too_long", t->pseudonym);
+    } else {
+        mt.sm_length = (size_t)n;
+        int rc = smpp_conn_submit(t->conn, &mt, on_submit_result, NULL);
+        if (rc < 0)
+            log_at(LOG_WARN, "session", "op=submit pseud=%.12s err=%s", t->pseudonym,
+                   raia_strerror(rc));
+    }
+    smpp_conn_ack_mo(t->conn, t->ref, SMPP_ESME_ROK);
+    OPENSSL_cleanse(&mt, sizeof mt);
+    turn_free(t);
+}
+
+/* ---- storing a step ---- */
+
+static const char *outcome_name(enum flow_outcome o)
+{
+    switch (o) {
+    case FLOW_OUTCOME_COMPLETED: return "completed";
+    case FLOW_OUTCOME_ABANDONED: return "abandoned";
+    case FLOW_OUTCOME_STOPPED: return "stopped";
+    default: return NULL;
+    }
+}
+
+static void on_saved(void *ctx, int status)
+{
+    struct turn *t = ctx;
+    if (status != 0) {
+        log_at(LOG_ERROR, "session", "op=save pseud=%.12s err=%s", t->pseudonym,
+               raia_strerror(status));
+        turn_reply(t, busy_screen, 1);
+        return;
+    }
+    log_at(LOG_DEBUG, "session", "op=turn pseud=%.12s flow=%s step=%s answers=%zu end=%d",
+           t->pseudonym, t->rec.flow_id, t->rec.state.step, t->out.n_answers, t->out.end);
+    turn_reply(t, t->out.screen, t->out.end);
+}
+
+/*
+ * Turns the flow's output into store events and saves them together with
+ * the new state in one atomic Redis call. Before consent nothing about the
+ * person is stored but the session state itself (which expires with its TTL);
+ * a refusal leaves only an anonymous count.
+ */
+static void turn_store(struct turn *t)
+{
+    struct session_record *rec = &t->rec;
+    struct flow_output *out = &t->out;
+    long long now = now_ms();
+    if (out->consent_given)
+        rec->started_ms = now;
+
+    struct store_event ev = {
+        .at_ms = now,
+        .flow_id = rec->flow_id,
+        .flow_version = rec->flow_version,
+        .consent_version = flow_def_consent_version(t->def),
+        .channel = channel_name(rec->channel),
+        .operator_name = smpp_conn_name(t->conn),
+        .session_id = rec->session_id,
+        .pseudonym = t->pseudonym,
+        .language = flow_def_language(t->def),
+        .started_ms = rec->started_ms,
+    };
+    struct strbuf json[FLOW_ANSWERS_MAX + 2];
+    const char *events[FLOW_ANSWERS_MAX + 2];
+    size_t n = 0;
+    memset(json, 0, sizeof json);
+    int bad = 0;
+
+    if (out->outcome == FLOW_OUTCOME_REFUSED) {
+        ev.kind = STORE_EVENT_REFUSAL;
+        bad |= store_event_json(&ev, &json[n++]) < 0;
+    } else {
+        if (out->consent_given) {
+            ev.kind = STORE_EVENT_SESSION;
+            bad |= store_event_json(&ev, &json[n++]) < 0;
+        }
+        for (size_t i = 0; i < out->n_answers; i++) {
+            ev.kind = STORE_EVENT_ANSWER;
+            ev.question_id = out->answers[i].question;
+            ev.code = out->answers[i].code[0] ? out->answers[i].code : NULL;
+            ev.value = out->answers[i].value[0] ? out->answers[i].value : NULL;
+            bad |= store_event_json(&ev, &json[n++]) < 0;
+        }
+        if (out->end && rec->started_ms > 0) {
+            ev.kind = STORE_EVENT_END;
+            ev.question_id = ev.code = ev.value = NULL;
+            ev.outcome = outcome_name(out->outcome);
+            bad |= ev.outcome == NULL || store_event_json(&ev, &json[n++]) < 0;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        bad |= json[i].oom;
+        events[i] = strbuf_cstr(&json[i]);
+    }
+
+    char blob[RECORD_MAX];
+    int blob_len = out->end ? 0 : record_encode(rec, blob, sizeof blob);
+    int rc = -RAIA_EINVAL;
+    if (!bad && blob_len >= 0)
+        rc = redis_store_save(t->r->rs, t->pseudonym, out->end ? NULL : blob, (size_t)blob_len,
+                              events, n, on_saved, t);
+    for (size_t i = 0; i < n; i++)
+        strbuf_free(&json[i]);
+    if (rc < 0) {
+        log_at(LOG_ERROR, "session", "op=save pseud=%.12s err=%s", t->pseudonym,
+               raia_strerror(rc));
+        turn_reply(t, busy_screen, 1);
+    }
+}
+
+static int new_session_id(char out[SESSION_ID_HEX + 1])
+{
+    unsigned char raw[SESSION_ID_HEX / 2];
+    static const char hex[] = "0123456789abcdef";
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        return -RAIA_EIO;
+    for (size_t i = 0; i < sizeof raw; i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[SESSION_ID_HEX] = '\0';
+    return 0;
+}
+
+/* Starts def for t: a fresh session id, the consent screen, state saved. */
+static void turn_start_flow(struct turn *t, struct flow_def *def)
+{
+    t->def = def;
+    flow_def_ref(def);
+    memset(&t->rec, 0, sizeof t->rec);
+    if (new_session_id(t->rec.session_id) < 0) {
+        turn_reply(t, busy_screen, 1);
+        return;
+    }
+    snprintf(t->rec.flow_id, sizeof t->rec.flow_id, "%s", flow_def_id(def));
+    t->rec.flow_version = flow_def_version(def);
+    t->rec.channel = t->channel;
+    flow_start(def, t->channel, &t->rec.state, &t->out);
+    turn_store(t);
+}
+
+static void on_loaded(void *ctx, int status, const char *blob, size_t len)
+{
+    struct turn *t = ctx;
+    if (status == -RAIA_ENOTFOUND) {
+        turn_reply(t, t->channel == FLOW_CHANNEL_USSD ? expired_screen : unknown_screen, 1);
+        return;
+    }
+    if (status != 0) {
+        log_at(LOG_ERROR, "session", "op=load pseud=%.12s err=%s", t->pseudonym,
+               raia_strerror(status));
+        turn_reply(t, busy_screen, 1);
+        return;
+    }
+    if (record_decode(blob, len, &t->rec) < 0) {
+        log_at(LOG_WARN, "session", "op=load pseud=%.12s err=bad_record", t->pseudonym);
+        turn_reply(t, expired_screen, 1);
+        return;
+    }
+    if (t->rec.channel != t->channel) {
+        /* An SMS never continues a USSD session (or the reverse). */
+        turn_reply(t, t->channel == FLOW_CHANNEL_USSD ? expired_screen : unknown_screen, 1);
+        return;
+    }
+    /* A session finishes on the flow version it began with. */
+    t->def = flow_set_find(t->r->flows, t->rec.flow_id, t->rec.flow_version);
+    if (!t->def) {
+        log_at(LOG_WARN, "session", "op=load pseud=%.12s flow=%s version=%d err=flow_gone",
+               t->pseudonym, t->rec.flow_id, t->rec.flow_version);
+        turn_reply(t, expired_screen, 1);
+        return;
+    }
+    flow_def_ref(t->def);
+    if (flow_step(t->def, t->rec.channel, &t->rec.state, t->text, &t->out) < 0) {
+        log_at(LOG_WARN, "session", "op=step pseud=%.12s flow=%s err=bad_state", t->pseudonym,
+               t->rec.flow_id);
+        turn_reply(t, expired_screen, 1);
+        return;
+    }
+    turn_store(t);
+}
+
+/* ---- MO intake ---- */
+
+/* MO text as UTF-8 by data_coding; unknown codings are read as GSM 7-bit (as Kannel does). */
+static void decode_text(const struct smpp_sm *mo, char *out, size_t size)
+{
+    long n;
+    switch (mo->data_coding) {
+    case SMPP_DC_UCS2: n = charset_ucs2_to_utf8(mo->short_message, mo->sm_length, out, size); break;
+    case SMPP_DC_LATIN1:
+        n = charset_latin1_to_utf8(mo->short_message, mo->sm_length, out, size);
+        break;
+    default: n = charset_gsm7_to_utf8(mo->short_message, mo->sm_length, out, size); break;
+    }
+    if (n < 0)
+        out[0] = '\0';
+}
+
+static void first_word(const char *text, char *out, size_t size)
+{
+    text += strspn(text, " \t\r\n");
+    size_t n = strcspn(text, " \t\r\n");
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, text, n);
+    out[n] = '\0';
+}
+
+/*
+ * Decides what a deliver_sm means: a new USSD dial (PSSR indication), a USSD
+ * continuation, an SMS keyword that starts a flow, or an SMS reply inside a
+ * running session; and refuses what raia cannot serve with a clear status.
+ */
+void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
+                          const struct smpp_sm *mo, struct smpp_mo_ref ref)
+{
+    if (r->stopping) {
+        smpp_conn_ack_mo(conn, ref, SMPP_ESME_RX_T_APPN);
+        return;
+    }
+    struct turn *t = calloc(1, sizeof *t);
+    if (!t) {
+        smpp_conn_ack_mo(conn, ref, SMPP_ESME_RX_T_APPN);
+        return;
+    }
+    r->in_flight++;
+    t->r = r;
+    t->conn = conn;
+    t->ref = ref;
+    t->its_session = mo->its_session_info;
+    int is_ussd = mo->ussd_service_op >= 0 || strcmp(mo->service_type, "USSD") == 0;
+    t->channel = is_ussd ? FLOW_CHANNEL_USSD : FLOW_CHANNEL_SMS;
+    memcpy(t->msisdn, mo->source_addr, sizeof t->msisdn);
+    t->msisdn_ton = mo->source_addr_ton;
+    t->msisdn_npi = mo->source_addr_npi;
+    snprintf(t->service, sizeof t->service, "%s", mo->destination_addr);
+    decode_text(mo, t->text, sizeof t->text);
+
+    char e164[E164_MAX];
+    if (pseudonym_normalize(r->ps, t->msisdn, mo->source_addr_ton, e164) < 0 ||
+        pseudonym_of(r->ps, e164, t->pseudonym) < 0) {
+        OPENSSL_cleanse(e164, sizeof e164);
+        log_at(LOG_WARN, "session", "op=mo op_name=%s err=bad_source_addr",
+               smpp_conn_name(conn));
+        smpp_conn_ack_mo(conn, ref, SMPP_ESME_RINVSRCADR);
+        turn_free(t);
+        return;
+    }
+    OPENSSL_cleanse(e164, sizeof e164);
+
+    if (is_ussd) {
+        /* The network closed the dialogue (end bit): keep the state for its TTL. */
+        if (mo->its_session_info >= 0 && (mo->its_session_info & 1)) {
+            smpp_conn_ack_mo(conn, ref, SMPP_ESME_ROK);
+            turn_free(t);
+            return;
+        }
+        if (mo->ussd_service_op == SMPP_USSD_PSSR_IND || mo->ussd_service_op < 0) {
+            struct flow_def *def = flow_set_find_ussd(r->flows, t->text);
+            if (!def)
+                def = flow_set_find_ussd(r->flows, t->service);
+            if (def) {
+                if (!flow_set_find_ussd(r->flows, t->service))
+                    snprintf(t->service, sizeof t->service, "%s", flow_def_ussd_code(def));
+                turn_start_flow(t, def);
+            } else if (mo->ussd_service_op == SMPP_USSD_PSSR_IND) {
+                turn_reply(t, unknown_screen, 1);
+            } else if (redis_store_load(r->rs, t->pseudonym, on_loaded, t) < 0) {
+                turn_reply(t, busy_screen, 1);
+            }
+            return;
+        }
+    } else {
+        char word[32];
+        first_word(t->text, word, sizeof word);
+        struct flow_def *def = flow_set_find_sms(r->flows, t->service, word);
+        if (def) {
+            turn_start_flow(t, def);
+            return;
+        }
+    }
+    if (redis_store_load(r->rs, t->pseudonym, on_loaded, t) < 0)
+        turn_reply(t, busy_screen, 1);
+}

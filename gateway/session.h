@@ -1,0 +1,42 @@
+/**
+ * session.h - the orchestrator of one citizen turn:
+ * MO -> pseudonymize -> load -> flow step -> save (+ answer events) -> MT.
+ *
+ * The only module that calls both flows/ and storage/ (DESIGN). The next
+ * screen is sent, and the deliver_sm acknowledged, only after Redis confirmed
+ * the new state and the answer events in one atomic call, so an answer the
+ * citizen saw acknowledged is never lost (DESIGN rule 2). The raw phone
+ * number lives only in the turn's memory, to address the reply.
+ * Called by gateway/main.c from the SMPP MO callback.
+ */
+#ifndef RAIA_SESSION_H
+#define RAIA_SESSION_H
+
+#include <stddef.h>
+
+#include "smpp_conn.h"
+
+struct flow_set;
+struct pseudonymizer;
+struct redis_store;
+struct session_router;
+
+/**
+ * All arguments are borrowed and must outlive the router. flows may be
+ * replaced later with session_router_set_flows().
+ */
+struct session_router *session_router_new(struct redis_store *rs, struct pseudonymizer *ps,
+                                          const struct flow_set *flows);
+/** Use a newly loaded flow set for new sessions; sessions in flight keep their definitions. */
+void session_router_set_flows(struct session_router *r, const struct flow_set *flows);
+/** Handle one deliver_sm from conn; mo is copied, ref is acked when the turn is stored. */
+void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
+                          const struct smpp_sm *mo, struct smpp_mo_ref ref);
+/** Refuse new turns from now on (they get ESME_RX_T_APPN so the SMSC retries elsewhere). */
+void session_router_stop(struct session_router *r);
+/** Turns started but not yet answered. */
+size_t session_router_in_flight(const struct session_router *r);
+/** NULL is a no-op. Turns still in flight are abandoned unacknowledged (the SMSC redelivers). */
+void session_router_free(struct session_router *r);
+
+#endif

@@ -1,0 +1,1 @@
+raia_unit_test(gateway_test SOURCES gateway_test.c LIBS raia_gateway)
