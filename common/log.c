@@ -15,11 +15,11 @@ enum log_level log_min_level = LOG_INFO;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
-int log_set_level_name(const char *name)
+int log_level_parse(const char *name, enum log_level *out)
 {
     for (int i = 0; i < 4; i++) {
         if (strcmp(name, level_names[i]) == 0) {
-            log_min_level = (enum log_level)i;
+            *out = (enum log_level)i;
             return 0;
         }
     }

@@ -17,8 +17,8 @@ extern enum log_level log_min_level;
 void log_write(enum log_level level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/** Set the threshold from a name (debug|info|warn|error); returns 0 or -1 for an unknown name. */
-int log_set_level_name(const char *name);
+/** Read a level name (debug|info|warn|error) into *out; returns 0 or -1 for an unknown name. */
+int log_level_parse(const char *name, enum log_level *out);
 
 #define log_at(level, module, ...)                                                                 \
     do {                                                                                           \

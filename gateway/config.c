@@ -207,12 +207,11 @@ static int check_privacy(const struct raia_config *cfg, const struct ynode *root
     return 0;
 }
 
-struct raia_config *config_load(const char *path, struct raia_errlist *errs)
+/* Builds the config from a parsed document; path names the source in errors. */
+static struct raia_config *config_from_doc(struct ydoc *doc, const char *path,
+                                           struct raia_errlist *errs)
 {
     size_t errs_before = errs->n;
-    struct ydoc *doc = ydoc_load_file(path, errs);
-    if (!doc)
-        return NULL;
     struct raia_config *cfg = calloc(1, sizeof *cfg);
     if (!cfg || !(cfg->path = strdup(path))) {
         raia_errlist_add(errs, path, 0, 0, "out of memory");
@@ -240,7 +239,7 @@ struct raia_config *config_load(const char *path, struct raia_errlist *errs)
         }
         if (errs->n == errs_before)
             check_privacy(cfg, root, errs);
-        if (errs->n == errs_before && log_set_level_name(cfg->log.level) < 0) {
+        if (errs->n == errs_before && log_level_parse(cfg->log.level, &cfg->log.min_level) < 0) {
             const struct ynode *lv = ynode_get(ynode_get(root, "log"), "level");
             raia_errlist_add(errs, path, lv ? lv->line : 0, lv ? lv->col : 0,
                              "log.level: '%s' is not debug, info, warn or error",
@@ -253,6 +252,19 @@ struct raia_config *config_load(const char *path, struct raia_errlist *errs)
         return NULL;
     }
     return cfg;
+}
+
+struct raia_config *config_load(const char *path, struct raia_errlist *errs)
+{
+    struct ydoc *doc = ydoc_load_file(path, errs);
+    return doc ? config_from_doc(doc, path, errs) : NULL;
+}
+
+struct raia_config *config_load_buf(const char *name, const char *buf, size_t len,
+                                    struct raia_errlist *errs)
+{
+    struct ydoc *doc = ydoc_load_buf(name, buf, len, errs);
+    return doc ? config_from_doc(doc, name, errs) : NULL;
 }
 
 static void free_fields(const struct config_field *fields, void *base)

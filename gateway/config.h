@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "log.h"
 #include "raia_err.h"
 
 #define CONFIG_MAX_SMSC 16
@@ -43,6 +44,7 @@ struct raia_config {
     } flows;
     struct {
         char *level;
+        enum log_level min_level; /* parsed from level */
     } log;
 };
 
@@ -52,6 +54,9 @@ struct raia_config {
  * they are relative to the working directory, as the shipped examples are.
  */
 struct raia_config *config_load(const char *path, struct raia_errlist *errs);
+/** Parse from memory; name is used in errors (tests and the fuzzer). */
+struct raia_config *config_load_buf(const char *name, const char *buf, size_t len,
+                                    struct raia_errlist *errs);
 /** NULL is a no-op. */
 void config_free(struct raia_config *cfg);
 

@@ -157,6 +157,7 @@ static int load_static(struct gateway *gw, const char *config_path)
         raia_errlist_free(&errs);
         return -1;
     }
+    log_min_level = gw->cfg->log.min_level;
     struct raia_err err = {0};
     gw->ps = pseudonymizer_new(gw->cfg->privacy.key_file, gw->cfg->privacy.project,
                                gw->cfg->privacy.country_code, gw->cfg->privacy.trunk_prefix,

@@ -1,0 +1,1 @@
+raia_fuzz_target(fuzz_config_load SOURCES fuzz_config_load.c LIBS raia_gateway)
