@@ -32,6 +32,10 @@ phone() { # MSISDN INPUT...
     --dial '*384*12#' --timeout 20 "${args[@]}" >"$run/phone$msisdn.txt" 2>&1
 }
 
+check "schema migrated on start" grep -q "^applied 001" "$run/migrate.log"
+"$build/cli/raia" db migrate --config "$RAIA_CONFIG" >"$run/migrate2.log" 2>&1
+check "second migrate applies nothing" bash -c "! grep -q '^applied' '$run/migrate2.log'"
+
 # Five phones at once. Inputs: consent, category, severity, details.
 phone +256700000001 1 1 4 "Borehole pump broken" & p1=$!
 phone +256700000002 1 2 7 5 "No nurse since June" & p2=$!   # 7 is out of range: re-prompt
