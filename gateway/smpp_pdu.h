@@ -116,6 +116,9 @@ struct smpp_sm {
  */
 int smpp_header_parse(const uint8_t *buf, size_t n, struct smpp_header *h);
 
+/** The sequence number after seq: 1..0x7FFFFFFF, wrapping to 1 (research S4). */
+uint32_t smpp_seq_next(uint32_t seq);
+
 /** 1 for the SMPP_* command ids above, else 0 (answer generic_nack ESME_RINVCMDID). */
 int smpp_cmd_known(uint32_t command_id);
 /** "submit_sm", "deliver_sm_resp", ... or "unknown". */
