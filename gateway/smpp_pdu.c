@@ -31,10 +31,13 @@
  */
 #include "smpp_pdu.h"
 
+/* libsmpp34's headers need this order (research L1) */
+/* clang-format off */
 #include <stdint.h>
 #include <smpp34.h>
 #include <smpp34_structs.h>
 #include <smpp34_params.h>
+/* clang-format on */
 
 #include <string.h>
 
@@ -244,8 +247,8 @@ long smpp_encode_bind_resp(uint32_t command_id, uint32_t status, uint32_t seq,
     return encode_cstr_resp(command_id, status, seq, system_id, 16, buf, size);
 }
 
-long smpp_encode_sm_resp(uint32_t command_id, uint32_t status, uint32_t seq,
-                         const char *message_id, uint8_t *buf, size_t size)
+long smpp_encode_sm_resp(uint32_t command_id, uint32_t status, uint32_t seq, const char *message_id,
+                         uint8_t *buf, size_t size)
 {
     if (command_id == SMPP_SUBMIT_SM_RESP)
         return encode_cstr_resp(command_id, status, seq, message_id, 65, buf, size);
@@ -258,13 +261,13 @@ long smpp_encode_sm_resp(uint32_t command_id, uint32_t status, uint32_t seq,
  * order); a macro because they are two distinct struct types. */
 #define SM_FILL(p, sm)                                                                             \
     do {                                                                                           \
-        memcpy((p).service_type, (sm)->service_type, sizeof (sm)->service_type);                   \
+        memcpy((p).service_type, (sm)->service_type, sizeof(sm)->service_type);                    \
         (p).source_addr_ton = (sm)->source_addr_ton;                                               \
         (p).source_addr_npi = (sm)->source_addr_npi;                                               \
-        memcpy((p).source_addr, (sm)->source_addr, sizeof (sm)->source_addr);                      \
+        memcpy((p).source_addr, (sm)->source_addr, sizeof(sm)->source_addr);                       \
         (p).dest_addr_ton = (sm)->dest_addr_ton;                                                   \
         (p).dest_addr_npi = (sm)->dest_addr_npi;                                                   \
-        memcpy((p).destination_addr, (sm)->destination_addr, sizeof (sm)->destination_addr);       \
+        memcpy((p).destination_addr, (sm)->destination_addr, sizeof(sm)->destination_addr);        \
         (p).esm_class = (sm)->esm_class;                                                           \
         (p).protocol_id = (sm)->protocol_id;                                                       \
         (p).priority_flag = (sm)->priority_flag;                                                   \
@@ -277,13 +280,13 @@ long smpp_encode_sm_resp(uint32_t command_id, uint32_t status, uint32_t seq,
 /* The reverse of SM_FILL, after a successful unpack. */
 #define SM_COPY_OUT(sm, p)                                                                         \
     do {                                                                                           \
-        memcpy((sm)->service_type, (p).service_type, sizeof (sm)->service_type);                   \
+        memcpy((sm)->service_type, (p).service_type, sizeof(sm)->service_type);                    \
         (sm)->source_addr_ton = (p).source_addr_ton;                                               \
         (sm)->source_addr_npi = (p).source_addr_npi;                                               \
-        memcpy((sm)->source_addr, (p).source_addr, sizeof (sm)->source_addr);                      \
+        memcpy((sm)->source_addr, (p).source_addr, sizeof(sm)->source_addr);                       \
         (sm)->dest_addr_ton = (p).dest_addr_ton;                                                   \
         (sm)->dest_addr_npi = (p).dest_addr_npi;                                                   \
-        memcpy((sm)->destination_addr, (p).destination_addr, sizeof (sm)->destination_addr);       \
+        memcpy((sm)->destination_addr, (p).destination_addr, sizeof(sm)->destination_addr);        \
         (sm)->esm_class = (p).esm_class;                                                           \
         (sm)->protocol_id = (p).protocol_id;                                                       \
         (sm)->priority_flag = (p).priority_flag;                                                   \
@@ -586,13 +589,12 @@ int smpp_decode_sm(const uint8_t *pdu, size_t len, struct smpp_sm *out, uint32_t
  * A bind libsmpp34 refuses after the walker accepted it has a field value
  * outside 3.4 (interface_version, TON, NPI): ESME_RBINDFAIL.
  */
-int smpp_decode_bind(const uint8_t *pdu, size_t len, struct smpp_bind *out,
-                     uint32_t *esme_status)
+int smpp_decode_bind(const uint8_t *pdu, size_t len, struct smpp_bind *out, uint32_t *esme_status)
 {
     struct smpp_header h;
     memset(out, 0, sizeof *out);
-    if (pdu_open(pdu, len, SMPP_BIND_TRANSCEIVER, SMPP_BIND_TRANSMITTER, SMPP_BIND_RECEIVER,
-                 &h) < 0)
+    if (pdu_open(pdu, len, SMPP_BIND_TRANSCEIVER, SMPP_BIND_TRANSMITTER, SMPP_BIND_RECEIVER, &h) <
+        0)
         return reject(esme_status, SMPP_ESME_RSYSERR);
     struct rd r = {pdu + SMPP_HEADER_LEN, pdu + len};
     if (rd_cstr(&r, sizeof out->system_id, out->system_id) < 0)
@@ -665,8 +667,7 @@ int smpp_decode_sm_resp(const uint8_t *pdu, size_t len, char message_id[65])
 {
     struct smpp_header h;
     message_id[0] = 0;
-    if (pdu_open(pdu, len, SMPP_SUBMIT_SM_RESP, SMPP_DELIVER_SM_RESP, SMPP_DELIVER_SM_RESP,
-                 &h) < 0)
+    if (pdu_open(pdu, len, SMPP_SUBMIT_SM_RESP, SMPP_DELIVER_SM_RESP, SMPP_DELIVER_SM_RESP, &h) < 0)
         return -RAIA_EPROTO;
     if (h.command_status != 0 || len == SMPP_HEADER_LEN)
         return 0;

@@ -195,8 +195,8 @@ static void test_header_only(void)
     test_cond("gnack 16 bytes", n == 16);
     test_cond("gnack bytes with seq 0", memcmp(b, want, 16) == 0);
     n = smpp_encode_header_only(SMPP_ENQUIRE_LINK, 0, 0x7FFFFFFF, b, sizeof b);
-    test_cond("enquire_link seq max", n == 16 && smpp_header_parse(b, 16, &h) == 0 &&
-                                          h.sequence_number == 0x7FFFFFFF);
+    test_cond("enquire_link seq max",
+              n == 16 && smpp_header_parse(b, 16, &h) == 0 && h.sequence_number == 0x7FFFFFFF);
     test_cond("header-only buffer too small",
               smpp_encode_header_only(SMPP_UNBIND, 0, 1, b, 15) == -RAIA_EFULL);
 }
@@ -211,10 +211,10 @@ static void test_bind(void)
     b.interface_version = 0x34;
     uint8_t buf[256];
     long n = smpp_encode_bind(SMPP_BIND_TRANSCEIVER, 0x7FFFFFFF, &b, buf, sizeof buf);
-    static const uint8_t want[] = {0,    0,    0,   37,  0,   0,   0,   9,    0,   0,   0,
-                                   0,    0x7F, 0xFF, 0xFF, 0xFF, 'r', 'a', 'i', 'a', 0,   's',
-                                   'e',  'c',  'r', 'e', 't', 0,   'U', 'S',  'S', 'D', 0,
-                                   0x34, 0,    0,   0};
+    static const uint8_t want[] = {0,   0,   0,    37,   0,    0,    0,   9,   0,   0,
+                                   0,   0,   0x7F, 0xFF, 0xFF, 0xFF, 'r', 'a', 'i', 'a',
+                                   0,   's', 'e',  'c',  'r',  'e',  't', 0,   'U', 'S',
+                                   'S', 'D', 0,    0x34, 0,    0,    0};
     test_cond("bind length", n == 37 && n == (long)sizeof want);
     test_cond("bind bytes", memcmp(buf, want, sizeof want) == 0);
     uint32_t st = 0;
@@ -225,8 +225,8 @@ static void test_bind(void)
     test_cond("bind version", d.interface_version == 0x34);
     test_cond("bind buffer too small",
               smpp_encode_bind(SMPP_BIND_TRANSCEIVER, 1, &b, buf, 20) == -RAIA_EFULL);
-    test_cond("bind wrong id", smpp_encode_bind(SMPP_SUBMIT_SM, 1, &b, buf, sizeof buf) ==
-                                   -RAIA_EINVAL);
+    test_cond("bind wrong id",
+              smpp_encode_bind(SMPP_SUBMIT_SM, 1, &b, buf, sizeof buf) == -RAIA_EINVAL);
     memset(b.password, 'x', sizeof b.password); /* no NUL: does not fit */
     test_cond("bind password too long",
               smpp_encode_bind(SMPP_BIND_TRANSCEIVER, 1, &b, buf, sizeof buf) == -RAIA_EINVAL);
@@ -236,14 +236,14 @@ static void test_bind(void)
     pb_cstr(&p, "system_id_is_too_long");
     pb_done(&p);
     st = 0;
-    test_cond("bind long system_id", smpp_decode_bind(p.b, p.n, &d, &st) == -RAIA_EPROTO &&
-                                         st == SMPP_ESME_RINVSYSID);
+    test_cond("bind long system_id",
+              smpp_decode_bind(p.b, p.n, &d, &st) == -RAIA_EPROTO && st == SMPP_ESME_RINVSYSID);
     pb_header(&p, SMPP_BIND_TRANSMITTER, 0, 2);
     pb_cstr(&p, "raia");
     pb_cstr(&p, "password10");
     pb_done(&p);
-    test_cond("bind long password", smpp_decode_bind(p.b, p.n, &d, &st) == -RAIA_EPROTO &&
-                                        st == SMPP_ESME_RINVPASWD);
+    test_cond("bind long password",
+              smpp_decode_bind(p.b, p.n, &d, &st) == -RAIA_EPROTO && st == SMPP_ESME_RINVPASWD);
     pb_header(&p, SMPP_BIND_TRANSMITTER, 0, 2);
     pb_cstr(&p, "raia");
     pb_cstr(&p, "pw");
@@ -253,8 +253,8 @@ static void test_bind(void)
     pb_u8(&p, 0);
     pb_cstr(&p, "");
     pb_done(&p);
-    test_cond("bind version 0x50 refused", smpp_decode_bind(p.b, p.n, &d, &st) == -RAIA_EPROTO &&
-                                               st == SMPP_ESME_RBINDFAIL);
+    test_cond("bind version 0x50 refused",
+              smpp_decode_bind(p.b, p.n, &d, &st) == -RAIA_EPROTO && st == SMPP_ESME_RBINDFAIL);
 }
 
 static void test_bind_resp(void)
@@ -301,10 +301,10 @@ static void test_sm_round_trip(void)
         test_cond("sm decodes", smpp_decode_sm(buf, (size_t)n, &d, &st) == 0);
         test_cond("sm service_type", strcmp(d.service_type, "USSD") == 0);
         test_cond("sm source", strcmp(d.source_addr, "384") == 0 && d.source_addr_npi == 1);
-        test_cond("sm dest", strcmp(d.destination_addr, "256700000001") == 0 &&
-                                 d.dest_addr_ton == 1);
-        test_cond("sm '@' survives", d.sm_length == 7 &&
-                                         memcmp(d.short_message, sm.short_message, 7) == 0);
+        test_cond("sm dest",
+                  strcmp(d.destination_addr, "256700000001") == 0 && d.dest_addr_ton == 1);
+        test_cond("sm '@' survives",
+                  d.sm_length == 7 && memcmp(d.short_message, sm.short_message, 7) == 0);
         test_cond("sm ussd_service_op", d.ussd_service_op == SMPP_USSD_USSR_REQ);
         test_cond("sm its_session_info", d.its_session_info == 0x0A10);
         /* TLV wire order and bytes: ussd_service_op then its_session_info */
@@ -327,11 +327,11 @@ static void test_sm_round_trip(void)
     long n = smpp_encode_sm(SMPP_SUBMIT_SM, 1, &sm, buf, sizeof buf);
     struct smpp_sm d;
     uint32_t st;
-    test_cond("sm 253 octets", n > 0 && smpp_decode_sm(buf, (size_t)n, &d, &st) == 0 &&
-                                   d.sm_length == 253);
+    test_cond("sm 253 octets",
+              n > 0 && smpp_decode_sm(buf, (size_t)n, &d, &st) == 0 && d.sm_length == 253);
     sm.sm_length = 254; /* libsmpp34 packs at most 253 */
-    test_cond("sm 254 octets refused", smpp_encode_sm(SMPP_SUBMIT_SM, 1, &sm, buf, sizeof buf) ==
-                                           -RAIA_EINVAL);
+    test_cond("sm 254 octets refused",
+              smpp_encode_sm(SMPP_SUBMIT_SM, 1, &sm, buf, sizeof buf) == -RAIA_EINVAL);
     struct pb p;
     struct sm_spec s;
     sm_defaults(&s);
@@ -339,20 +339,18 @@ static void test_sm_round_trip(void)
     s.sm_length = s.msg_bytes = 254;
     pb_sm(&p, SMPP_DELIVER_SM, 5, &s);
     pb_done(&p);
-    test_cond("sm 254 octets decode", smpp_decode_sm(p.b, p.n, &d, &st) == 0 &&
-                                          d.sm_length == 254);
+    test_cond("sm 254 octets decode", smpp_decode_sm(p.b, p.n, &d, &st) == 0 && d.sm_length == 254);
     sm = ussd_mt();
     memset(sm.destination_addr, '1', sizeof sm.destination_addr);
-    test_cond("sm dest too long", smpp_encode_sm(SMPP_SUBMIT_SM, 1, &sm, buf, sizeof buf) ==
-                                      -RAIA_EINVAL);
+    test_cond("sm dest too long",
+              smpp_encode_sm(SMPP_SUBMIT_SM, 1, &sm, buf, sizeof buf) == -RAIA_EINVAL);
     sm = ussd_mt();
-    test_cond("sm buffer too small", smpp_encode_sm(SMPP_SUBMIT_SM, 1, &sm, buf, 40) ==
-                                         -RAIA_EFULL);
-    test_cond("sm wrong id", smpp_encode_sm(SMPP_UNBIND, 1, &sm, buf, sizeof buf) ==
-                                 -RAIA_EINVAL);
+    test_cond("sm buffer too small",
+              smpp_encode_sm(SMPP_SUBMIT_SM, 1, &sm, buf, 40) == -RAIA_EFULL);
+    test_cond("sm wrong id", smpp_encode_sm(SMPP_UNBIND, 1, &sm, buf, sizeof buf) == -RAIA_EINVAL);
     sm.dest_addr_ton = 7;
-    test_cond("sm TON 7 refused by pack", smpp_encode_sm(SMPP_SUBMIT_SM, 1, &sm, buf,
-                                                         sizeof buf) == -RAIA_EINVAL);
+    test_cond("sm TON 7 refused by pack",
+              smpp_encode_sm(SMPP_SUBMIT_SM, 1, &sm, buf, sizeof buf) == -RAIA_EINVAL);
 }
 
 static void test_sm_resp(void)
@@ -361,15 +359,14 @@ static void test_sm_resp(void)
     char id[65];
     long n = smpp_encode_sm_resp(SMPP_SUBMIT_SM_RESP, 0, 42, "abc-123", buf, sizeof buf);
     test_cond("submit_sm_resp length", n == 24);
-    test_cond("submit_sm_resp decodes", smpp_decode_sm_resp(buf, (size_t)n, id) == 0 &&
-                                            strcmp(id, "abc-123") == 0);
+    test_cond("submit_sm_resp decodes",
+              smpp_decode_sm_resp(buf, (size_t)n, id) == 0 && strcmp(id, "abc-123") == 0);
     char long_id[66];
     memset(long_id, '9', 64);
     long_id[64] = 0;
     n = smpp_encode_sm_resp(SMPP_SUBMIT_SM_RESP, 0, 42, long_id, buf, sizeof buf);
-    test_cond("submit_sm_resp 64-char id", n == 16 + 65 && smpp_decode_sm_resp(buf, (size_t)n,
-                                                                               id) == 0 &&
-                                               strlen(id) == 64);
+    test_cond("submit_sm_resp 64-char id",
+              n == 16 + 65 && smpp_decode_sm_resp(buf, (size_t)n, id) == 0 && strlen(id) == 64);
     long_id[64] = '9';
     long_id[65] = 0;
     test_cond("submit_sm_resp 65-char id refused",
@@ -521,8 +518,8 @@ static void test_malformed(void)
     pb_sm(&p, SMPP_DELIVER_SM, 5, &s);
     pb_done(&p);
     test_cond("X14 bad GSM7 bytes kept as they are", smpp_decode_sm(p.b, p.n, &d, &st) == 0 &&
-                                                        d.sm_length == 3 &&
-                                                        memcmp(d.short_message, gsm_bad, 3) == 0);
+                                                         d.sm_length == 3 &&
+                                                         memcmp(d.short_message, gsm_bad, 3) == 0);
 
     sm_defaults(&s);
     pb_sm(&p, SMPP_DELIVER_SM, 5, &s);
@@ -534,8 +531,8 @@ static void test_malformed(void)
     sm_defaults(&s);
     pb_sm(&p, SMPP_DELIVER_SM, 5, &s);
     pb_done(&p);
-    test_cond("command_length != buffer length", smpp_decode_sm(p.b, p.n - 1, &d, &st) ==
-                                                     -RAIA_EPROTO);
+    test_cond("command_length != buffer length",
+              smpp_decode_sm(p.b, p.n - 1, &d, &st) == -RAIA_EPROTO);
     pb_header(&p, SMPP_ENQUIRE_LINK, 0, 1);
     test_cond("enquire_link is not an sm", sm_status(&p) == SMPP_ESME_RSYSERR);
 }

@@ -1,0 +1,929 @@
+/*
+ * smpp_conn.c - one ESME transceiver bind to one operator's SMSC.
+ *
+ * Owns the TCP link (a libevent bufferevent), the bind state machine, the
+ * outgoing sequence numbers, the window of submit_sm awaiting a response, the
+ * FIFO of submits waiting for room in that window, enquire_link, and the
+ * reconnect backoff. Everything runs on the caller's event_base, one thread.
+ * Created and started by gateway/main.c; gateway/session.c submits MT and
+ * acknowledges MO. PDUs are encoded and decoded by smpp_pdu.c.
+ *
+ * One cron timer per connection (every CRON_MS) does the periodic work:
+ * reconnecting when the backoff is over, the connect / bind / unbind
+ * deadlines, the response timeout of the oldest request, and enquire_link on
+ * an idle link. Every state change goes through conn_set_state(), which logs
+ * it and tells the owner.
+ *
+ * A link that is lost (EOF, error, timeout, bad framing, unbind) is dropped
+ * in one place, link_down(): every submit still waiting gets -RAIA_EIO, the
+ * link generation moves on so acks for MO of the old link are dropped, and
+ * the cron reconnects after min * 2^n seconds (capped, with jitter).
+ */
+#include "smpp_conn.h"
+
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include "log.h"
+
+#define CRON_MS 250
+#define QUEUE_MAX 10000        /* submits waiting for window room */
+#define UNBIND_WAIT_MS 5000    /* graceful stop: wait this long for unbind_resp */
+#define FLUSH_WAIT_MS 2000     /* a last PDU (nack, unbind_resp) gets this long to leave */
+#define BACKOFF_RESET_MS 60000 /* bound this long: the next loss starts from min again */
+#define WINDOW_MAX 1024
+
+/* Runs the block once every ms milliseconds of cron ticks (Redis serverCron). */
+#define RUN_EVERY(c, ms) if ((c)->cron_loops % ((ms) / CRON_MS) == 0)
+
+/* One submit_sm sent and not answered yet. */
+struct pending {
+    int used;
+    uint32_t seq;
+    uint64_t sent_ms;
+    smpp_conn_submit_cb cb;
+    void *ctx;
+};
+
+/* One encoded submit_sm waiting for window room; its sequence number is
+ * written when it is sent. */
+struct queued {
+    struct queued *next;
+    smpp_conn_submit_cb cb;
+    void *ctx;
+    size_t len;
+    uint8_t pdu[];
+};
+
+struct smpp_conn {
+    struct event_base *base;
+    char *name;
+    struct smpp_bind bind;
+    struct sockaddr_storage addr;
+    ev_socklen_t addr_len;
+    uint64_t enquire_ms, timeout_ms, reconnect_min_ms, reconnect_max_ms;
+    int window;
+    smpp_conn_mo_cb on_mo;
+    smpp_conn_state_cb on_state;
+    void *ctx;
+
+    enum smpp_conn_state state;
+    uint64_t state_since; /* when the current state began (its deadline starts there) */
+    int started, stopping;
+    struct bufferevent *bev;
+    struct event *cron;
+    uint64_t cron_loops;
+    uint64_t generation; /* the link's number, for smpp_mo_ref */
+    uint32_t seq;        /* last sequence number sent */
+
+    uint64_t last_rx, last_tx, bound_at, reconnect_at;
+    unsigned attempts; /* consecutive losses: the backoff exponent */
+    int auth_failed;   /* the last bind was refused for system_id / password */
+    uint64_t rng;
+
+    uint32_t bind_seq, enquire_seq, unbind_seq; /* 0 = none outstanding */
+    uint64_t enquire_sent;
+
+    struct pending *win;
+    int in_flight;
+    struct queued *q_head, *q_tail;
+    size_t q_len;
+
+    int closing; /* a last PDU is being flushed, then the link drops */
+    uint64_t closing_since;
+    const char *closing_reason;
+
+    int depth;   /* > 0 while inside our own callbacks */
+    int freeing; /* smpp_conn_free() was called at depth > 0 */
+};
+
+static void link_down(struct smpp_conn *c, const char *reason);
+
+/* ---- small helpers ---- */
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static const char *state_name(enum smpp_conn_state s)
+{
+    switch (s) {
+    case SMPP_CONN_DISCONNECTED:
+        return "disconnected";
+    case SMPP_CONN_CONNECTING:
+        return "connecting";
+    case SMPP_CONN_BINDING:
+        return "binding";
+    case SMPP_CONN_BOUND:
+        return "bound";
+    case SMPP_CONN_UNBINDING:
+        return "unbinding";
+    case SMPP_CONN_CLOSED:
+        return "closed";
+    }
+    return "?";
+}
+
+static uint32_t next_seq(struct smpp_conn *c)
+{
+    c->seq = smpp_seq_next(c->seq);
+    return c->seq;
+}
+
+static void set_seq(uint8_t *pdu, uint32_t seq)
+{
+    pdu[12] = (uint8_t)(seq >> 24);
+    pdu[13] = (uint8_t)(seq >> 16);
+    pdu[14] = (uint8_t)(seq >> 8);
+    pdu[15] = (uint8_t)seq;
+}
+
+static uint64_t rng_next(struct smpp_conn *c)
+{
+    c->rng ^= c->rng << 13;
+    c->rng ^= c->rng >> 7;
+    c->rng ^= c->rng << 17;
+    return c->rng;
+}
+
+/* An SMSC status as the int the submit callback takes (negative values are ours). */
+static int status_int(uint32_t status)
+{
+    return status > INT_MAX ? SMPP_ESME_RUNKNOWNERR : (int)status;
+}
+
+/*
+ * Callback bracketing (STYLE rule 10): every entry from libevent or from a
+ * public call that may run the owner's callbacks is wrapped in enter/leave.
+ * smpp_conn_free() at depth > 0 only sets `freeing`; the outermost leave
+ * frees. Code that runs callbacks in a loop stops once `freeing` is set.
+ */
+static void conn_destroy(struct smpp_conn *c);
+
+static void conn_enter(struct smpp_conn *c)
+{
+    c->depth++;
+}
+
+static void conn_leave(struct smpp_conn *c)
+{
+    if (--c->depth == 0 && c->freeing)
+        conn_destroy(c);
+}
+
+static void conn_set_state(struct smpp_conn *c, enum smpp_conn_state state)
+{
+    if (c->state == state)
+        return;
+    c->state = state;
+    c->state_since = now_ms();
+    log_at(LOG_INFO, "smpp", "op=%s state=%s", c->name, state_name(state));
+    if (c->on_state)
+        c->on_state(c->ctx, c, state);
+}
+
+static void send_pdu(struct smpp_conn *c, const uint8_t *pdu, long len)
+{
+    if (!c->bev || len <= 0)
+        return;
+    bufferevent_write(c->bev, pdu, (size_t)len);
+    c->last_tx = now_ms();
+}
+
+static void send_header_only(struct smpp_conn *c, uint32_t id, uint32_t status, uint32_t seq)
+{
+    uint8_t buf[SMPP_HEADER_LEN];
+    send_pdu(c, buf, smpp_encode_header_only(id, status, seq, buf, sizeof buf));
+}
+
+/*
+ * Sends a last PDU's worth of output, then drops the link: reading stops now,
+ * on_write drops the link once the output buffer is empty, and the cron
+ * drops it anyway after FLUSH_WAIT_MS. Used after a framing error (generic
+ * nack first) and after answering the SMSC's unbind.
+ */
+static void close_after_flush(struct smpp_conn *c, const char *reason)
+{
+    c->closing = 1;
+    c->closing_since = now_ms();
+    c->closing_reason = reason;
+    bufferevent_disable(c->bev, EV_READ);
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+        link_down(c, reason);
+}
+
+/* ---- the window and the queue ---- */
+
+static void send_submit(struct smpp_conn *c, uint8_t *pdu, size_t len, smpp_conn_submit_cb cb,
+                        void *ctx)
+{
+    for (int i = 0; i < c->window; i++) {
+        struct pending *p = &c->win[i];
+        if (p->used)
+            continue;
+        p->used = 1;
+        p->seq = next_seq(c);
+        p->sent_ms = now_ms();
+        p->cb = cb;
+        p->ctx = ctx;
+        c->in_flight++;
+        set_seq(pdu, p->seq);
+        send_pdu(c, pdu, (long)len);
+        return;
+    }
+}
+
+/* Moves queued submits into the window while it has room. */
+static void pump_queue(struct smpp_conn *c)
+{
+    while (c->state == SMPP_CONN_BOUND && !c->closing && c->q_head && c->in_flight < c->window) {
+        struct queued *q = c->q_head;
+        c->q_head = q->next;
+        if (!c->q_head)
+            c->q_tail = NULL;
+        c->q_len--;
+        send_submit(c, q->pdu, q->len, q->cb, q->ctx);
+        free(q);
+    }
+}
+
+/* Takes the pending submit with sequence seq out of the window; 0 if none. */
+static int take_pending(struct smpp_conn *c, uint32_t seq, struct pending *out)
+{
+    for (int i = 0; i < c->window; i++) {
+        if (c->win[i].used && c->win[i].seq == seq) {
+            *out = c->win[i];
+            c->win[i].used = 0;
+            c->in_flight--;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void fail_queue(struct smpp_conn *c, int status)
+{
+    while (c->q_head && !c->freeing) {
+        struct queued *q = c->q_head;
+        c->q_head = q->next;
+        if (!c->q_head)
+            c->q_tail = NULL;
+        c->q_len--;
+        smpp_conn_submit_cb cb = q->cb;
+        void *ctx = q->ctx;
+        free(q);
+        if (cb)
+            cb(ctx, status, NULL);
+    }
+}
+
+/* Every pending and queued submit gets status (the link is gone). */
+static void fail_all(struct smpp_conn *c, int status)
+{
+    for (int i = 0; i < c->window && !c->freeing; i++) {
+        struct pending p = c->win[i];
+        if (!p.used)
+            continue;
+        c->win[i].used = 0;
+        c->in_flight--;
+        if (p.cb)
+            p.cb(p.ctx, status, NULL);
+    }
+    fail_queue(c, status);
+}
+
+/* ---- connecting, binding, losing the link ---- */
+
+/*
+ * The next reconnect delay: min * 2^attempts, capped at max, minus up to a
+ * quarter of it at random so that several gateways do not reconnect in step.
+ * A bind refused for its credentials waits the maximum at once: retrying a
+ * wrong password quickly only fills the SMSC's logs.
+ */
+static uint64_t backoff_ms(struct smpp_conn *c)
+{
+    uint64_t base = c->reconnect_max_ms;
+    if (c->auth_failed) {
+        c->auth_failed = 0;
+    } else {
+        unsigned shift = c->attempts < 20 ? c->attempts : 20;
+        if ((c->reconnect_min_ms << shift) < base)
+            base = c->reconnect_min_ms << shift;
+        c->attempts++;
+    }
+    return base - rng_next(c) % (base / 4 + 1);
+}
+
+/*
+ * The one place a link ends. Why this order: the link and its counters are
+ * reset and the new state is set first, so a submit callback that submits
+ * again gets -RAIA_EIO at once instead of landing on a dead link.
+ */
+static void link_down(struct smpp_conn *c, const char *reason)
+{
+    log_at(c->stopping ? LOG_INFO : LOG_WARN, "smpp",
+           "op=%s event=link_down reason=%s in_flight=%d queued=%zu", c->name, reason, c->in_flight,
+           c->q_len);
+    if (c->bev) {
+        bufferevent_free(c->bev);
+        c->bev = NULL;
+    }
+    c->generation++;
+    c->closing = 0;
+    c->bind_seq = c->enquire_seq = c->unbind_seq = 0;
+    c->enquire_sent = 0;
+    if (c->stopping) {
+        event_del(c->cron);
+        conn_set_state(c, SMPP_CONN_CLOSED);
+    } else {
+        uint64_t delay = backoff_ms(c);
+        c->reconnect_at = now_ms() + delay;
+        log_at(LOG_INFO, "smpp", "op=%s event=reconnect_in ms=%llu", c->name,
+               (unsigned long long)delay);
+        conn_set_state(c, SMPP_CONN_DISCONNECTED);
+    }
+    fail_all(c, -RAIA_EIO);
+}
+
+static void on_read(struct bufferevent *bev, void *ctx);
+static void on_write(struct bufferevent *bev, void *ctx);
+static void on_event(struct bufferevent *bev, short what, void *ctx);
+
+static void link_open(struct smpp_conn *c)
+{
+    c->bev = bufferevent_socket_new(c->base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (!c->bev) {
+        link_down(c, "no_memory");
+        return;
+    }
+    bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    conn_set_state(c, SMPP_CONN_CONNECTING);
+    if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&c->addr, (int)c->addr_len) < 0)
+        link_down(c, "connect_failed");
+}
+
+static void send_bind(struct smpp_conn *c)
+{
+    uint8_t buf[128];
+    c->bind_seq = next_seq(c);
+    long n = smpp_encode_bind(SMPP_BIND_TRANSCEIVER, c->bind_seq, &c->bind, buf, sizeof buf);
+    send_pdu(c, buf, n);
+}
+
+static void on_connected(struct smpp_conn *c)
+{
+    int one = 1;
+    evutil_socket_t fd = bufferevent_getfd(c->bev);
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
+        log_at(LOG_WARN, "smpp", "op=%s event=nodelay_failed", c->name);
+    c->last_rx = now_ms();
+    send_bind(c);
+    conn_set_state(c, SMPP_CONN_BINDING);
+}
+
+/* The bind's answer: a bind_*_resp, or a generic_nack with the bind's seq. */
+static void on_bind_result(struct smpp_conn *c, uint32_t status)
+{
+    c->bind_seq = 0;
+    if (status == SMPP_ESME_ROK) {
+        c->bound_at = now_ms();
+        conn_set_state(c, SMPP_CONN_BOUND);
+        pump_queue(c);
+        return;
+    }
+    if (status == SMPP_ESME_RINVPASWD || status == SMPP_ESME_RINVSYSID) {
+        c->auth_failed = 1;
+        log_at(LOG_ERROR, "smpp",
+               "op=%s event=bind_refused status=0x%02x hint=check_system_id_and_password", c->name,
+               status);
+    } else {
+        log_at(LOG_WARN, "smpp", "op=%s event=bind_refused status=0x%02x", c->name, status);
+    }
+    link_down(c, "bind_refused");
+}
+
+/* ---- incoming PDUs ---- */
+
+static void on_submit_result(struct smpp_conn *c, uint32_t seq, uint32_t status,
+                             const char *message_id)
+{
+    struct pending p;
+    if (!take_pending(c, seq, &p)) {
+        log_at(LOG_WARN, "smpp", "op=%s event=resp_unknown_seq seq=%u", c->name, seq);
+        return;
+    }
+    if (p.cb)
+        p.cb(p.ctx, status_int(status), message_id);
+    if (c->freeing)
+        return;
+    if (status == SMPP_ESME_RINVBNDSTS) { /* the SMSC no longer sees us bound */
+        if (c->bev)
+            link_down(c, "smsc_says_not_bound");
+        return;
+    }
+    pump_queue(c);
+}
+
+static void on_generic_nack(struct smpp_conn *c, const struct smpp_header *h)
+{
+    uint32_t seq = h->sequence_number;
+    log_at(LOG_WARN, "smpp", "op=%s event=generic_nack seq=%u status=0x%02x", c->name, seq,
+           h->command_status);
+    if (seq != 0 && seq == c->bind_seq && c->state == SMPP_CONN_BINDING) {
+        on_bind_result(c, h->command_status ? h->command_status : SMPP_ESME_RBINDFAIL);
+    } else if (seq != 0 && seq == c->enquire_seq) {
+        c->enquire_seq = 0; /* the SMSC answered: the link is alive */
+        c->enquire_sent = 0;
+    } else if (seq != 0 && seq == c->unbind_seq) {
+        link_down(c, "unbind_nacked");
+    } else {
+        on_submit_result(c, seq, h->command_status, NULL);
+    }
+}
+
+/*
+ * A deliver_sm: decoded and handed up, or answered at once with the status
+ * the decoder names when it is malformed. The deliver_sm_resp for a good one
+ * is sent by smpp_conn_ack_mo(), after the turn is stored (research S11).
+ */
+static void on_deliver_sm(struct smpp_conn *c, const struct smpp_header *h, const uint8_t *pdu,
+                          size_t len)
+{
+    uint8_t buf[32];
+    if (c->state != SMPP_CONN_BOUND && c->state != SMPP_CONN_UNBINDING) {
+        send_pdu(c, buf,
+                 smpp_encode_sm_resp(SMPP_DELIVER_SM_RESP, SMPP_ESME_RINVBNDSTS, h->sequence_number,
+                                     NULL, buf, sizeof buf));
+        return;
+    }
+    struct smpp_sm mo;
+    uint32_t status = SMPP_ESME_RSYSERR;
+    if (smpp_decode_sm(pdu, len, &mo, &status) < 0) {
+        log_at(LOG_WARN, "smpp", "op=%s event=bad_deliver_sm seq=%u status=0x%02x", c->name,
+               h->sequence_number, status);
+        send_pdu(c, buf,
+                 smpp_encode_sm_resp(SMPP_DELIVER_SM_RESP, status, h->sequence_number, NULL, buf,
+                                     sizeof buf));
+        return;
+    }
+    struct smpp_mo_ref ref = {c->generation, h->sequence_number};
+    c->on_mo(c->ctx, c, &mo, ref);
+}
+
+/*
+ * Dispatches one complete PDU by command_id. Unknown ids get generic_nack
+ * ESME_RINVCMDID and the link stays up (research S9); requests an ESME does
+ * not serve get their own response with ESME_RINVBNDSTS; responses nobody
+ * waits for are logged and dropped (a response is never nacked).
+ */
+static void dispatch(struct smpp_conn *c, const struct smpp_header *h, const uint8_t *pdu,
+                     size_t len)
+{
+    uint32_t id = h->command_id, seq = h->sequence_number;
+    char message_id[65];
+    if (!smpp_cmd_known(id)) {
+        log_at(LOG_WARN, "smpp", "op=%s event=unknown_command id=0x%08x seq=%u", c->name, id, seq);
+        send_header_only(c, SMPP_GENERIC_NACK, SMPP_ESME_RINVCMDID, seq);
+        return;
+    }
+    switch (id) {
+    case SMPP_DELIVER_SM:
+        on_deliver_sm(c, h, pdu, len);
+        break;
+    case SMPP_SUBMIT_SM_RESP:
+        if (smpp_decode_sm_resp(pdu, len, message_id) < 0)
+            log_at(LOG_WARN, "smpp", "op=%s event=bad_submit_sm_resp seq=%u", c->name, seq);
+        on_submit_result(c, seq, h->command_status, message_id);
+        break;
+    case SMPP_ENQUIRE_LINK:
+        send_header_only(c, SMPP_ENQUIRE_LINK_RESP, SMPP_ESME_ROK, seq);
+        break;
+    case SMPP_ENQUIRE_LINK_RESP:
+        if (seq == c->enquire_seq) {
+            c->enquire_seq = 0;
+            c->enquire_sent = 0;
+        }
+        break;
+    case SMPP_BIND_TRANSCEIVER_RESP:
+        if (c->state != SMPP_CONN_BINDING || seq != c->bind_seq) {
+            log_at(LOG_WARN, "smpp", "op=%s event=unexpected_bind_resp seq=%u", c->name, seq);
+        } else if (smpp_decode_bind_resp(pdu, len, message_id) < 0) {
+            link_down(c, "bad_bind_resp");
+        } else {
+            on_bind_result(c, h->command_status);
+        }
+        break;
+    case SMPP_GENERIC_NACK:
+        on_generic_nack(c, h);
+        break;
+    case SMPP_UNBIND:
+        log_at(LOG_INFO, "smpp", "op=%s event=unbind_from_smsc", c->name);
+        send_header_only(c, SMPP_UNBIND_RESP, SMPP_ESME_ROK, seq);
+        close_after_flush(c, "unbind_from_smsc");
+        break;
+    case SMPP_UNBIND_RESP:
+        if (c->state == SMPP_CONN_UNBINDING)
+            link_down(c, "unbound");
+        break;
+    default:
+        if (id & SMPP_GENERIC_NACK) {
+            log_at(LOG_WARN, "smpp", "op=%s event=unexpected_resp id=%s seq=%u", c->name,
+                   smpp_cmd_name(id), seq);
+        } else {
+            log_at(LOG_WARN, "smpp", "op=%s event=unexpected_request id=%s seq=%u", c->name,
+                   smpp_cmd_name(id), seq);
+            send_header_only(c, id | SMPP_GENERIC_NACK, SMPP_ESME_RINVBNDSTS, seq);
+        }
+        break;
+    }
+}
+
+/*
+ * Framing: a PDU is taken off the input once all command_length bytes are
+ * there; several PDUs that arrived in one read are handled in one go. A
+ * command_length outside [16, SMPP_PDU_MAX] means the byte stream can no
+ * longer be split into PDUs: generic_nack ESME_RINVCMDLEN and drop the link.
+ */
+static void on_read(struct bufferevent *bev, void *ctx)
+{
+    struct smpp_conn *c = ctx;
+    conn_enter(c);
+    while (c->bev == bev && !c->closing && !c->freeing) {
+        struct evbuffer *in = bufferevent_get_input(bev);
+        size_t avail = evbuffer_get_length(in);
+        uint8_t pdu[SMPP_PDU_MAX];
+        struct smpp_header h;
+        if (avail < SMPP_HEADER_LEN)
+            break;
+        evbuffer_copyout(in, pdu, SMPP_HEADER_LEN);
+        if (smpp_header_parse(pdu, SMPP_HEADER_LEN, &h) < 0) {
+            log_at(LOG_WARN, "smpp", "op=%s event=bad_command_length len=%u", c->name,
+                   h.command_length);
+            send_header_only(c, SMPP_GENERIC_NACK, SMPP_ESME_RINVCMDLEN, h.sequence_number);
+            close_after_flush(c, "bad_command_length");
+            break;
+        }
+        if (avail < h.command_length)
+            break;
+        evbuffer_remove(in, pdu, h.command_length);
+        c->last_rx = now_ms();
+        dispatch(c, &h, pdu, h.command_length);
+    }
+    conn_leave(c);
+}
+
+static void on_write(struct bufferevent *bev, void *ctx)
+{
+    struct smpp_conn *c = ctx;
+    conn_enter(c);
+    if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+        link_down(c, c->closing_reason);
+    conn_leave(c);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *ctx)
+{
+    struct smpp_conn *c = ctx;
+    (void)bev;
+    conn_enter(c);
+    if (what & BEV_EVENT_CONNECTED) {
+        on_connected(c);
+    } else if (what & BEV_EVENT_EOF) {
+        link_down(c, c->closing ? c->closing_reason : "eof");
+    } else if (what & BEV_EVENT_ERROR) {
+        link_down(c, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    }
+    conn_leave(c);
+}
+
+/* ---- the cron ---- */
+
+/* BOUND: the oldest submit's deadline, the enquire_link deadline, and
+ * enquire_link when nothing moved for enquire_link_s. */
+static void cron_bound(struct smpp_conn *c, uint64_t now)
+{
+    int oldest = -1;
+    for (int i = 0; i < c->window; i++)
+        if (c->win[i].used && (oldest < 0 || c->win[i].sent_ms < c->win[oldest].sent_ms))
+            oldest = i;
+    if (oldest >= 0 && now - c->win[oldest].sent_ms >= c->timeout_ms) {
+        struct pending p = c->win[oldest];
+        log_at(LOG_WARN, "smpp", "op=%s event=response_timeout seq=%u", c->name, p.seq);
+        c->win[oldest].used = 0;
+        c->in_flight--;
+        if (p.cb)
+            p.cb(p.ctx, -RAIA_ETIMEOUT, NULL);
+        if (!c->freeing && c->bev)
+            link_down(c, "response_timeout");
+        return;
+    }
+    if (c->enquire_sent && now - c->enquire_sent >= c->timeout_ms) {
+        link_down(c, "enquire_link_timeout");
+        return;
+    }
+    RUN_EVERY(c, 1000)
+    {
+        uint64_t last = c->last_rx > c->last_tx ? c->last_rx : c->last_tx;
+        if (!c->enquire_sent && !c->closing && now - last >= c->enquire_ms) {
+            c->enquire_seq = next_seq(c);
+            c->enquire_sent = now;
+            send_header_only(c, SMPP_ENQUIRE_LINK, SMPP_ESME_ROK, c->enquire_seq);
+        }
+        if (c->attempts && now - c->bound_at >= BACKOFF_RESET_MS)
+            c->attempts = 0;
+    }
+}
+
+/* The periodic dispatcher: what is due depends on the state. */
+static void on_cron(evutil_socket_t fd, short what, void *ctx)
+{
+    struct smpp_conn *c = ctx;
+    (void)fd;
+    (void)what;
+    conn_enter(c);
+    uint64_t now = now_ms();
+    c->cron_loops++;
+    if (c->closing && now - c->closing_since >= FLUSH_WAIT_MS) {
+        link_down(c, c->closing_reason);
+    } else {
+        switch (c->state) {
+        case SMPP_CONN_DISCONNECTED:
+            if (c->started && now >= c->reconnect_at)
+                link_open(c);
+            break;
+        case SMPP_CONN_CONNECTING:
+            if (now - c->state_since >= c->timeout_ms)
+                link_down(c, "connect_timeout");
+            break;
+        case SMPP_CONN_BINDING:
+            if (now - c->state_since >= c->timeout_ms)
+                link_down(c, "bind_timeout");
+            break;
+        case SMPP_CONN_BOUND:
+            cron_bound(c, now);
+            break;
+        case SMPP_CONN_UNBINDING:
+            if (now - c->state_since >= UNBIND_WAIT_MS)
+                link_down(c, "unbind_timeout");
+            break;
+        case SMPP_CONN_CLOSED:
+            break;
+        }
+    }
+    conn_leave(c);
+}
+
+/* ---- public API ---- */
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+/*
+ * Resolves host once. Numeric IPv4 / IPv6 addresses never touch DNS;
+ * "localhost" and other names go through getaddrinfo, which blocks, so this
+ * runs here, at start-up, before the loop does anything else (STYLE rule
+ * 12). A name whose address changes needs a restart.
+ */
+static int resolve(struct smpp_conn *c, const char *host, int port, struct raia_err *err)
+{
+    struct evutil_addrinfo hints, *res = NULL;
+    char port_s[16];
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    snprintf(port_s, sizeof port_s, "%d", port);
+    int rc = evutil_getaddrinfo(host, port_s, &hints, &res);
+    if (rc != 0 || !res)
+        return raia_err_set(err, RAIA_ECONFIG, "smsc %s: cannot resolve host %s: %s", c->name, host,
+                            evutil_gai_strerror(rc));
+    memcpy(&c->addr, res->ai_addr, res->ai_addrlen);
+    c->addr_len = (ev_socklen_t)res->ai_addrlen;
+    evutil_freeaddrinfo(res);
+    return 0;
+}
+
+static int check_opts(const struct smpp_conn_opts *o, struct raia_err *err)
+{
+    if (!o->name || !o->host || !o->system_id || !o->password)
+        return raia_err_set(err, RAIA_EINVAL, "smsc: name, host, system_id, password needed");
+    if (o->port < 1 || o->port > 65535)
+        return raia_err_set(err, RAIA_ECONFIG, "smsc %s: port %d not in [1,65535]", o->name,
+                            o->port);
+    if (o->window < 1 || o->window > WINDOW_MAX)
+        return raia_err_set(err, RAIA_ECONFIG, "smsc %s: window %d not in [1,%d]", o->name,
+                            o->window, WINDOW_MAX);
+    if (o->enquire_link_s < 1 || o->response_timeout_s < 1 || o->reconnect_min_s < 1 ||
+        o->reconnect_max_s < o->reconnect_min_s)
+        return raia_err_set(err, RAIA_ECONFIG,
+                            "smsc %s: timers must be >= 1 s and reconnect_max >= reconnect_min",
+                            o->name);
+    if (strlen(o->system_id) >= sizeof((struct smpp_bind *)0)->system_id ||
+        strlen(o->password) >= sizeof((struct smpp_bind *)0)->password ||
+        (o->system_type && strlen(o->system_type) >= sizeof((struct smpp_bind *)0)->system_type))
+        return raia_err_set(err, RAIA_ECONFIG,
+                            "smsc %s: system_id <= 15, password <= 8, system_type <= 12 chars",
+                            o->name);
+    return 0;
+}
+
+struct smpp_conn *smpp_conn_new(struct event_base *base, const struct smpp_conn_opts *opts,
+                                smpp_conn_mo_cb on_mo, smpp_conn_state_cb on_state, void *ctx,
+                                struct raia_err *err)
+{
+    if (!on_mo) {
+        raia_err_set(err, RAIA_EINVAL, "smsc: an MO callback is needed");
+        return NULL;
+    }
+    if (check_opts(opts, err) < 0)
+        return NULL;
+    struct smpp_conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        raia_err_set(err, RAIA_ENOMEM, "smsc %s: out of memory", opts->name);
+        return NULL;
+    }
+    c->base = base;
+    c->name = dup_str(opts->name);
+    c->win = calloc((size_t)opts->window, sizeof *c->win);
+    c->cron = event_new(base, -1, EV_PERSIST, on_cron, c);
+    if (!c->name || !c->win || !c->cron) {
+        raia_err_set(err, RAIA_ENOMEM, "smsc %s: out of memory", opts->name);
+        conn_destroy(c);
+        return NULL;
+    }
+    if (resolve(c, opts->host, opts->port, err) < 0) {
+        conn_destroy(c);
+        return NULL;
+    }
+    snprintf(c->bind.system_id, sizeof c->bind.system_id, "%s", opts->system_id);
+    snprintf(c->bind.password, sizeof c->bind.password, "%s", opts->password);
+    snprintf(c->bind.system_type, sizeof c->bind.system_type, "%s",
+             opts->system_type ? opts->system_type : "");
+    c->bind.interface_version = 0x34;
+    c->enquire_ms = (uint64_t)opts->enquire_link_s * 1000;
+    c->timeout_ms = (uint64_t)opts->response_timeout_s * 1000;
+    c->reconnect_min_ms = (uint64_t)opts->reconnect_min_s * 1000;
+    c->reconnect_max_ms = (uint64_t)opts->reconnect_max_s * 1000;
+    c->window = opts->window;
+    c->on_mo = on_mo;
+    c->on_state = on_state;
+    c->ctx = ctx;
+    c->state = SMPP_CONN_DISCONNECTED;
+    c->rng = now_ms() ^ (uint64_t)(uintptr_t)c ^ 0x9E3779B97F4A7C15ull;
+    return c;
+}
+
+int smpp_conn_start(struct smpp_conn *c)
+{
+    if (c->started || c->stopping)
+        return -RAIA_EINVAL;
+    struct timeval tick = {0, CRON_MS * 1000};
+    if (event_add(c->cron, &tick) < 0)
+        return -RAIA_EIO;
+    c->started = 1;
+    conn_enter(c);
+    link_open(c);
+    conn_leave(c);
+    return 0;
+}
+
+int smpp_conn_submit(struct smpp_conn *c, const struct smpp_sm *mt, smpp_conn_submit_cb cb,
+                     void *ctx)
+{
+    if (c->state != SMPP_CONN_BOUND || c->stopping || c->closing)
+        return -RAIA_EIO;
+    uint8_t buf[SMPP_PDU_MAX];
+    long n = smpp_encode_sm(SMPP_SUBMIT_SM, 1, mt, buf, sizeof buf);
+    if (n < 0)
+        return (int)n;
+    if (c->in_flight < c->window && !c->q_head) {
+        send_submit(c, buf, (size_t)n, cb, ctx);
+        return 0;
+    }
+    if (c->q_len >= QUEUE_MAX)
+        return -RAIA_EFULL;
+    struct queued *q = malloc(sizeof *q + (size_t)n);
+    if (!q)
+        return -RAIA_ENOMEM;
+    q->next = NULL;
+    q->cb = cb;
+    q->ctx = ctx;
+    q->len = (size_t)n;
+    memcpy(q->pdu, buf, (size_t)n);
+    if (c->q_tail)
+        c->q_tail->next = q;
+    else
+        c->q_head = q;
+    c->q_tail = q;
+    c->q_len++;
+    return 0;
+}
+
+void smpp_conn_ack_mo(struct smpp_conn *c, struct smpp_mo_ref ref, uint32_t status)
+{
+    if (!c->bev || c->closing || ref.link != c->generation ||
+        (c->state != SMPP_CONN_BOUND && c->state != SMPP_CONN_UNBINDING)) {
+        log_at(LOG_DEBUG, "smpp", "op=%s event=ack_dropped seq=%u reason=old_link", c->name,
+               ref.seq);
+        return;
+    }
+    uint8_t buf[32];
+    send_pdu(c, buf,
+             smpp_encode_sm_resp(SMPP_DELIVER_SM_RESP, status, ref.seq, NULL, buf, sizeof buf));
+}
+
+/*
+ * Graceful stop (research S8): no new submits; queued ones fail now; a bound
+ * link sends unbind and keeps answering deliver_sm and taking submit_sm_resp
+ * until unbind_resp or UNBIND_WAIT_MS; any other state closes at once.
+ */
+void smpp_conn_stop(struct smpp_conn *c)
+{
+    if (c->stopping || c->state == SMPP_CONN_CLOSED)
+        return;
+    c->stopping = 1;
+    conn_enter(c);
+    log_at(LOG_INFO, "smpp", "op=%s event=stop", c->name);
+    switch (c->state) {
+    case SMPP_CONN_BOUND:
+        if (!c->closing) {
+            c->unbind_seq = next_seq(c);
+            send_header_only(c, SMPP_UNBIND, SMPP_ESME_ROK, c->unbind_seq);
+            conn_set_state(c, SMPP_CONN_UNBINDING);
+            fail_queue(c, -RAIA_EIO);
+        }
+        break;
+    case SMPP_CONN_CONNECTING:
+    case SMPP_CONN_BINDING:
+        link_down(c, "stopped");
+        break;
+    case SMPP_CONN_DISCONNECTED:
+        event_del(c->cron);
+        conn_set_state(c, SMPP_CONN_CLOSED);
+        break;
+    case SMPP_CONN_UNBINDING:
+    case SMPP_CONN_CLOSED:
+        break;
+    }
+    conn_leave(c);
+}
+
+enum smpp_conn_state smpp_conn_get_state(const struct smpp_conn *c)
+{
+    return c->state;
+}
+
+const char *smpp_conn_name(const struct smpp_conn *c)
+{
+    return c->name;
+}
+
+/* Frees everything; pending and queued submits are dropped without their
+ * callbacks (the owner is tearing down). */
+static void conn_destroy(struct smpp_conn *c)
+{
+    if (c->bev)
+        bufferevent_free(c->bev);
+    if (c->cron)
+        event_free(c->cron);
+    while (c->q_head) {
+        struct queued *q = c->q_head;
+        c->q_head = q->next;
+        free(q);
+    }
+    free(c->win);
+    free(c->name);
+    free(c);
+}
+
+void smpp_conn_free(struct smpp_conn *c)
+{
+    if (!c)
+        return;
+    if (c->depth > 0) {
+        c->freeing = 1;
+        return;
+    }
+    conn_destroy(c);
+}
