@@ -319,6 +319,21 @@ static int add_ussd_tlvs(tlv_t **list, const struct smpp_sm *sm)
     return 0;
 }
 
+/* Packs sm as a libsmpp34 struct of type T (submit_sm_t or deliver_sm_t)
+ * into buf, setting rc; the TLV list is freed whatever happens. */
+#define PACK_SM(T, command_id, sm, seq, buf, size, rc)                                             \
+    do {                                                                                           \
+        T p_;                                                                                      \
+        memset(&p_, 0, sizeof p_);                                                                 \
+        p_.command_id = (command_id);                                                              \
+        p_.sequence_number = 1;                                                                    \
+        SM_FILL(p_, sm);                                                                           \
+        (rc) = add_ussd_tlvs(&p_.tlv, sm);                                                         \
+        if ((rc) == 0)                                                                             \
+            (rc) = pack_out((command_id), &p_, (seq), (buf), (size));                              \
+        destroy_tlv(p_.tlv);                                                                       \
+    } while (0)
+
 /*
  * Why the explicit checks: libsmpp34's pack truncates an over-long C-string
  * without saying so (research L7), and it packs at most 253 message octets
@@ -335,30 +350,11 @@ long smpp_encode_sm(uint32_t command_id, uint32_t seq, const struct smpp_sm *sm,
         !fits(sm->destination_addr, sizeof sm->destination_addr) || sm->sm_length > SM_PACK_MAX ||
         sm->ussd_service_op > 255 || sm->its_session_info > 65535)
         return -RAIA_EINVAL;
-    long rc;
-    if (command_id == SMPP_SUBMIT_SM) {
-        submit_sm_t p;
-        memset(&p, 0, sizeof p);
-        p.command_id = command_id;
-        p.sequence_number = 1;
-        SM_FILL(p, sm);
-        rc = add_ussd_tlvs(&p.tlv, sm);
-        if (rc == 0)
-            rc = pack_out(command_id, &p, seq, buf, size);
-        destroy_tlv(p.tlv);
-    } else if (command_id == SMPP_DELIVER_SM) {
-        deliver_sm_t p;
-        memset(&p, 0, sizeof p);
-        p.command_id = command_id;
-        p.sequence_number = 1;
-        SM_FILL(p, sm);
-        rc = add_ussd_tlvs(&p.tlv, sm);
-        if (rc == 0)
-            rc = pack_out(command_id, &p, seq, buf, size);
-        destroy_tlv(p.tlv);
-    } else {
-        rc = -RAIA_EINVAL;
-    }
+    long rc = -RAIA_EINVAL;
+    if (command_id == SMPP_SUBMIT_SM)
+        PACK_SM(submit_sm_t, command_id, sm, seq, buf, size, rc);
+    else if (command_id == SMPP_DELIVER_SM)
+        PACK_SM(deliver_sm_t, command_id, sm, seq, buf, size, rc);
     return rc;
 }
 
