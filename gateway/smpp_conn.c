@@ -247,18 +247,34 @@ static void send_submit(struct smpp_conn *c, uint8_t *pdu, size_t len, smpp_conn
     }
 }
 
+/* Unlinks the oldest queued submit; the caller frees it. */
+static struct queued *queue_pop(struct smpp_conn *c)
+{
+    struct queued *q = c->q_head;
+    c->q_head = q->next;
+    if (!c->q_head)
+        c->q_tail = NULL;
+    c->q_len--;
+    return q;
+}
+
 /* Moves queued submits into the window while it has room. */
 static void pump_queue(struct smpp_conn *c)
 {
     while (c->state == SMPP_CONN_BOUND && !c->closing && c->q_head && c->in_flight < c->window) {
-        struct queued *q = c->q_head;
-        c->q_head = q->next;
-        if (!c->q_head)
-            c->q_tail = NULL;
-        c->q_len--;
+        struct queued *q = queue_pop(c);
         send_submit(c, q->pdu, q->len, q->cb, q->ctx);
         free(q);
     }
+}
+
+/* Frees window slot i and returns what it held. */
+static struct pending slot_take(struct smpp_conn *c, int i)
+{
+    struct pending p = c->win[i];
+    c->win[i].used = 0;
+    c->in_flight--;
+    return p;
 }
 
 /* Takes the pending submit with sequence seq out of the window; 0 if none. */
@@ -266,9 +282,7 @@ static int take_pending(struct smpp_conn *c, uint32_t seq, struct pending *out)
 {
     for (int i = 0; i < c->window; i++) {
         if (c->win[i].used && c->win[i].seq == seq) {
-            *out = c->win[i];
-            c->win[i].used = 0;
-            c->in_flight--;
+            *out = slot_take(c, i);
             return 1;
         }
     }
@@ -278,11 +292,7 @@ static int take_pending(struct smpp_conn *c, uint32_t seq, struct pending *out)
 static void fail_queue(struct smpp_conn *c, int status)
 {
     while (c->q_head && !c->freeing) {
-        struct queued *q = c->q_head;
-        c->q_head = q->next;
-        if (!c->q_head)
-            c->q_tail = NULL;
-        c->q_len--;
+        struct queued *q = queue_pop(c);
         smpp_conn_submit_cb cb = q->cb;
         void *ctx = q->ctx;
         free(q);
@@ -295,11 +305,9 @@ static void fail_queue(struct smpp_conn *c, int status)
 static void fail_all(struct smpp_conn *c, int status)
 {
     for (int i = 0; i < c->window && !c->freeing; i++) {
-        struct pending p = c->win[i];
-        if (!p.used)
+        if (!c->win[i].used)
             continue;
-        c->win[i].used = 0;
-        c->in_flight--;
+        struct pending p = slot_take(c, i);
         if (p.cb)
             p.cb(p.ctx, status, NULL);
     }
@@ -622,10 +630,8 @@ static void cron_bound(struct smpp_conn *c, uint64_t now)
         if (c->win[i].used && (oldest < 0 || c->win[i].sent_ms < c->win[oldest].sent_ms))
             oldest = i;
     if (oldest >= 0 && now - c->win[oldest].sent_ms >= c->timeout_ms) {
-        struct pending p = c->win[oldest];
+        struct pending p = slot_take(c, oldest);
         log_at(LOG_WARN, "smpp", "op=%s event=response_timeout seq=%u", c->name, p.seq);
-        c->win[oldest].used = 0;
-        c->in_flight--;
         if (p.cb)
             p.cb(p.ctx, -RAIA_ETIMEOUT, NULL);
         if (!c->freeing && c->bev)
@@ -907,11 +913,8 @@ static void conn_destroy(struct smpp_conn *c)
         bufferevent_free(c->bev);
     if (c->cron)
         event_free(c->cron);
-    while (c->q_head) {
-        struct queued *q = c->q_head;
-        c->q_head = q->next;
-        free(q);
-    }
+    while (c->q_head)
+        free(queue_pop(c));
     free(c->win);
     free(c->name);
     free(c);
