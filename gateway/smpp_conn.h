@@ -61,7 +61,9 @@ struct smpp_conn *smpp_conn_new(struct event_base *base, const struct smpp_conn_
 int smpp_conn_start(struct smpp_conn *c);
 /**
  * Send a submit_sm. Returns 0 if it was written or queued (cb, if not NULL,
- * runs once with the outcome), -RAIA_EIO if not bound.
+ * runs once with the outcome, never from inside this call), -RAIA_EIO if not
+ * bound or stopping, -RAIA_EINVAL if mt does not encode (a field too long,
+ * more than 253 message octets), -RAIA_EFULL if 10000 submits already wait.
  */
 int smpp_conn_submit(struct smpp_conn *c, const struct smpp_sm *mt, smpp_conn_submit_cb cb,
                      void *ctx);
