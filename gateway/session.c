@@ -212,11 +212,11 @@ static void turn_reply(struct turn *t, const char *screen, int end)
             mt.its_session_info = end ? (t->its_session | 1) : (t->its_session & 0xFFFE);
     }
     long n = charset_utf8_to_gsm7(screen, strlen(screen), mt.short_message,
-                                  sizeof mt.short_message - 1);
+                                  SMPP_SM_SEND_MAX);
     mt.data_coding = SMPP_DC_DEFAULT;
     if (n < 0) {
         n = charset_utf8_to_ucs2(screen, strlen(screen), mt.short_message,
-                                 sizeof mt.short_message - 1);
+                                 SMPP_SM_SEND_MAX);
         mt.data_coding = SMPP_DC_UCS2;
     }
     if (n < 0) {

@@ -44,7 +44,6 @@
 #include "raia_err.h"
 
 #define SM_MAX 254      /* largest sm_length (SMPP 3.4 §5.2.21) */
-#define SM_PACK_MAX 253 /* largest one libsmpp34 packs (research L7) */
 #define SEQ_MAX 0x7FFFFFFFu
 
 /* ---- byte helpers ---- */
@@ -347,7 +346,7 @@ long smpp_encode_sm(uint32_t command_id, uint32_t seq, const struct smpp_sm *sm,
 {
     if (!fits(sm->service_type, sizeof sm->service_type) ||
         !fits(sm->source_addr, sizeof sm->source_addr) ||
-        !fits(sm->destination_addr, sizeof sm->destination_addr) || sm->sm_length > SM_PACK_MAX ||
+        !fits(sm->destination_addr, sizeof sm->destination_addr) || sm->sm_length > SMPP_SM_SEND_MAX ||
         sm->ussd_service_op > 255 || sm->its_session_info > 65535)
         return -RAIA_EINVAL;
     long rc = -RAIA_EINVAL;

@@ -17,6 +17,7 @@
 #define SMPP_HEADER_LEN 16
 #define SMPP_PDU_MAX 4096 /* larger command_length values are refused: framing is lost */
 #define SMPP_DEFAULT_PORT 2775
+#define SMPP_SM_SEND_MAX 253 /* most short_message octets an encoder writes (libsmpp34 limit) */
 
 /* command_id values (SMPP 3.4 §5.1.2.1); macros, not an enum: responses set
  * bit 31, which ISO C does not allow in an enumerator. */
