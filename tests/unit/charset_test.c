@@ -1,0 +1,65 @@
+/*
+ * charset_test.c - GSM 03.38 / UCS-2 / Latin-1 conversions: lengths,
+ * round trips, '@' as 0x00, extension characters, surrogate pairs, and
+ * replacement of bytes that cannot be mapped.
+ */
+#include <string.h>
+
+#include "charset.h"
+#include "test_help.h"
+
+static void test_gsm7(void)
+{
+    uint8_t buf[64];
+    char back[200];
+    const char *s = "@Hi \xE2\x82\xAC{x}"; /* @Hi €{x} */
+    long n = charset_utf8_to_gsm7(s, strlen(s), buf, sizeof buf);
+    test_cond("gsm7 length with 3 extension chars", n == 4 + 2 + 2 + 1 + 2);
+    test_cond("gsm7_length agrees", charset_gsm7_length(s, strlen(s)) == n);
+    test_cond("'@' is septet 0", buf[0] == 0x00);
+    test_cond("euro is ESC 0x65", buf[4] == 0x1B && buf[5] == 0x65);
+    test_cond("round trip", charset_gsm7_to_utf8(buf, (size_t)n, back, sizeof back) > 0 &&
+                                strcmp(back, s) == 0);
+    test_cond("amharic not gsm7", charset_gsm7_length("\xE1\x88\x80", 3) == -1);
+    test_cond("output too small", charset_utf8_to_gsm7("abcd", 4, buf, 3) == -2);
+    const uint8_t bad[] = {0x41, 0x80, 0x1B, 0x21, 0x1B};
+    test_cond("bad septets become '?'", charset_gsm7_to_utf8(bad, sizeof bad, back, sizeof back) == 4 &&
+                                            strcmp(back, "A???") == 0);
+}
+
+static void test_ucs2(void)
+{
+    uint8_t buf[64];
+    char back[200];
+    const char *s = "a\xE1\x88\x80\xF0\x9F\x98\x80"; /* a, U+1200, U+1F600 */
+    long n = charset_utf8_to_ucs2(s, strlen(s), buf, sizeof buf);
+    test_cond("ucs2 bytes incl. surrogate pair", n == 8);
+    test_cond("ucs2 units", charset_ucs2_length(s, strlen(s)) == 4);
+    test_cond("surrogates", buf[4] == 0xD8 && buf[5] == 0x3D && buf[6] == 0xDE && buf[7] == 0x00);
+    test_cond("round trip", charset_ucs2_to_utf8(buf, (size_t)n, back, sizeof back) > 0 &&
+                                strcmp(back, s) == 0);
+    const uint8_t odd[] = {0x00, 0x41, 0xD8};
+    test_cond("odd byte replaced", charset_ucs2_to_utf8(odd, sizeof odd, back, sizeof back) == 4 &&
+                                       strcmp(back, "A\xEF\xBF\xBD") == 0);
+}
+
+static void test_utf8_validation(void)
+{
+    test_cond("overlong refused", charset_utf8_chars("\xC0\xAF", 2) == -1);
+    test_cond("surrogate refused", charset_utf8_chars("\xED\xA0\x80", 3) == -1);
+    test_cond("above U+10FFFF refused", charset_utf8_chars("\xF4\x90\x80\x80", 4) == -1);
+    test_cond("truncated refused", charset_utf8_chars("\xE1\x88", 2) == -1);
+    test_cond("chars counted", charset_utf8_chars("a\xC3\xA9z", 4) == 3);
+    char out[8];
+    const uint8_t latin[] = {0x41, 0xE9};
+    test_cond("latin-1", charset_latin1_to_utf8(latin, 2, out, sizeof out) == 3 &&
+                             strcmp(out, "A\xC3\xA9") == 0);
+}
+
+int main(void)
+{
+    test_gsm7();
+    test_ucs2();
+    test_utf8_validation();
+    TEST_REPORT();
+}
