@@ -41,5 +41,5 @@ psql "$RAIA_PG_CONNINFO" -c \
   "SELECT left(pseudonym, 16) || '…' AS pseudonym, flow_id, flow_version, consent_version,
           channel, operator, outcome FROM sessions ORDER BY started_at"
 psql "$RAIA_PG_CONNINFO" -c \
-  "SELECT question_id, code, value, answered_at FROM answers ORDER BY id"
+  "SELECT question_id, code, value, answered_at FROM answers ORDER BY answer_id"
 echo "Logs and config of this run: .run/demo/"

@@ -1,0 +1,236 @@
+/*
+ * pg_async.c - non-blocking libpq connection on libevent (see pg_async.h).
+ */
+#include "pg_async.h"
+
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backoff.h"
+#include "log.h"
+#include "raia_err.h"
+
+enum pg_phase { PG_DOWN, PG_CONNECTING, PG_IDLE, PG_BUSY };
+
+struct pg_async {
+    struct event_base *base;
+    char *conninfo;
+    void (*on_up)(void *ctx);
+    void *ctx;
+    PGconn *conn;
+    enum pg_phase phase;
+    struct event *io;    /* re-created per wait: the socket may change while connecting */
+    struct event *retry;
+    struct backoff backoff;
+    pg_async_result_cb cb;
+    void *cb_ctx;
+    PGresult *result; /* first result of the query in flight */
+};
+
+static void pg_connect(struct pg_async *pg);
+static void on_io(evutil_socket_t fd, short what, void *arg);
+
+static void wait_socket(struct pg_async *pg, short what)
+{
+    if (pg->io)
+        event_free(pg->io);
+    pg->io = event_new(pg->base, PQsocket(pg->conn), what, on_io, pg);
+    if (pg->io)
+        event_add(pg->io, NULL);
+}
+
+static void drop_connection(struct pg_async *pg)
+{
+    if (pg->io) {
+        event_free(pg->io);
+        pg->io = NULL;
+    }
+    PQfinish(pg->conn);
+    pg->conn = NULL;
+    PQclear(pg->result);
+    pg->result = NULL;
+    pg->phase = PG_DOWN;
+    backoff_arm(&pg->backoff, pg->retry);
+}
+
+/* The connection broke: the query in flight (if any) fails, then we retry. */
+static void fail(struct pg_async *pg, const char *op)
+{
+    char msg[200];
+    pg_async_error_text(pg, NULL, msg, sizeof msg);
+    log_at(LOG_WARN, "postgres", "op=%s err=\"%s\" retry_ms=%d", op, msg,
+           pg->backoff.next_ms);
+    pg_async_result_cb cb = pg->phase == PG_BUSY ? pg->cb : NULL;
+    drop_connection(pg);
+    if (cb)
+        cb(pg->cb_ctx, NULL);
+}
+
+static void continue_connect(struct pg_async *pg)
+{
+    switch (PQconnectPoll(pg->conn)) {
+    case PGRES_POLLING_READING:
+        wait_socket(pg, EV_READ);
+        return;
+    case PGRES_POLLING_WRITING:
+        wait_socket(pg, EV_WRITE);
+        return;
+    case PGRES_POLLING_OK:
+        if (PQsetnonblocking(pg->conn, 1) != 0) {
+            fail(pg, "connect");
+            return;
+        }
+        pg->phase = PG_IDLE;
+        backoff_reset(&pg->backoff);
+        log_at(LOG_INFO, "postgres", "op=connect status=up");
+        if (pg->on_up)
+            pg->on_up(pg->ctx);
+        return;
+    default:
+        fail(pg, "connect");
+    }
+}
+
+static void finish_query(struct pg_async *pg)
+{
+    PGresult *res = pg->result;
+    pg->result = NULL;
+    pg->phase = PG_IDLE;
+    pg_async_result_cb cb = pg->cb;
+    pg->cb = NULL;
+    cb(pg->cb_ctx, res);
+    PQclear(res);
+}
+
+static void read_results(struct pg_async *pg)
+{
+    if (!PQconsumeInput(pg->conn)) {
+        fail(pg, "read");
+        return;
+    }
+    while (!PQisBusy(pg->conn)) {
+        PGresult *res = PQgetResult(pg->conn);
+        if (!res) {
+            finish_query(pg);
+            return;
+        }
+        if (!pg->result)
+            pg->result = res;
+        else
+            PQclear(res);
+    }
+    wait_socket(pg, EV_READ);
+}
+
+static void flush_query(struct pg_async *pg)
+{
+    int rc = PQflush(pg->conn);
+    if (rc < 0)
+        fail(pg, "send");
+    else if (rc == 1)
+        wait_socket(pg, EV_READ | EV_WRITE); /* libpq: read too, the server may be talking */
+    else
+        read_results(pg);
+}
+
+static void on_io(evutil_socket_t fd, short what, void *arg)
+{
+    struct pg_async *pg = arg;
+    (void)fd;
+    if (pg->phase == PG_CONNECTING)
+        continue_connect(pg);
+    else if (pg->phase == PG_BUSY && (what & EV_WRITE))
+        flush_query(pg);
+    else if (pg->phase == PG_BUSY)
+        read_results(pg);
+}
+
+static void pg_connect(struct pg_async *pg)
+{
+    pg->conn = PQconnectStart(pg->conninfo);
+    if (!pg->conn || PQstatus(pg->conn) == CONNECTION_BAD) {
+        fail(pg, "connect");
+        return;
+    }
+    pg->phase = PG_CONNECTING;
+    continue_connect(pg);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    pg_connect(arg);
+}
+
+struct pg_async *pg_async_new(struct event_base *base, const char *conninfo,
+                              void (*on_up)(void *ctx), void *ctx)
+{
+    struct pg_async *pg = calloc(1, sizeof *pg);
+    if (!pg)
+        return NULL;
+    pg->conninfo = strdup(conninfo);
+    pg->retry = evtimer_new(base, on_retry, pg);
+    if (!pg->conninfo || !pg->retry) {
+        pg_async_free(pg);
+        return NULL;
+    }
+    pg->base = base;
+    pg->on_up = on_up;
+    pg->ctx = ctx;
+    pg->backoff = (struct backoff)BACKOFF_INIT(250, 10000);
+    pg_connect(pg);
+    return pg;
+}
+
+int pg_async_idle(const struct pg_async *pg)
+{
+    return pg->phase == PG_IDLE;
+}
+
+int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_async_result_cb cb,
+                   void *ctx)
+{
+    if (pg->phase != PG_IDLE)
+        return -RAIA_EIO;
+    const char *params[1] = {param};
+    if (!PQsendQueryParams(pg->conn, sql, 1, NULL, params, NULL, NULL, 0)) {
+        fail(pg, "send");
+        return -RAIA_EIO;
+    }
+    pg->phase = PG_BUSY;
+    pg->cb = cb;
+    pg->cb_ctx = ctx;
+    flush_query(pg);
+    return 0;
+}
+
+void pg_async_free(struct pg_async *pg)
+{
+    if (!pg)
+        return;
+    if (pg->io)
+        event_free(pg->io);
+    if (pg->retry)
+        event_free(pg->retry);
+    PQclear(pg->result);
+    PQfinish(pg->conn);
+    free(pg->conninfo);
+    free(pg);
+}
+
+void pg_async_error_text(const struct pg_async *pg, const PGresult *res, char *buf, size_t size)
+{
+    const char *msg = res ? PQresultErrorMessage(res) : NULL;
+    if (!msg || !*msg)
+        msg = pg->conn ? PQerrorMessage(pg->conn) : "connection failed";
+    snprintf(buf, size, "%s", msg);
+    for (char *p = buf; *p; p++)
+        if (*p == '\n' || *p == '"')
+            *p = (*p == '"') ? '\'' : ' ';
+    size_t n = strlen(buf);
+    while (n && buf[n - 1] == ' ')
+        buf[--n] = '\0';
+}

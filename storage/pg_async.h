@@ -1,0 +1,37 @@
+/**
+ * pg_async.h - one non-blocking libpq connection driven by libevent.
+ *
+ * Connects with PQconnectStart/PQconnectPoll, sends with PQsendQueryParams
+ * and reads with PQconsumeInput as the socket becomes ready: the event loop
+ * never waits on PostgreSQL. Reconnects with backoff (250 ms doubling to
+ * 10 s) after a failure. One query at a time. Used by pg_writer.c.
+ */
+#ifndef RAIA_PG_ASYNC_H
+#define RAIA_PG_ASYNC_H
+
+#include <libpq-fe.h>
+
+struct event_base;
+struct pg_async;
+
+/**
+ * The query's result (borrowed; cleared after the callback), or NULL when
+ * the connection failed before a result arrived.
+ */
+typedef void (*pg_async_result_cb)(void *ctx, const PGresult *res);
+
+/** Starts connecting at once; on_up runs after each successful (re)connect. */
+struct pg_async *pg_async_new(struct event_base *base, const char *conninfo,
+                              void (*on_up)(void *ctx), void *ctx);
+/** 1 when connected and no query is in flight. */
+int pg_async_idle(const struct pg_async *pg);
+/** Send sql with one text parameter ($1). Returns 0, or -RAIA_EIO when not idle or sending failed. */
+int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_async_result_cb cb,
+                   void *ctx);
+/** Closes the connection; a query in flight gets no callback. NULL is a no-op. */
+void pg_async_free(struct pg_async *pg);
+
+/** The server's message of a failed result (or of the connection) on one line, for logs. */
+void pg_async_error_text(const struct pg_async *pg, const PGresult *res, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,446 @@
+/*
+ * pg_writer.c - answer stream -> PostgreSQL, acknowledged after COMMIT (see
+ * pg_writer.h).
+ *
+ * One cycle: read a batch (our own unacknowledged entries first, then
+ * entries idle too long in a dead consumer's hands, then new ones), write it
+ * with sql/write_batch.sql, then XACK and XDEL it. A batch PostgreSQL
+ * rejects as bad data is retried one entry at a time, so a single poison
+ * entry moves to the dead-letter stream instead of blocking the others.
+ */
+#include "pg_writer.h"
+
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backoff.h"
+#include "log.h"
+#include "pg_async.h"
+#include "redis_link.h"
+#include "sql_text.h"
+#include "strbuf.h"
+
+#define KEY_MAX 256
+#define BLOCK_MS "1000"
+#define CLAIM_IDLE_MS "60000"   /* an entry this long unacked belongs to a dead consumer */
+#define CLAIM_EVERY_MS 30000
+
+enum read_kind { READ_NONE, READ_OWN_PENDING, READ_CLAIM, READ_NEW };
+
+struct entry {
+    char id[32];
+    char *doc; /* NULL when Redis lost the entry's body (deleted before we read it) */
+};
+
+struct pg_writer {
+    struct event_base *base;
+    struct redis_link *link;
+    struct pg_async *pg;
+    char stream[KEY_MAX], group[KEY_MAX], dead[KEY_MAX], consumer[128];
+    int batch_max;
+    int group_ready;
+    int own_pending_done; /* our PEL (entries read before a restart or failure) is empty */
+    char claim_cursor[32];
+    long long next_claim_ms;
+    int one_at_a_time; /* entries still to write singly after a batch was rejected */
+    enum read_kind reading;
+    int writing, acking;
+    struct entry *batch;
+    size_t n;
+    struct strbuf param;
+    struct event *retry;
+    struct backoff backoff;
+    int closing;
+    void (*drain_cb)(void *ctx);
+    void *drain_ctx;
+};
+
+static void next_step(struct pg_writer *w);
+static void write_batch(struct pg_writer *w);
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void clear_batch(struct pg_writer *w)
+{
+    for (size_t i = 0; i < w->n; i++)
+        free(w->batch[i].doc);
+    w->n = 0;
+}
+
+static void finish_drain(struct pg_writer *w)
+{
+    void (*cb)(void *) = w->drain_cb;
+    w->drain_cb = NULL;
+    if (cb)
+        cb(w->drain_ctx);
+}
+
+static void retry_later(struct pg_writer *w)
+{
+    backoff_arm(&w->backoff, w->retry);
+}
+
+/* ---- acknowledging ---- */
+
+static void on_acked(redisAsyncContext *ac, void *reply_ptr, void *priv)
+{
+    redisReply *reply = reply_ptr;
+    struct pg_writer *w = priv;
+    (void)ac;
+    if (w->closing)
+        return;
+    w->acking = 0;
+    if (!reply || reply->type == REDIS_REPLY_ERROR) {
+        /* Committed but not acked: the entries stay in our PEL and are
+         * rewritten after reconnect, which the unique stream ids make a no-op. */
+        log_at(LOG_WARN, "writer", "op=ack n=%zu err=\"%s\"", w->n,
+               reply ? reply->str : "connection lost");
+        w->own_pending_done = 0;
+    }
+    clear_batch(w);
+    next_step(w);
+}
+
+/* XACK then XDEL in one MULTI: the stream keeps only what is not yet in PostgreSQL. */
+static void ack_batch(struct pg_writer *w)
+{
+    redisAsyncContext *ac = redis_link_ctx(w->link);
+    if (!ac) {
+        w->own_pending_done = 0;
+        clear_batch(w);
+        next_step(w);
+        return;
+    }
+    size_t argc = w->n + 3;
+    const char **argv = calloc(argc, sizeof *argv);
+    if (!argv) {
+        clear_batch(w);
+        next_step(w);
+        return;
+    }
+    redisAsyncCommand(ac, NULL, NULL, "MULTI");
+    argv[0] = "XACK";
+    argv[1] = w->stream;
+    argv[2] = w->group;
+    for (size_t i = 0; i < w->n; i++)
+        argv[i + 3] = w->batch[i].id;
+    redisAsyncCommandArgv(ac, NULL, NULL, (int)argc, argv, NULL);
+    argv[1] = "XDEL";
+    argv[2] = w->stream;
+    redisAsyncCommandArgv(ac, NULL, NULL, (int)argc - 1, argv + 1, NULL);
+    free(argv);
+    w->acking = 1;
+    redisAsyncCommand(ac, on_acked, w, "EXEC");
+}
+
+/* A lone entry PostgreSQL refuses as data: keep it for a human, then ack it. */
+static void dead_letter(struct pg_writer *w, const char *why)
+{
+    redisAsyncContext *ac = redis_link_ctx(w->link);
+    struct entry *e = &w->batch[0];
+    log_at(LOG_ERROR, "writer", "op=dead_letter id=%s err=\"%s\"", e->id, why);
+    if (ac && e->doc)
+        redisAsyncCommand(ac, NULL, NULL, "XADD %s * id %s e %s err %s", w->dead, e->id, e->doc,
+                          why);
+    ack_batch(w);
+}
+
+/* ---- writing ---- */
+
+static int is_data_error(const PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    /* 22: data exception, 23: integrity violation; anything else may pass on retry */
+    return state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0);
+}
+
+static void on_written(void *ctx, const PGresult *res)
+{
+    struct pg_writer *w = ctx;
+    w->writing = 0;
+    if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
+        backoff_reset(&w->backoff);
+        log_at(LOG_DEBUG, "writer", "op=write entries=%s answers=%s refusals=%s",
+               PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+        if (w->one_at_a_time > 0)
+            w->one_at_a_time--;
+        ack_batch(w);
+        return;
+    }
+    char msg[200];
+    pg_async_error_text(w->pg, res, msg, sizeof msg);
+    if (res && is_data_error(res)) {
+        if (w->n == 1) {
+            if (w->one_at_a_time > 0)
+                w->one_at_a_time--;
+            dead_letter(w, msg);
+            return;
+        }
+        log_at(LOG_WARN, "writer", "op=write n=%zu err=\"%s\" action=split", w->n, msg);
+        w->one_at_a_time = (int)w->n;
+        w->own_pending_done = 0; /* re-read them from our PEL, one per batch */
+        clear_batch(w);
+        next_step(w);
+        return;
+    }
+    log_at(LOG_WARN, "writer", "op=write n=%zu err=\"%s\" retry_ms=%d", w->n, msg,
+           w->backoff.next_ms);
+    if (w->drain_cb) { /* stopping: the batch waits in our PEL for the next start */
+        clear_batch(w);
+        finish_drain(w);
+        return;
+    }
+    retry_later(w);
+}
+
+static void write_batch(struct pg_writer *w)
+{
+    if (!pg_async_idle(w->pg)) {
+        retry_later(w); /* still connecting */
+        return;
+    }
+    strbuf_reset(&w->param);
+    strbuf_puts(&w->param, "[");
+    size_t written = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        if (!w->batch[i].doc)
+            continue;
+        strbuf_puts(&w->param, written++ ? ",{\"id\":" : "{\"id\":");
+        strbuf_json_str(&w->param, w->batch[i].id);
+        strbuf_puts(&w->param, ",\"e\":");
+        strbuf_json_str(&w->param, w->batch[i].doc);
+        strbuf_puts(&w->param, "}");
+    }
+    strbuf_puts(&w->param, "]");
+    if (w->param.oom) {
+        strbuf_free(&w->param);
+        retry_later(w);
+        return;
+    }
+    w->writing = 1;
+    if (pg_async_query(w->pg, sql_write_batch, strbuf_cstr(&w->param), on_written, w) < 0) {
+        w->writing = 0;
+        retry_later(w);
+    }
+}
+
+/* ---- reading ---- */
+
+static int take_entry(struct pg_writer *w, const redisReply *item)
+{
+    if (item->type != REDIS_REPLY_ARRAY || item->elements < 2 ||
+        item->element[0]->type != REDIS_REPLY_STRING ||
+        item->element[0]->len >= sizeof w->batch[0].id)
+        return -1;
+    struct entry *e = &w->batch[w->n];
+    memcpy(e->id, item->element[0]->str, item->element[0]->len + 1);
+    e->doc = NULL;
+    const redisReply *fields = item->element[1];
+    if (fields->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i + 1 < fields->elements; i += 2)
+            if (strcmp(fields->element[i]->str, "e") == 0 && !e->doc)
+                e->doc = strdup(fields->element[i + 1]->str);
+    w->n++;
+    return 0;
+}
+
+static void take_entries(struct pg_writer *w, const redisReply *list)
+{
+    if (!list || list->type != REDIS_REPLY_ARRAY)
+        return;
+    for (size_t i = 0; i < list->elements && w->n < (size_t)w->batch_max; i++)
+        if (take_entry(w, list->element[i]) < 0)
+            log_at(LOG_WARN, "writer", "op=read err=\"malformed stream entry\"");
+}
+
+/* XREADGROUP: [[stream, [entries]]] or nil; XAUTOCLAIM: [cursor, [entries], [deleted]]. */
+static void on_read(redisAsyncContext *ac, void *reply_ptr, void *priv)
+{
+    redisReply *reply = reply_ptr;
+    struct pg_writer *w = priv;
+    (void)ac;
+    if (w->closing)
+        return;
+    enum read_kind kind = w->reading;
+    w->reading = READ_NONE;
+    if (!reply || reply->type == REDIS_REPLY_ERROR) {
+        log_at(LOG_WARN, "writer", "op=read err=\"%s\"", reply ? reply->str : "connection lost");
+        if (!w->drain_cb)
+            retry_later(w);
+        else
+            finish_drain(w);
+        return;
+    }
+    if (w->drain_cb) { /* stopping: what we just read stays in our PEL for the next start */
+        finish_drain(w);
+        return;
+    }
+    if (kind == READ_CLAIM && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2) {
+        snprintf(w->claim_cursor, sizeof w->claim_cursor, "%s", reply->element[0]->str);
+        if (strcmp(w->claim_cursor, "0-0") == 0)
+            w->next_claim_ms = mono_ms() + CLAIM_EVERY_MS;
+        take_entries(w, reply->element[1]);
+    } else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 &&
+               reply->element[0]->elements == 2) {
+        take_entries(w, reply->element[0]->element[1]);
+    }
+    if (kind == READ_OWN_PENDING && w->n == 0)
+        w->own_pending_done = 1;
+    if (w->n)
+        write_batch(w);
+    else
+        next_step(w);
+}
+
+static void send_read(struct pg_writer *w, redisAsyncContext *ac)
+{
+    char count[16];
+    snprintf(count, sizeof count, "%d", w->one_at_a_time > 0 ? 1 : w->batch_max);
+    if (!w->own_pending_done) {
+        w->reading = READ_OWN_PENDING;
+        redisAsyncCommand(ac, on_read, w, "XREADGROUP GROUP %s %s COUNT %s STREAMS %s 0",
+                          w->group, w->consumer, count, w->stream);
+    } else if (mono_ms() >= w->next_claim_ms) {
+        w->reading = READ_CLAIM;
+        redisAsyncCommand(ac, on_read, w, "XAUTOCLAIM %s %s %s " CLAIM_IDLE_MS " %s COUNT %s",
+                          w->stream, w->group, w->consumer, w->claim_cursor, count);
+    } else {
+        w->reading = READ_NEW;
+        redisAsyncCommand(ac, on_read, w,
+                          "XREADGROUP GROUP %s %s COUNT %s BLOCK " BLOCK_MS " STREAMS %s >",
+                          w->group, w->consumer, count, w->stream);
+    }
+}
+
+static void next_step(struct pg_writer *w)
+{
+    if (w->closing || w->writing || w->acking || w->reading)
+        return;
+    if (w->drain_cb) {
+        finish_drain(w);
+        return;
+    }
+    if (w->n) {
+        write_batch(w);
+        return;
+    }
+    redisAsyncContext *ac = redis_link_ctx(w->link);
+    if (!ac || !w->group_ready)
+        return; /* on_redis_up resumes */
+    send_read(w, ac);
+}
+
+/* ---- lifecycle ---- */
+
+static void on_group(redisAsyncContext *ac, void *reply_ptr, void *priv)
+{
+    redisReply *reply = reply_ptr;
+    struct pg_writer *w = priv;
+    (void)ac;
+    if (w->closing || !reply)
+        return; /* the link reconnects and calls on_redis_up again */
+    if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "BUSYGROUP", 9) != 0) {
+        log_at(LOG_ERROR, "writer", "op=create_group err=\"%s\"", reply->str);
+        return;
+    }
+    w->group_ready = 1;
+    next_step(w);
+}
+
+/* Every (re)connect: make sure the group exists (from the stream's start) and
+ * look at our own pending entries again before reading new ones. */
+static void on_redis_up(void *ctx)
+{
+    struct pg_writer *w = ctx;
+    w->group_ready = 0;
+    w->own_pending_done = 0;
+    w->reading = READ_NONE;
+    w->acking = 0;
+    redisAsyncCommand(redis_link_ctx(w->link), on_group, w, "XGROUP CREATE %s %s 0 MKSTREAM",
+                      w->stream, w->group);
+}
+
+static void on_pg_up(void *ctx)
+{
+    next_step(ctx);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *ctx)
+{
+    (void)fd;
+    (void)what;
+    next_step(ctx);
+}
+
+struct pg_writer *pg_writer_new(struct event_base *base, const struct pg_writer_opts *opts,
+                                struct raia_err *err)
+{
+    struct pg_writer *w = calloc(1, sizeof *w);
+    if (!w || opts->batch_max < 1) {
+        free(w);
+        raia_err_set(err, w ? RAIA_EINVAL : RAIA_ENOMEM, "cannot create writer");
+        return NULL;
+    }
+    w->base = base;
+    w->batch_max = opts->batch_max;
+    w->backoff = (struct backoff)BACKOFF_INIT(250, 10000);
+    snprintf(w->stream, sizeof w->stream, "%sanswers", opts->prefix);
+    snprintf(w->group, sizeof w->group, "%swriters", opts->prefix);
+    snprintf(w->dead, sizeof w->dead, "%sanswers:dead", opts->prefix);
+    snprintf(w->consumer, sizeof w->consumer, "%s", opts->consumer);
+    snprintf(w->claim_cursor, sizeof w->claim_cursor, "0-0");
+    w->batch = calloc((size_t)opts->batch_max, sizeof *w->batch);
+    w->retry = evtimer_new(base, on_retry, w);
+    if (!w->batch || !w->retry) {
+        raia_err_set(err, RAIA_ENOMEM, "out of memory");
+        pg_writer_free(w);
+        return NULL;
+    }
+    w->pg = pg_async_new(base, opts->conninfo, on_pg_up, w);
+    if (!w->pg) {
+        raia_err_set(err, RAIA_ENOMEM, "out of memory");
+        pg_writer_free(w);
+        return NULL;
+    }
+    w->link = redis_link_new(base, opts->redis_url, "writer", on_redis_up, w, err);
+    if (!w->link) {
+        pg_writer_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void pg_writer_drain(struct pg_writer *w, void (*cb)(void *ctx), void *ctx)
+{
+    w->drain_cb = cb;
+    w->drain_ctx = ctx;
+    event_del(w->retry);
+    /* Nothing to finish unless a batch is being written or acked; a read in
+     * flight is not waited for (its entries stay pending for the next start). */
+    if (!w->writing && !w->acking)
+        finish_drain(w);
+}
+
+void pg_writer_free(struct pg_writer *w)
+{
+    if (!w)
+        return;
+    w->closing = 1;
+    redis_link_free(w->link);
+    pg_async_free(w->pg);
+    if (w->retry)
+        event_free(w->retry);
+    if (w->batch)
+        clear_batch(w);
+    free(w->batch);
+    strbuf_free(&w->param);
+    free(w);
+}

@@ -1,0 +1,179 @@
+/*
+ * redis_store.c - session state and the answer stream in Redis (see
+ * redis_store.h; key layout in docs/storage.md).
+ */
+#include "redis_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "redis_link.h"
+
+#define KEY_MAX 256
+
+/*
+ * One turn's writes, applied atomically (no other client runs in between):
+ * KEYS[1] session key, KEYS[2] answer stream; ARGV[1] "set" or "del",
+ * ARGV[2] state blob, ARGV[3] TTL in seconds, ARGV[4..] event documents.
+ */
+static const char save_script[] =
+    "if ARGV[1] == 'set' then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) "
+    "else redis.call('DEL', KEYS[1]) end "
+    "for i = 4, #ARGV do redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) end "
+    "return #ARGV - 3";
+
+struct redis_store {
+    struct redis_link *link;
+    char prefix[64];
+    char stream_key[KEY_MAX];
+    char ttl[16];
+};
+
+/* A request in flight; exactly one of the callbacks is set. */
+struct request {
+    redis_store_load_cb on_load;
+    redis_store_done_cb on_done;
+    void *ctx;
+};
+
+struct redis_store *redis_store_new(struct event_base *base, const struct redis_store_opts *opts,
+                                    struct raia_err *err)
+{
+    if (strlen(opts->prefix) >= sizeof ((struct redis_store *)0)->prefix || opts->session_ttl_s < 1) {
+        raia_err_set(err, RAIA_EINVAL, "redis prefix too long or ttl below 1 s");
+        return NULL;
+    }
+    struct redis_store *rs = calloc(1, sizeof *rs);
+    if (!rs) {
+        raia_err_set(err, RAIA_ENOMEM, "out of memory");
+        return NULL;
+    }
+    snprintf(rs->prefix, sizeof rs->prefix, "%s", opts->prefix);
+    snprintf(rs->stream_key, sizeof rs->stream_key, "%sanswers", opts->prefix);
+    snprintf(rs->ttl, sizeof rs->ttl, "%d", opts->session_ttl_s);
+    rs->link = redis_link_new(base, opts->url, "store", NULL, NULL, err);
+    if (!rs->link) {
+        free(rs);
+        return NULL;
+    }
+    return rs;
+}
+
+void redis_store_free(struct redis_store *rs)
+{
+    if (!rs)
+        return;
+    redis_link_free(rs->link);
+    free(rs);
+}
+
+const char *redis_store_stream_key(const struct redis_store *rs)
+{
+    return rs->stream_key;
+}
+
+static void session_key(const struct redis_store *rs, const char *pseudonym, char *key)
+{
+    snprintf(key, KEY_MAX, "%ss:%s", rs->prefix, pseudonym);
+}
+
+static struct request *request_new(redis_store_load_cb on_load, redis_store_done_cb on_done,
+                                   void *ctx)
+{
+    struct request *req = malloc(sizeof *req);
+    if (req)
+        *req = (struct request){on_load, on_done, ctx};
+    return req;
+}
+
+static void log_reply_error(const char *op, const redisReply *reply)
+{
+    log_at(LOG_ERROR, "redis", "op=%s err=\"%s\"", op,
+           reply ? (reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply")
+                 : "connection lost");
+}
+
+static void on_load_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
+{
+    redisReply *reply = reply_ptr;
+    struct request *req = priv;
+    (void)ac;
+    if (reply && reply->type == REDIS_REPLY_STRING) {
+        req->on_load(req->ctx, 0, reply->str, reply->len);
+    } else if (reply && reply->type == REDIS_REPLY_NIL) {
+        req->on_load(req->ctx, -RAIA_ENOTFOUND, NULL, 0);
+    } else {
+        log_reply_error("load", reply);
+        req->on_load(req->ctx, -RAIA_EIO, NULL, 0);
+    }
+    free(req);
+}
+
+int redis_store_load(struct redis_store *rs, const char *pseudonym, redis_store_load_cb cb,
+                     void *ctx)
+{
+    redisAsyncContext *ac = redis_link_ctx(rs->link);
+    if (!ac)
+        return -RAIA_EIO;
+    struct request *req = request_new(cb, NULL, ctx);
+    if (!req)
+        return -RAIA_ENOMEM;
+    char key[KEY_MAX];
+    session_key(rs, pseudonym, key);
+    if (redisAsyncCommand(ac, on_load_reply, req, "GET %s", key) != REDIS_OK) {
+        free(req);
+        return -RAIA_EIO;
+    }
+    return 0;
+}
+
+static void on_save_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
+{
+    redisReply *reply = reply_ptr;
+    struct request *req = priv;
+    (void)ac;
+    int status = 0;
+    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+        log_reply_error("save", reply);
+        status = -RAIA_EIO;
+    }
+    req->on_done(req->ctx, status);
+    free(req);
+}
+
+int redis_store_save(struct redis_store *rs, const char *pseudonym, const char *blob, size_t len,
+                     const char *const *events, size_t n_events, redis_store_done_cb cb,
+                     void *ctx)
+{
+    redisAsyncContext *ac = redis_link_ctx(rs->link);
+    if (!ac)
+        return -RAIA_EIO;
+    enum { FIXED_ARGS = 8 };
+    size_t argc = FIXED_ARGS + n_events;
+    const char **argv = calloc(argc, sizeof *argv);
+    size_t *argvlen = calloc(argc, sizeof *argvlen);
+    struct request *req = request_new(NULL, cb, ctx);
+    char key[KEY_MAX];
+    session_key(rs, pseudonym, key);
+    int rc = -RAIA_ENOMEM;
+    if (argv && argvlen && req) {
+        const char *fixed[FIXED_ARGS] = {"EVAL", save_script, "2", key, rs->stream_key,
+                                         blob ? "set" : "del", blob ? blob : "", rs->ttl};
+        for (size_t i = 0; i < argc; i++) {
+            argv[i] = i < FIXED_ARGS ? fixed[i] : events[i - FIXED_ARGS];
+            argvlen[i] = strlen(argv[i]);
+        }
+        if (blob)
+            argvlen[6] = len;
+        rc = redisAsyncCommandArgv(ac, on_save_reply, req, (int)argc, argv, argvlen) == REDIS_OK
+                 ? 0
+                 : -RAIA_EIO;
+    }
+    if (rc < 0)
+        free(req);
+    free(argv);
+    free(argvlen);
+    return rc;
+}

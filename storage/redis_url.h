@@ -1,0 +1,23 @@
+/**
+ * redis_url.h - parses the `redis.url` config value.
+ *
+ * Accepted forms: redis://[:password@]host[:port][/db] and
+ * unix:/path/to/socket[?db=N]. Used by redis_link.c only.
+ */
+#ifndef RAIA_REDIS_URL_H
+#define RAIA_REDIS_URL_H
+
+#include "raia_err.h"
+
+struct redis_url {
+    char host[256]; /* host name, or the socket path when unix is set */
+    int port;
+    int unix_socket;
+    int db;
+    char password[128]; /* "" for none */
+};
+
+/** Returns 0, or -RAIA_ECONFIG with err describing what is wrong. */
+int redis_url_parse(const char *url, struct redis_url *out, struct raia_err *err);
+
+#endif

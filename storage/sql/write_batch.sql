@@ -1,0 +1,60 @@
+-- write_batch: stores one batch of answer-stream entries in one statement,
+-- so the batch lands whole or not at all.
+-- $1: JSON array of {"id": stream entry id, "e": event document as text}
+-- (storage/store_event.c writes the documents). Returns the entries seen.
+-- Rerunning a batch changes nothing: answers and refusals are unique by
+-- stream id, and a session row only ever gains an outcome.
+WITH entries AS (
+    SELECT x.id AS stream_id, x.e::jsonb AS e
+    FROM jsonb_to_recordset($1::jsonb) AS x(id text, e text)
+),
+session_events AS (
+    SELECT e->>'session' AS session_id,
+           min(e->>'pseudonym') AS pseudonym,
+           min(e->>'flow') AS flow_id,
+           min((e->>'flow_version')::integer) AS flow_version,
+           min(e->>'consent_version') AS consent_version,
+           min(e->>'channel') AS channel,
+           min(e->>'operator') AS operator,
+           min(e->>'language') AS language,
+           to_timestamp(min((e->>'started')::bigint) / 1000.0) AS started_at,
+           to_timestamp(max((e->>'at')::bigint) FILTER (WHERE e->>'kind' = 'end') / 1000.0)
+               AS ended_at,
+           max(e->>'outcome') FILTER (WHERE e->>'kind' = 'end') AS outcome
+    FROM entries
+    WHERE e->>'kind' IN ('session', 'answer', 'end')
+    GROUP BY e->>'session'
+),
+upserted_sessions AS (
+    INSERT INTO sessions (session_id, pseudonym, flow_id, flow_version, consent_version,
+                          channel, operator, language, started_at, ended_at, outcome)
+    SELECT * FROM session_events
+    ON CONFLICT (session_id) DO UPDATE
+        SET ended_at = COALESCE(sessions.ended_at, EXCLUDED.ended_at),
+            outcome = COALESCE(sessions.outcome, EXCLUDED.outcome)
+    RETURNING 1
+),
+inserted_answers AS (
+    INSERT INTO answers (stream_id, session_id, question_id, code, value, answered_at)
+    SELECT stream_id, e->>'session', e->>'question', e->>'code', e->>'value',
+           to_timestamp((e->>'at')::bigint / 1000.0)
+    FROM entries
+    WHERE e->>'kind' = 'answer'
+    ON CONFLICT (stream_id) DO NOTHING
+    RETURNING 1
+),
+inserted_refusals AS (
+    INSERT INTO consent_refusals (stream_id, flow_id, flow_version, consent_version, channel,
+                                  operator, refused_on)
+    SELECT stream_id, e->>'flow', (e->>'flow_version')::integer, e->>'consent_version',
+           e->>'channel', e->>'operator',
+           (to_timestamp((e->>'at')::bigint / 1000.0) AT TIME ZONE 'UTC')::date
+    FROM entries
+    WHERE e->>'kind' = 'refusal'
+    ON CONFLICT (stream_id) DO NOTHING
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM entries),
+       (SELECT count(*) FROM inserted_answers),
+       (SELECT count(*) FROM inserted_refusals),
+       (SELECT count(*) FROM upserted_sessions)

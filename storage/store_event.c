@@ -1,0 +1,83 @@
+/*
+ * store_event.c - encodes one store_event as the JSON document that travels
+ * through the Redis answer stream to the PostgreSQL writer.
+ *
+ * Field names are short and stable: the SQL in sql/write_batch.sql reads
+ * them, and entries already in a stream must stay readable after an upgrade
+ * ("v" is the format version).
+ */
+#include "store_event.h"
+
+#include "raia_err.h"
+
+static const char *const kind_names[] = {
+    [STORE_EVENT_SESSION] = "session",
+    [STORE_EVENT_ANSWER] = "answer",
+    [STORE_EVENT_END] = "end",
+    [STORE_EVENT_REFUSAL] = "refusal",
+};
+
+static void put_str(struct strbuf *out, const char *key, const char *value)
+{
+    strbuf_printf(out, ",\"%s\":", key);
+    if (value)
+        strbuf_json_str(out, value);
+    else
+        strbuf_puts(out, "null");
+}
+
+static int has_common_fields(const struct store_event *ev)
+{
+    return ev->flow_id && ev->flow_version > 0 && ev->consent_version && ev->channel &&
+           ev->operator_name && ev->at_ms > 0;
+}
+
+static int has_session_fields(const struct store_event *ev)
+{
+    return ev->session_id && ev->pseudonym && ev->language && ev->started_ms > 0;
+}
+
+static int is_complete(const struct store_event *ev)
+{
+    if ((unsigned)ev->kind > STORE_EVENT_REFUSAL || !has_common_fields(ev))
+        return 0;
+    switch (ev->kind) {
+    case STORE_EVENT_REFUSAL:
+        return 1;
+    case STORE_EVENT_SESSION:
+        return has_session_fields(ev);
+    case STORE_EVENT_ANSWER:
+        return has_session_fields(ev) && ev->question_id && (ev->code || ev->value);
+    case STORE_EVENT_END:
+        return has_session_fields(ev) && ev->outcome;
+    }
+    return 0;
+}
+
+int store_event_json(const struct store_event *ev, struct strbuf *out)
+{
+    if (!is_complete(ev))
+        return -RAIA_EINVAL;
+    strbuf_printf(out, "{\"v\":1,\"kind\":\"%s\",\"at\":%lld", kind_names[ev->kind],
+                  (long long)ev->at_ms);
+    put_str(out, "flow", ev->flow_id);
+    strbuf_printf(out, ",\"flow_version\":%d", ev->flow_version);
+    put_str(out, "consent_version", ev->consent_version);
+    put_str(out, "channel", ev->channel);
+    put_str(out, "operator", ev->operator_name);
+    if (ev->kind != STORE_EVENT_REFUSAL) {
+        put_str(out, "session", ev->session_id);
+        put_str(out, "pseudonym", ev->pseudonym);
+        put_str(out, "language", ev->language);
+        strbuf_printf(out, ",\"started\":%lld", (long long)ev->started_ms);
+    }
+    if (ev->kind == STORE_EVENT_ANSWER) {
+        put_str(out, "question", ev->question_id);
+        put_str(out, "code", ev->code);
+        put_str(out, "value", ev->value);
+    }
+    if (ev->kind == STORE_EVENT_END)
+        put_str(out, "outcome", ev->outcome);
+    strbuf_puts(out, "}");
+    return out->oom ? -RAIA_ENOMEM : 0;
+}

@@ -1,0 +1,305 @@
+/*
+ * storage_test.c - storage/ against a real redis-server and PostgreSQL
+ * (started by storage_test.sh, passed in RAIA_REDIS_URL, RAIA_REDIS_PORT and
+ * RAIA_PG_CONNINFO).
+ *
+ * Checks: migrations apply once; a save stores state and events atomically
+ * with a TTL; the writer lands exactly the expected rows and empties the
+ * stream; entries left unacknowledged by a crashed writer are written once;
+ * a poison entry goes to the dead-letter stream without blocking the rest;
+ * replaying a batch inserts nothing twice.
+ */
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pg_migrate.h"
+#include "pg_writer.h"
+#include "redis_store.h"
+#include "sql_text.h"
+#include "store_event.h"
+#include "test_help.h"
+
+#define PSEUD_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SESSION_A "0123456789abcdef0123456789abcdef"
+#define SESSION_B "fedcba9876543210fedcba9876543210"
+
+static const char *redis_url, *pg_conninfo;
+static redisContext *redis;
+static PGconn *pg;
+static struct event_base *base;
+
+static long long sql_count(const char *query)
+{
+    PGresult *res = PQexec(pg, query);
+    long long n = PQresultStatus(res) == PGRES_TUPLES_OK ? atoll(PQgetvalue(res, 0, 0)) : -1;
+    if (n < 0)
+        printf("sql: %s", PQresultErrorMessage(res));
+    PQclear(res);
+    return n;
+}
+
+static long long redis_int(const char *fmt, const char *arg)
+{
+    redisReply *r = redisCommand(redis, fmt, arg);
+    long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    freeReplyObject(r);
+    return n;
+}
+
+static void event_json(struct strbuf *out, enum store_event_kind kind, const char *session,
+                       const char *question, const char *code, const char *value)
+{
+    struct store_event ev = {
+        .kind = kind, .at_ms = 1764000000000, .flow_id = "community-report", .flow_version = 1,
+        .consent_version = "cr-consent-1", .channel = "ussd", .operator_name = "operator-a",
+        .session_id = session, .pseudonym = PSEUD_A, .language = "en",
+        .started_ms = 1763999990000, .question_id = question, .code = code, .value = value,
+        .outcome = kind == STORE_EVENT_END ? "completed" : NULL,
+    };
+    strbuf_reset(out);
+    test_cond("event encodes", store_event_json(&ev, out) == 0);
+}
+
+/* ---- running the event loop until a condition holds (bounded) ---- */
+
+static int (*waiting_for)(void);
+
+static void on_tick(evutil_socket_t fd, short what, void *ctx)
+{
+    (void)fd;
+    (void)what;
+    (void)ctx;
+    if (waiting_for())
+        event_base_loopbreak(base);
+}
+
+static int run_until(int (*cond)(void), int seconds)
+{
+    waiting_for = cond;
+    struct event *tick = event_new(base, -1, EV_PERSIST, on_tick, NULL);
+    struct timeval every = {0, 50 * 1000};
+    event_add(tick, &every);
+    for (int i = 0; i < seconds * 20 && !cond(); i++)
+        event_base_loop(base, EVLOOP_ONCE);
+    event_free(tick);
+    return cond();
+}
+
+/* ---- redis_store ---- */
+
+static int save_status = 1, load_status = 1;
+static char loaded[64];
+
+static void on_saved(void *ctx, int status)
+{
+    (void)ctx;
+    save_status = status;
+}
+
+static void on_loaded(void *ctx, int status, const char *blob, size_t len)
+{
+    (void)ctx;
+    load_status = status;
+    snprintf(loaded, sizeof loaded, "%.*s", (int)len, blob ? blob : "");
+}
+
+static int save_done(void) { return save_status != 1; }
+static int load_done(void) { return load_status != 1; }
+
+static struct redis_store *store;
+static int store_up(void)
+{
+    return redis_store_load(store, "probe", on_loaded, NULL) == 0;
+}
+
+static void test_store(void)
+{
+    struct raia_err err = {0};
+    struct redis_store_opts opts = {.url = redis_url, .session_ttl_s = 600, .prefix = "t:"};
+    store = redis_store_new(base, &opts, &err);
+    test_cond("store created", store != NULL);
+    test_cond("store connects", run_until(store_up, 10));
+    run_until(load_done, 5);
+    test_cond("unknown session is not found", load_status == -RAIA_ENOTFOUND);
+
+    struct strbuf ev[3] = {{0}};
+    event_json(&ev[0], STORE_EVENT_SESSION, SESSION_A, NULL, NULL, NULL);
+    event_json(&ev[1], STORE_EVENT_ANSWER, SESSION_A, "category", "water", "Water point");
+    event_json(&ev[2], STORE_EVENT_ANSWER, SESSION_A, "severity", NULL, "4");
+    const char *events[3] = {strbuf_cstr(&ev[0]), strbuf_cstr(&ev[1]), strbuf_cstr(&ev[2])};
+    save_status = 1;
+    test_cond("save sent", redis_store_save(store, PSEUD_A, "state-1", 7, events, 3, on_saved,
+                                            NULL) == 0);
+    run_until(save_done, 5);
+    test_cond("save confirmed", save_status == 0);
+    test_cond("stream holds the 3 events", redis_int("XLEN %s", "t:answers") == 3);
+    long long ttl = redis_int("TTL %s", "t:s:" PSEUD_A);
+    test_cond("session has the TTL", ttl > 590 && ttl <= 600);
+
+    load_status = 1;
+    redis_store_load(store, PSEUD_A, on_loaded, NULL);
+    run_until(load_done, 5);
+    test_cond("session loads", load_status == 0 && strcmp(loaded, "state-1") == 0);
+
+    event_json(&ev[0], STORE_EVENT_ANSWER, SESSION_A, "details", NULL, "Pump broken");
+    event_json(&ev[1], STORE_EVENT_END, SESSION_A, NULL, NULL, NULL);
+    save_status = 1;
+    redis_store_save(store, PSEUD_A, NULL, 0, events, 2, on_saved, NULL);
+    run_until(save_done, 5);
+    test_cond("final save confirmed", save_status == 0);
+    test_cond("session deleted at the end", redis_int("EXISTS %s", "t:s:" PSEUD_A) == 0);
+    test_cond("stream holds 5 events", redis_int("XLEN %s", "t:answers") == 5);
+    for (int i = 0; i < 3; i++)
+        strbuf_free(&ev[i]);
+}
+
+/* ---- pg_writer ---- */
+
+static int writer_landed(void)
+{
+    return sql_count("SELECT count(*) FROM answers") == 3 &&
+           sql_count("SELECT count(*) FROM sessions WHERE outcome = 'completed'") == 1;
+}
+
+static int stream_empty(void)
+{
+    return redis_int("XLEN %s", "t:answers") == 0;
+}
+
+static void test_writer_lands_rows(void)
+{
+    struct raia_err err = {0};
+    struct pg_writer_opts opts = {.conninfo = pg_conninfo, .redis_url = redis_url,
+                                  .prefix = "t:", .consumer = "test-1", .batch_max = 2};
+    struct pg_writer *w = pg_writer_new(base, &opts, &err);
+    test_cond("writer created", w != NULL);
+    test_cond("writer lands 3 answers and 1 completed session", run_until(writer_landed, 15));
+    PGresult *res = PQexec(pg, "SELECT a.question_id, coalesce(a.code,''), a.value, s.pseudonym,"
+                               " s.channel, s.operator, s.consent_version"
+                               " FROM answers a JOIN sessions s USING (session_id)"
+                               " ORDER BY a.answer_id");
+    const char *expect[3][3] = {{"category", "water", "Water point"},
+                                {"severity", "", "4"},
+                                {"details", "", "Pump broken"}};
+    int rows_ok = PQntuples(res) == 3;
+    for (int i = 0; rows_ok && i < 3; i++)
+        for (int c = 0; c < 3; c++)
+            rows_ok &= strcmp(PQgetvalue(res, i, c), expect[i][c]) == 0;
+    rows_ok &= rows_ok && strcmp(PQgetvalue(res, 0, 3), PSEUD_A) == 0 &&
+               strcmp(PQgetvalue(res, 0, 4), "ussd") == 0 &&
+               strcmp(PQgetvalue(res, 0, 6), "cr-consent-1") == 0;
+    PQclear(res);
+    test_cond("exact answer rows", rows_ok);
+    test_cond("stream emptied after ack", run_until(stream_empty, 10));
+    pg_writer_free(w);
+}
+
+/* A writer that read entries and died before COMMIT: its successor (same
+ * consumer name after a restart) writes them exactly once. */
+static int replay_landed(void)
+{
+    return sql_count("SELECT count(*) FROM answers WHERE session_id = '" SESSION_B "'") == 1;
+}
+
+static int poison_parked(void)
+{
+    return redis_int("XLEN %s", "t:answers:dead") == 1 && stream_empty();
+}
+
+static void test_crash_replay_and_poison(void)
+{
+    struct strbuf ev = {0};
+    event_json(&ev, STORE_EVENT_ANSWER, SESSION_B, "category", "clinic", "Clinic");
+    redisReply *r = redisCommand(redis, "XADD t:answers * e %s", strbuf_cstr(&ev));
+    freeReplyObject(r);
+    r = redisCommand(redis, "XADD t:answers * e %s", "{not json");
+    freeReplyObject(r);
+    r = redisCommand(redis, "XREADGROUP GROUP t:writers test-2 COUNT 10 STREAMS t:answers >");
+    test_cond("crashed consumer holds 2 entries",
+              r && r->type == REDIS_REPLY_ARRAY && r->element[0]->element[1]->elements == 2);
+    freeReplyObject(r);
+
+    struct raia_err err = {0};
+    struct pg_writer_opts opts = {.conninfo = pg_conninfo, .redis_url = redis_url,
+                                  .prefix = "t:", .consumer = "test-2", .batch_max = 10};
+    struct pg_writer *w = pg_writer_new(base, &opts, &err);
+    test_cond("restarted writer lands the pending answer", run_until(replay_landed, 15));
+    test_cond("poison entry dead-lettered", run_until(poison_parked, 10));
+    pg_writer_free(w);
+    r = redisCommand(redis, "XPENDING t:answers t:writers");
+    test_cond("nothing left pending", r && r->type == REDIS_REPLY_ARRAY && r->element[0]->integer == 0);
+    freeReplyObject(r);
+    strbuf_free(&ev);
+}
+
+static void test_batch_replay_is_idempotent(void)
+{
+    struct strbuf ev = {0}, param = {0};
+    event_json(&ev, STORE_EVENT_ANSWER, SESSION_B, "severity", NULL, "2");
+    strbuf_puts(&param, "[{\"id\":\"1-1\",\"e\":");
+    strbuf_json_str(&param, strbuf_cstr(&ev));
+    strbuf_puts(&param, "}]");
+    const char *params[1] = {strbuf_cstr(&param)};
+    for (int i = 0; i < 2; i++) {
+        PGresult *res = PQexecParams(pg, sql_write_batch, 1, NULL, params, NULL, NULL, 0);
+        test_cond("batch statement runs", PQresultStatus(res) == PGRES_TUPLES_OK);
+        PQclear(res);
+    }
+    test_cond("replayed batch stored once",
+              sql_count("SELECT count(*) FROM answers WHERE stream_id = '1-1'") == 1);
+    strbuf_free(&ev);
+    strbuf_free(&param);
+}
+
+static void test_migrate(void)
+{
+    struct raia_err err = {0};
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *f = open_memstream(&out, &out_len);
+    test_cond("first migrate", pg_migrate(pg_conninfo, f, &err) == 0);
+    fflush(f);
+    test_cond("applies 001_initial", strstr(out, "applied 001_initial\n") != NULL);
+    rewind(f);
+    out_len = 0;
+    test_cond("second migrate", pg_migrate(pg_conninfo, f, &err) == 0);
+    fflush(f);
+    test_cond("second migrate applies nothing", out_len == 0);
+    fclose(f);
+    free(out);
+    test_cond("version recorded",
+              sql_count("SELECT max(version) FROM schema_migrations") == pg_migrate_latest());
+}
+
+int main(void)
+{
+    redis_url = getenv("RAIA_REDIS_URL");
+    pg_conninfo = getenv("RAIA_PG_CONNINFO");
+    const char *port = getenv("RAIA_REDIS_PORT");
+    if (!redis_url || !pg_conninfo || !port) {
+        fprintf(stderr, "storage_test: run through storage_test.sh (needs real servers)\n");
+        return 1;
+    }
+    log_min_level = LOG_WARN;
+    redis = redisConnect("127.0.0.1", atoi(port));
+    pg = PQconnectdb(pg_conninfo);
+    base = event_base_new();
+    if (!redis || redis->err || PQstatus(pg) != CONNECTION_OK || !base) {
+        fprintf(stderr, "storage_test: cannot reach the servers\n");
+        return 1;
+    }
+    test_migrate();
+    test_store();
+    test_writer_lands_rows();
+    test_crash_replay_and_poison();
+    test_batch_replay_is_idempotent();
+    redis_store_free(store);
+    event_base_free(base);
+    redisFree(redis);
+    PQfinish(pg);
+    TEST_REPORT();
+}

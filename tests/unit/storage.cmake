@@ -1,0 +1,1 @@
+raia_unit_test(storage_unit_test SOURCES storage_unit_test.c LIBS raia_storage)
