@@ -228,7 +228,7 @@ void pg_async_error_text(const struct pg_async *pg, const PGresult *res, char *b
         msg = pg->conn ? PQerrorMessage(pg->conn) : "connection failed";
     snprintf(buf, size, "%s", msg);
     for (char *p = buf; *p; p++)
-        if (*p == '\n' || *p == '"')
+        if (*p == '\n' || *p == '\t' || *p == '"')
             *p = (*p == '"') ? '\'' : ' ';
     size_t n = strlen(buf);
     while (n && buf[n - 1] == ' ')

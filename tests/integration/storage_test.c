@@ -36,7 +36,7 @@ static long long sql_count(const char *query)
 {
     PGresult *res = PQexec(pg, query);
     long long n = PQresultStatus(res) == PGRES_TUPLES_OK ? atoll(PQgetvalue(res, 0, 0)) : -1;
-    if (n < 0)
+    if (n < 0 && PQstatus(pg) == CONNECTION_OK)
         printf("sql: %s", PQresultErrorMessage(res));
     PQclear(res);
     return n;
@@ -236,6 +236,48 @@ static void test_crash_replay_and_poison(void)
     strbuf_free(&ev);
 }
 
+/* PostgreSQL goes away with an entry in flight: the writer retries with
+ * backoff and lands it once the server is back. */
+static int outage_landed(void)
+{
+    return sql_count("SELECT count(*) FROM answers WHERE question_id = 'during_outage'") == 1;
+}
+
+/* Same options as scripts/lib/servers.sh starts it with. */
+static int pg_ctl(const char *action)
+{
+    const char *dir = getenv("RAIA_SERVERS_DIR");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "runuser -u postgres -- %s/pg_ctl -D %s/pg/data -l %s/pg/postgres.log -w -m fast "
+             "-o '-p %s -k %s/pg -c listen_addresses=127.0.0.1 -c fsync=off' %s >/dev/null",
+             getenv("RAIA_PG_BINDIR"), dir, dir, getenv("RAIA_PG_PORT"), dir, action);
+    return system(cmd);
+}
+
+static void test_postgres_outage(void)
+{
+    struct raia_err err = {0};
+    struct pg_writer_opts opts = {.conninfo = pg_conninfo, .redis_url = redis_url,
+                                  .prefix = "t:", .consumer = "test-3", .batch_max = 10};
+    struct pg_writer *w = pg_writer_new(base, &opts, &err);
+    run_until(stream_empty, 5);
+    test_cond("postgres stopped", pg_ctl("stop") == 0);
+    struct strbuf ev = {0};
+    event_json(&ev, STORE_EVENT_ANSWER, SESSION_B, "during_outage", NULL, "x");
+    redisReply *r = redisCommand(redis, "XADD t:answers * e %s", strbuf_cstr(&ev));
+    freeReplyObject(r);
+    strbuf_free(&ev);
+    run_until(outage_landed, 2); /* cannot land: the writer keeps retrying */
+    test_cond("entry waits in the stream while postgres is down", !stream_empty());
+    test_cond("postgres restarted", pg_ctl("start") == 0);
+    PQfinish(pg);
+    pg = PQconnectdb(pg_conninfo);
+    test_cond("writer lands the entry after the outage", run_until(outage_landed, 20));
+    test_cond("and acks it", run_until(stream_empty, 10));
+    pg_writer_free(w);
+}
+
 static void test_batch_replay_is_idempotent(void)
 {
     struct strbuf ev = {0}, param = {0};
@@ -297,6 +339,7 @@ int main(void)
     test_writer_lands_rows();
     test_crash_replay_and_poison();
     test_batch_replay_is_idempotent();
+    test_postgres_outage();
     redis_store_free(store);
     event_base_free(base);
     redisFree(redis);
