@@ -44,6 +44,7 @@ static const struct config_field smsc_fields[] = {
     INT(struct config_smsc, "reconnect_min_s", reconnect_min_s, 1, 3600, 1),
     INT(struct config_smsc, "reconnect_max_s", reconnect_max_s, 1, 3600, 60),
     INT(struct config_smsc, "window", window, 1, 256, 10),
+    INT(struct config_smsc, "max_tps", max_tps, 0, 100000, 0),
     {0},
 };
 

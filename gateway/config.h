@@ -22,6 +22,7 @@ struct config_smsc {
     long long port;
     char *system_id, *password, *system_type;
     long long enquire_link_s, response_timeout_s, reconnect_min_s, reconnect_max_s, window;
+    long long max_tps;
 };
 
 struct raia_config {

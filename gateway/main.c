@@ -131,6 +131,7 @@ static int start_conns(struct gateway *gw)
             .reconnect_min_s = (int)s->reconnect_min_s,
             .reconnect_max_s = (int)s->reconnect_max_s,
             .window = (int)s->window,
+            .max_tps = (int)s->max_tps,
         };
         struct raia_err err = {0};
         gw->conns[i] = smpp_conn_new(gw->base, &o, on_mo, NULL, gw, &err);

@@ -36,6 +36,7 @@
 #include <event2/util.h>
 
 #include "log.h"
+#include "smpp_outq.h"
 
 #define CRON_MS 250
 #define QUEUE_MAX 10000        /* submits waiting for window room */
@@ -43,27 +44,17 @@
 #define FLUSH_WAIT_MS 2000     /* a last PDU (nack, unbind_resp) gets this long to leave */
 #define BACKOFF_RESET_MS 60000 /* bound this long: the next loss starts from min again */
 #define WINDOW_MAX 1024
+#define SEND_ATTEMPTS_MAX 3    /* writes of one submit_sm across timeouts and lost links */
+#define RESEND_MAX_AGE_MS 60000 /* older than this, an MT is stale (the USSD dialogue is gone) */
 
 /* Runs the block once every ms milliseconds of cron ticks (Redis serverCron). */
 #define RUN_EVERY(c, ms) if ((c)->cron_loops % ((ms) / CRON_MS) == 0)
 
-/* One submit_sm sent and not answered yet. */
+/* One window slot: a submit_sm sent and not answered yet (out == NULL: free). */
 struct pending {
-    int used;
+    struct smpp_out *out;
     uint32_t seq;
     uint64_t sent_ms;
-    smpp_conn_submit_cb cb;
-    void *ctx;
-};
-
-/* One encoded submit_sm waiting for window room; its sequence number is
- * written when it is sent. */
-struct queued {
-    struct queued *next;
-    smpp_conn_submit_cb cb;
-    void *ctx;
-    size_t len;
-    uint8_t pdu[];
 };
 
 struct smpp_conn {
@@ -97,8 +88,9 @@ struct smpp_conn {
 
     struct pending *win;
     int in_flight;
-    struct queued *q_head, *q_tail;
-    size_t q_len;
+    struct smpp_outq queue; /* waiting for window room, the send pace, or a link */
+    struct smpp_rate rate;
+    struct event *pump_timer; /* wakes the queue when the pace allows the next send */
 
     int closing; /* a last PDU is being flushed, then the link drops */
     uint64_t closing_since;
@@ -228,51 +220,71 @@ static void close_after_flush(struct smpp_conn *c, const char *reason)
 
 /* ---- the window and the queue ---- */
 
-static void send_submit(struct smpp_conn *c, uint8_t *pdu, size_t len, smpp_conn_submit_cb cb,
-                        void *ctx)
+/* Runs the submit's callback once and frees it. */
+static void out_finish(struct smpp_out *o, int status, const char *message_id)
+{
+    smpp_conn_submit_cb cb = o->cb;
+    void *ctx = o->ctx;
+    free(o);
+    if (cb)
+        cb(ctx, status, message_id);
+}
+
+/* Back into the queue to be sent again, unless it was written too often. */
+static void out_requeue(struct smpp_conn *c, struct smpp_out *o, int status_if_spent)
+{
+    if (o->attempts >= SEND_ATTEMPTS_MAX)
+        out_finish(o, status_if_spent, NULL);
+    else
+        smpp_outq_insert(&c->queue, o);
+}
+
+static void send_submit(struct smpp_conn *c, struct smpp_out *o)
 {
     for (int i = 0; i < c->window; i++) {
         struct pending *p = &c->win[i];
-        if (p->used)
+        if (p->out)
             continue;
-        p->used = 1;
+        p->out = o;
         p->seq = next_seq(c);
         p->sent_ms = now_ms();
-        p->cb = cb;
-        p->ctx = ctx;
         c->in_flight++;
-        set_seq(pdu, p->seq);
-        send_pdu(c, pdu, (long)len);
+        o->attempts++;
+        set_seq(o->pdu, p->seq);
+        send_pdu(c, o->pdu, (long)o->len);
+        smpp_rate_spend(&c->rate);
         return;
     }
 }
 
-/* Unlinks the oldest queued submit; the caller frees it. */
-static struct queued *queue_pop(struct smpp_conn *c)
-{
-    struct queued *q = c->q_head;
-    c->q_head = q->next;
-    if (!c->q_head)
-        c->q_tail = NULL;
-    c->q_len--;
-    return q;
-}
-
-/* Moves queued submits into the window while it has room. */
+/* Moves queued submits into the window while it has room and the pace allows;
+ * never runs a callback, so smpp_conn_submit() may call it. */
 static void pump_queue(struct smpp_conn *c)
 {
-    while (c->state == SMPP_CONN_BOUND && !c->closing && c->q_head && c->in_flight < c->window) {
-        struct queued *q = queue_pop(c);
-        send_submit(c, q->pdu, q->len, q->cb, q->ctx);
-        free(q);
+    while (c->state == SMPP_CONN_BOUND && !c->closing && c->queue.head &&
+           c->in_flight < c->window) {
+        uint64_t wait = smpp_rate_wait(&c->rate, now_ms());
+        if (wait) {
+            struct timeval tv = {(time_t)(wait / 1000), (suseconds_t)(wait % 1000) * 1000};
+            event_add(c->pump_timer, &tv);
+            return;
+        }
+        send_submit(c, smpp_outq_pop(&c->queue));
     }
+}
+
+static void on_pump_timer(evutil_socket_t fd, short what, void *ctx)
+{
+    (void)fd;
+    (void)what;
+    pump_queue(ctx);
 }
 
 /* Frees window slot i and returns what it held. */
 static struct pending slot_take(struct smpp_conn *c, int i)
 {
     struct pending p = c->win[i];
-    c->win[i].used = 0;
+    c->win[i].out = NULL;
     c->in_flight--;
     return p;
 }
@@ -281,7 +293,7 @@ static struct pending slot_take(struct smpp_conn *c, int i)
 static int take_pending(struct smpp_conn *c, uint32_t seq, struct pending *out)
 {
     for (int i = 0; i < c->window; i++) {
-        if (c->win[i].used && c->win[i].seq == seq) {
+        if (c->win[i].out && c->win[i].seq == seq) {
             *out = slot_take(c, i);
             return 1;
         }
@@ -289,29 +301,30 @@ static int take_pending(struct smpp_conn *c, uint32_t seq, struct pending *out)
     return 0;
 }
 
-static void fail_queue(struct smpp_conn *c, int status)
+/* Queued submits older than max_age_ms (all of them with 0) get status. */
+static void fail_queue(struct smpp_conn *c, int status, uint64_t max_age_ms)
 {
-    while (c->q_head && !c->freeing) {
-        struct queued *q = queue_pop(c);
-        smpp_conn_submit_cb cb = q->cb;
-        void *ctx = q->ctx;
-        free(q);
-        if (cb)
-            cb(ctx, status, NULL);
-    }
+    uint64_t now = now_ms();
+    while (c->queue.head && !c->freeing &&
+           (max_age_ms == 0 || now - c->queue.head->created_ms > max_age_ms))
+        out_finish(smpp_outq_pop(&c->queue), status, NULL);
 }
 
-/* Every pending and queued submit gets status (the link is gone). */
-static void fail_all(struct smpp_conn *c, int status)
+/* The link is gone: what it had in flight goes back into the queue for the
+ * next link (or fails, when stopping or written too often). */
+static void requeue_window(struct smpp_conn *c)
 {
     for (int i = 0; i < c->window && !c->freeing; i++) {
-        if (!c->win[i].used)
+        if (!c->win[i].out)
             continue;
         struct pending p = slot_take(c, i);
-        if (p.cb)
-            p.cb(p.ctx, status, NULL);
+        if (c->stopping)
+            out_finish(p.out, -RAIA_EIO, NULL);
+        else
+            out_requeue(c, p.out, -RAIA_EIO);
     }
-    fail_queue(c, status);
+    if (c->stopping)
+        fail_queue(c, -RAIA_EIO, 0);
 }
 
 /* ---- connecting, binding, losing the link ---- */
@@ -339,13 +352,14 @@ static uint64_t backoff_ms(struct smpp_conn *c)
 /*
  * The one place a link ends. Why this order: the link and its counters are
  * reset and the new state is set first, so a submit callback that submits
- * again gets -RAIA_EIO at once instead of landing on a dead link.
+ * again gets -RAIA_EIO at once instead of landing on a dead link. What was in
+ * flight is sent again on the next link (research S9).
  */
 static void link_down(struct smpp_conn *c, const char *reason)
 {
     log_at(c->stopping ? LOG_INFO : LOG_WARN, "smpp",
            "op=%s event=link_down reason=%s in_flight=%d queued=%zu", c->name, reason, c->in_flight,
-           c->q_len);
+           c->queue.len);
     if (c->bev) {
         bufferevent_free(c->bev);
         c->bev = NULL;
@@ -364,7 +378,7 @@ static void link_down(struct smpp_conn *c, const char *reason)
                (unsigned long long)delay);
         conn_set_state(c, SMPP_CONN_DISCONNECTED);
     }
-    fail_all(c, -RAIA_EIO);
+    requeue_window(c);
 }
 
 static void on_read(struct bufferevent *bev, void *ctx);
@@ -435,16 +449,25 @@ static void on_submit_result(struct smpp_conn *c, uint32_t seq, uint32_t status,
         log_at(LOG_WARN, "smpp", "op=%s event=resp_unknown_seq seq=%u", c->name, seq);
         return;
     }
-    if (p.cb)
-        p.cb(p.ctx, status_int(status), message_id);
-    if (c->freeing)
+    if (status == SMPP_ESME_RTHROTTLED || status == SMPP_ESME_RMSGQFUL) {
+        /* Not an error with the message: pause, then send it again. */
+        smpp_rate_throttled(&c->rate, now_ms());
+        log_at(LOG_WARN, "smpp", "op=%s event=throttled status=0x%02x pause_ms=%llu", c->name,
+               status, (unsigned long long)c->rate.pause_ms);
+        smpp_outq_insert(&c->queue, p.out);
+        pump_queue(c);
         return;
-    if (status == SMPP_ESME_RINVBNDSTS) { /* the SMSC no longer sees us bound */
-        if (c->bev)
+    }
+    if (status == SMPP_ESME_RINVBNDSTS) { /* the SMSC no longer sees us bound: rebind, resend */
+        out_requeue(c, p.out, status_int(status));
+        if (!c->freeing && c->bev)
             link_down(c, "smsc_says_not_bound");
         return;
     }
-    pump_queue(c);
+    smpp_rate_accepted(&c->rate);
+    out_finish(p.out, status_int(status), message_id);
+    if (!c->freeing)
+        pump_queue(c);
 }
 
 static void on_generic_nack(struct smpp_conn *c, const struct smpp_header *h)
@@ -627,13 +650,15 @@ static void cron_bound(struct smpp_conn *c, uint64_t now)
 {
     int oldest = -1;
     for (int i = 0; i < c->window; i++)
-        if (c->win[i].used && (oldest < 0 || c->win[i].sent_ms < c->win[oldest].sent_ms))
+        if (c->win[i].out && (oldest < 0 || c->win[i].sent_ms < c->win[oldest].sent_ms))
             oldest = i;
     if (oldest >= 0 && now - c->win[oldest].sent_ms >= c->timeout_ms) {
+        /* A link that leaves a request unanswered is suspect: replace it and
+         * send the request again on the new one, a bounded number of times. */
         struct pending p = slot_take(c, oldest);
-        log_at(LOG_WARN, "smpp", "op=%s event=response_timeout seq=%u", c->name, p.seq);
-        if (p.cb)
-            p.cb(p.ctx, -RAIA_ETIMEOUT, NULL);
+        log_at(LOG_WARN, "smpp", "op=%s event=response_timeout seq=%u attempts=%d", c->name,
+               p.seq, p.out->attempts);
+        out_requeue(c, p.out, -RAIA_ETIMEOUT);
         if (!c->freeing && c->bev)
             link_down(c, "response_timeout");
         return;
@@ -664,6 +689,7 @@ static void on_cron(evutil_socket_t fd, short what, void *ctx)
     conn_enter(c);
     uint64_t now = now_ms();
     c->cron_loops++;
+    fail_queue(c, -RAIA_ETIMEOUT, RESEND_MAX_AGE_MS);
     if (c->closing && now - c->closing_since >= FLUSH_WAIT_MS) {
         link_down(c, c->closing_reason);
     } else {
@@ -773,7 +799,8 @@ struct smpp_conn *smpp_conn_new(struct event_base *base, const struct smpp_conn_
     c->name = dup_str(opts->name);
     c->win = calloc((size_t)opts->window, sizeof *c->win);
     c->cron = event_new(base, -1, EV_PERSIST, on_cron, c);
-    if (!c->name || !c->win || !c->cron) {
+    c->pump_timer = evtimer_new(base, on_pump_timer, c);
+    if (!c->name || !c->win || !c->cron || !c->pump_timer) {
         raia_err_set(err, RAIA_ENOMEM, "smsc %s: out of memory", opts->name);
         conn_destroy(c);
         return NULL;
@@ -792,6 +819,9 @@ struct smpp_conn *smpp_conn_new(struct event_base *base, const struct smpp_conn_
     c->reconnect_min_ms = (uint64_t)opts->reconnect_min_s * 1000;
     c->reconnect_max_ms = (uint64_t)opts->reconnect_max_s * 1000;
     c->window = opts->window;
+    c->rate.max_tps = opts->max_tps;
+    c->rate.credit = 1000;
+    c->rate.credit_at = now_ms();
     c->on_mo = on_mo;
     c->on_state = on_state;
     c->ctx = ctx;
@@ -819,30 +849,17 @@ int smpp_conn_submit(struct smpp_conn *c, const struct smpp_sm *mt, smpp_conn_su
 {
     if (c->state != SMPP_CONN_BOUND || c->stopping || c->closing)
         return -RAIA_EIO;
+    if (c->queue.len >= QUEUE_MAX)
+        return -RAIA_EFULL;
     uint8_t buf[SMPP_PDU_MAX];
     long n = smpp_encode_sm(SMPP_SUBMIT_SM, 1, mt, buf, sizeof buf);
     if (n < 0)
         return (int)n;
-    if (c->in_flight < c->window && !c->q_head) {
-        send_submit(c, buf, (size_t)n, cb, ctx);
-        return 0;
-    }
-    if (c->q_len >= QUEUE_MAX)
-        return -RAIA_EFULL;
-    struct queued *q = malloc(sizeof *q + (size_t)n);
-    if (!q)
+    struct smpp_out *o = smpp_out_new(buf, (size_t)n, cb, ctx, now_ms());
+    if (!o)
         return -RAIA_ENOMEM;
-    q->next = NULL;
-    q->cb = cb;
-    q->ctx = ctx;
-    q->len = (size_t)n;
-    memcpy(q->pdu, buf, (size_t)n);
-    if (c->q_tail)
-        c->q_tail->next = q;
-    else
-        c->q_head = q;
-    c->q_tail = q;
-    c->q_len++;
+    smpp_outq_insert(&c->queue, o);
+    pump_queue(c);
     return 0;
 }
 
@@ -877,7 +894,7 @@ void smpp_conn_stop(struct smpp_conn *c)
             c->unbind_seq = next_seq(c);
             send_header_only(c, SMPP_UNBIND, SMPP_ESME_ROK, c->unbind_seq);
             conn_set_state(c, SMPP_CONN_UNBINDING);
-            fail_queue(c, -RAIA_EIO);
+            fail_queue(c, -RAIA_EIO, 0);
         }
         break;
     case SMPP_CONN_CONNECTING:
@@ -887,6 +904,7 @@ void smpp_conn_stop(struct smpp_conn *c)
     case SMPP_CONN_DISCONNECTED:
         event_del(c->cron);
         conn_set_state(c, SMPP_CONN_CLOSED);
+        fail_queue(c, -RAIA_EIO, 0); /* waited for a link that will not come */
         break;
     case SMPP_CONN_UNBINDING:
     case SMPP_CONN_CLOSED:
@@ -913,8 +931,12 @@ static void conn_destroy(struct smpp_conn *c)
         bufferevent_free(c->bev);
     if (c->cron)
         event_free(c->cron);
-    while (c->q_head)
-        free(queue_pop(c));
+    if (c->pump_timer)
+        event_free(c->pump_timer);
+    while (c->queue.head)
+        free(smpp_outq_pop(&c->queue));
+    for (int i = 0; c->win && i < c->window; i++)
+        free(c->win[i].out);
     free(c->win);
     free(c->name);
     free(c);

@@ -37,7 +37,8 @@ struct smpp_conn_opts {
     int enquire_link_s;     /* idle time before an enquire_link */
     int response_timeout_s; /* a request without response after this drops the link */
     int reconnect_min_s, reconnect_max_s;
-    int window; /* most requests outstanding without a response */
+    int window;  /* most requests outstanding without a response */
+    int max_tps; /* most submit_sm per second; 0 = no cap */
 };
 
 /** Identifies one received deliver_sm on one TCP connection, for the ack. */
@@ -64,6 +65,10 @@ int smpp_conn_start(struct smpp_conn *c);
  * runs once with the outcome, never from inside this call), -RAIA_EIO if not
  * bound or stopping, -RAIA_EINVAL if mt does not encode (a field too long,
  * more than 253 message octets), -RAIA_EFULL if 10000 submits already wait.
+ * Sends are paced by max_tps. ESME_RTHROTTLED and ESME_RMSGQFUL pause
+ * sending (1 s doubling to 30 s) and the message is sent again; a response
+ * timeout or a lost link sends it again on the next link, at most 3 writes
+ * and within 60 s, after which cb gets -RAIA_ETIMEOUT or -RAIA_EIO.
  */
 int smpp_conn_submit(struct smpp_conn *c, const struct smpp_sm *mt, smpp_conn_submit_cb cb,
                      void *ctx);

@@ -61,6 +61,7 @@ static struct smsc {
     int port, accepts;
     uint32_t bind_status;
     int withhold, answer_unbind;
+    int throttle_next; /* answer this many submit_sm with ESME_RTHROTTLED */
     uint32_t withheld[64];
     int n_withheld;
     struct rx log[512];
@@ -101,6 +102,11 @@ static void smsc_header_only(uint32_t id, uint32_t status, uint32_t seq)
 
 static void smsc_submit_resp(uint32_t seq)
 {
+    if (smsc.throttle_next > 0) {
+        smsc.throttle_next--;
+        smsc_header_only(SMPP_SUBMIT_SM_RESP, SMPP_ESME_RTHROTTLED, seq);
+        return;
+    }
     uint8_t b[128];
     char id[32];
     snprintf(id, sizeof id, "msg-%d", ++smsc.next_msg_id);
@@ -278,7 +284,7 @@ static void on_submit(void *ctx, int status, const char *message_id)
     snprintf(r->message_id, sizeof r->message_id, "%s", message_id ? message_id : "");
 }
 
-static struct smpp_conn *conn_new(int window, int reconnect_max_s)
+static struct smpp_conn *conn_new(int window, int reconnect_max_s, int max_tps)
 {
     struct smpp_conn_opts o = {
         .name = "testop",
@@ -292,6 +298,7 @@ static struct smpp_conn *conn_new(int window, int reconnect_max_s)
         .reconnect_min_s = 1,
         .reconnect_max_s = reconnect_max_s,
         .window = window,
+        .max_tps = max_tps,
     };
     struct raia_err err = {0};
     struct smpp_conn *c = smpp_conn_new(base, &o, on_mo, on_state, NULL, &err);
@@ -461,26 +468,32 @@ static void test_link_loss(struct smpp_conn *c)
     smsc_drop();
     WAIT_FOR(smpp_conn_get_state(c) == SMPP_CONN_DISCONNECTED, 2000);
     test_cond("link loss seen", smpp_conn_get_state(c) == SMPP_CONN_DISCONNECTED);
-    test_cond("in-flight submit gets EIO",
-              results[10].done == 1 && results[10].status == -RAIA_EIO);
+    test_cond("in-flight submit waits for the next link", results[10].done == 0);
     test_cond("submit while down", submit(c, 11) == -RAIA_EIO);
     smsc.withhold = 0;
     smsc.n_withheld = 0;
     WAIT_FOR(smpp_conn_get_state(c) == SMPP_CONN_BOUND, 4000);
     test_cond("rebound after loss", smpp_conn_get_state(c) == SMPP_CONN_BOUND && smsc.accepts == 2);
+    WAIT_FOR(results[10].done, 2000);
+    test_cond("in-flight submit resent on the new link",
+              results[10].done == 1 && results[10].status == 0);
     smpp_conn_ack_mo(c, old, SMPP_ESME_ROK); /* old link: dropped */
     RUN_FOR(300);
     test_cond("stale ack dropped", smsc_count(SMPP_DELIVER_SM_RESP) == 0);
 
-    /* response timeout: cb -RAIA_ETIMEOUT and the link is replaced */
+    /* response timeout: the link is replaced and the submit sent again on it */
     smsc.withhold = 1;
+    int sent_before = smsc.submits;
     test_cond("submit to time out", submit(c, 12) == 0);
-    WAIT_FOR(results[12].done, 4000);
-    test_cond("response timeout", results[12].status == -RAIA_ETIMEOUT);
+    WAIT_FOR(smpp_conn_get_state(c) == SMPP_CONN_DISCONNECTED, 4000);
     smsc.withhold = 0;
     smsc.n_withheld = 0;
     WAIT_FOR(smpp_conn_get_state(c) == SMPP_CONN_BOUND && smsc.accepts == 3, 4000);
     test_cond("rebound after timeout", smsc.accepts == 3);
+    WAIT_FOR(results[12].done, 2000);
+    test_cond("timed-out submit resent and answered once",
+              results[12].done == 1 && results[12].status == 0 &&
+                  smsc.submits - sent_before == 2);
 
     /* unbind from the SMSC: unbind_resp, then a new link */
     smsc_header_only(SMPP_UNBIND, 0, 33);
@@ -495,6 +508,40 @@ static void test_link_loss(struct smpp_conn *c)
     test_cond("bad length nacked", i >= 0 && smsc.log[i].status == SMPP_ESME_RINVCMDLEN);
     WAIT_FOR(smsc.accepts == 5 && smpp_conn_get_state(c) == SMPP_CONN_BOUND, 4000);
     test_cond("rebound after framing error", smsc.accepts == 5);
+}
+
+/* ESME_RTHROTTLED: no callback, a pause, the same message again. */
+static void test_throttled(struct smpp_conn *c)
+{
+    int sent_before = smsc.submits;
+    smsc.throttle_next = 2;
+    test_cond("submit to be throttled", submit(c, 13) == 0);
+    test_cond("second submit behind it", submit(c, 14) == 0);
+    RUN_FOR(300);
+    test_cond("no callback for a throttled submit", results[13].done == 0);
+    WAIT_FOR(results[14].done, 4000);
+    test_cond("throttled submits sent again and accepted",
+              results[13].done == 1 && results[13].status == 0 && results[14].done == 1 &&
+                  results[14].status == 0);
+    test_cond("four writes for two messages", smsc.submits - sent_before == 4);
+    test_cond("order kept after the pause",
+              atoi(results[13].message_id + 4) < atoi(results[14].message_id + 4));
+}
+
+/* max_tps 5: sends are spaced 200 ms apart, however many wait. */
+static void test_max_tps(void)
+{
+    struct smpp_conn *c = conn_new(10, 2, 5);
+    smpp_conn_start(c);
+    WAIT_FOR(smpp_conn_get_state(c) == SMPP_CONN_BOUND, 3000);
+    int sent_before = smsc.submits;
+    for (int k = 30; k < 36; k++)
+        submit(c, k);
+    RUN_FOR(500);
+    test_cond("at most 4 sends in the first 500 ms at 5 tps", smsc.submits - sent_before <= 4);
+    WAIT_FOR(results[35].done, 4000);
+    test_cond("all six sent in the end", smsc.submits - sent_before == 6 && results[35].status == 0);
+    smpp_conn_free(c);
 }
 
 static void test_stop(struct smpp_conn *c)
@@ -513,7 +560,7 @@ static void test_stop(struct smpp_conn *c)
 
 static void test_stop_without_resp(void)
 {
-    struct smpp_conn *c = conn_new(3, 2);
+    struct smpp_conn *c = conn_new(3, 2, 0);
     smsc.answer_unbind = 0;
     smpp_conn_start(c);
     WAIT_FOR(smpp_conn_get_state(c) == SMPP_CONN_BOUND, 3000);
@@ -529,7 +576,7 @@ static void test_stop_without_resp(void)
 
 static void test_bind_refused(void)
 {
-    struct smpp_conn *c = conn_new(3, 3);
+    struct smpp_conn *c = conn_new(3, 3, 0);
     smsc.bind_status = SMPP_ESME_RINVPASWD;
     int accepts = smsc.accepts;
     own.n_states = 0;
@@ -550,7 +597,7 @@ static void test_bind_refused(void)
 
 static void test_free_in_callback(void)
 {
-    struct smpp_conn *c = conn_new(3, 2);
+    struct smpp_conn *c = conn_new(3, 2, 0);
     smpp_conn_start(c);
     WAIT_FOR(smpp_conn_get_state(c) == SMPP_CONN_BOUND, 3000);
     test_cond("bound for free test", smpp_conn_get_state(c) == SMPP_CONN_BOUND);
@@ -581,15 +628,17 @@ int main(void)
     event_add(tick, &tv); /* wakes EVLOOP_ONCE even when no conn is running */
     smsc_start();
     test_opts();
-    struct smpp_conn *c = conn_new(3, 2);
+    struct smpp_conn *c = conn_new(3, 2, 0);
     test_cond("conn created", c != NULL);
     if (c) {
         test_traffic(c);
         test_window(c);
         test_link_loss(c);
+        test_throttled(c);
         test_stop(c);
         smpp_conn_free(c);
     }
+    test_max_tps();
     test_bind_refused();
     test_stop_without_resp();
     test_free_in_callback();
