@@ -27,6 +27,7 @@
 #define BLOCK_MS "1000"
 #define CLAIM_IDLE_MS "60000"   /* an entry this long unacked belongs to a dead consumer */
 #define CLAIM_EVERY_MS 30000
+#define BACKLOG_EVERY_S 10
 
 enum read_kind { READ_NONE, READ_OWN_PENDING, READ_CLAIM, READ_NEW };
 
@@ -52,6 +53,7 @@ struct pg_writer {
     size_t n;
     struct strbuf param;
     struct event *retry;
+    struct event *backlog_timer;
     struct backoff backoff;
     int closing;
     void (*drain_cb)(void *ctx);
@@ -338,6 +340,47 @@ static void next_step(struct pg_writer *w)
     send_read(w, ac);
 }
 
+/* ---- backlog report ---- */
+
+static long long field_int(const redisReply *map, const char *name)
+{
+    for (size_t i = 0; i + 1 < map->elements; i += 2)
+        if (map->element[i]->type == REDIS_REPLY_STRING && strcmp(map->element[i]->str, name) == 0)
+            return map->element[i + 1]->type == REDIS_REPLY_INTEGER ? map->element[i + 1]->integer
+                                                                    : -1;
+    return -1;
+}
+
+/* XINFO GROUPS: one flat name/value array per group. "lag" (Redis 7) counts
+ * entries not yet delivered to any writer; "pending" those delivered, not acked. */
+static void on_backlog(redisAsyncContext *ac, void *reply_ptr, void *priv)
+{
+    redisReply *reply = reply_ptr;
+    struct pg_writer *w = priv;
+    (void)ac;
+    if (w->closing || !reply || reply->type != REDIS_REPLY_ARRAY)
+        return;
+    for (size_t i = 0; i < reply->elements; i++) {
+        const redisReply *g = reply->element[i];
+        if (g->type != REDIS_REPLY_ARRAY || g->elements < 2 ||
+            g->element[1]->type != REDIS_REPLY_STRING || strcmp(g->element[1]->str, w->group) != 0)
+            continue;
+        long long pending = field_int(g, "pending"), lag = field_int(g, "lag");
+        log_at(pending + lag > 0 ? LOG_INFO : LOG_DEBUG, "writer",
+               "op=backlog pending=%lld lag=%lld", pending, lag);
+    }
+}
+
+static void on_backlog_timer(evutil_socket_t fd, short what, void *ctx)
+{
+    struct pg_writer *w = ctx;
+    (void)fd;
+    (void)what;
+    redisAsyncContext *ac = redis_link_ctx(w->link);
+    if (ac && w->group_ready)
+        redisAsyncCommand(ac, on_backlog, w, "XINFO GROUPS %s", w->stream);
+}
+
 /* ---- lifecycle ---- */
 
 static void on_group(redisAsyncContext *ac, void *reply_ptr, void *priv)
@@ -399,7 +442,9 @@ struct pg_writer *pg_writer_new(struct event_base *base, const struct pg_writer_
     snprintf(w->claim_cursor, sizeof w->claim_cursor, "0-0");
     w->batch = calloc((size_t)opts->batch_max, sizeof *w->batch);
     w->retry = evtimer_new(base, on_retry, w);
-    if (!w->batch || !w->retry) {
+    w->backlog_timer = event_new(base, -1, EV_PERSIST, on_backlog_timer, w);
+    struct timeval every = {BACKLOG_EVERY_S, 0};
+    if (!w->batch || !w->retry || !w->backlog_timer || event_add(w->backlog_timer, &every) < 0) {
         raia_err_set(err, RAIA_ENOMEM, "out of memory");
         pg_writer_free(w);
         return NULL;
@@ -438,6 +483,8 @@ void pg_writer_free(struct pg_writer *w)
     pg_async_free(w->pg);
     if (w->retry)
         event_free(w->retry);
+    if (w->backlog_timer)
+        event_free(w->backlog_timer);
     if (w->batch)
         clear_batch(w);
     free(w->batch);
