@@ -53,6 +53,7 @@ static const struct config_field redis_fields[] = {
     STR(CFG_REDIS, "url", redis.url, "redis://127.0.0.1:6379/0", 0),
     STR(CFG_REDIS, "prefix", redis.prefix, "raia:", 0),
     INT(CFG_REDIS, "session_ttl_s", redis.session_ttl_s, 30, 30 * 86400, 600),
+    INT(CFG_REDIS, "turns_per_minute", redis.turns_per_minute, 0, 100000, 30),
     {0},
 };
 static const struct config_field postgres_fields[] = {

@@ -32,6 +32,7 @@ struct raia_config {
     struct {
         char *url, *prefix;
         long long session_ttl_s;
+        long long turns_per_minute;
     } redis;
     struct {
         char *conninfo;

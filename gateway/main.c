@@ -182,6 +182,7 @@ static int start_services(struct gateway *gw)
     struct redis_store_opts ro = {
         .url = gw->cfg->redis.url,
         .session_ttl_s = (int)gw->cfg->redis.session_ttl_s,
+        .turns_per_minute = (int)gw->cfg->redis.turns_per_minute,
         .prefix = gw->cfg->redis.prefix,
     };
     gw->rs = redis_store_new(gw->base, &ro, &err);

@@ -35,6 +35,10 @@
  * must not believe it was. */
 static const char busy_screen[] =
     "Sorry, the service is busy and your answer was not saved. Please try again later.";
+/* The same phone went over redis.turns_per_minute: also not recorded. */
+static const char slow_down_screen[] =
+    "Too many messages from your phone. Your answer was not saved. Please try again in a few "
+    "minutes.";
 static const char unknown_screen[] = "Sorry, there is no survey at this number.";
 static const char expired_screen[] = "Your session has ended. Please dial again to start over.";
 
@@ -248,6 +252,11 @@ static const char *outcome_name(enum flow_outcome o)
 static void on_saved(void *ctx, int status)
 {
     struct turn *t = ctx;
+    if (status == -RAIA_EFULL) {
+        log_at(LOG_WARN, "session", "op=save pseud=%.12s err=rate_limited", t->pseudonym);
+        turn_reply(t, slow_down_screen, 1);
+        return;
+    }
     if (status != 0) {
         log_at(LOG_ERROR, "session", "op=save pseud=%.12s err=%s", t->pseudonym,
                raia_strerror(status));

@@ -15,20 +15,30 @@
 
 /*
  * One turn's writes, applied atomically (no other client runs in between):
- * KEYS[1] session key, KEYS[2] answer stream; ARGV[1] "set" or "del",
- * ARGV[2] state blob, ARGV[3] TTL in seconds, ARGV[4..] event documents.
+ * KEYS[1] session key, KEYS[2] answer stream, KEYS[3] the pseudonym's turn
+ * counter for the current minute; ARGV[1] "set" or "del", ARGV[2] state
+ * blob, ARGV[3] TTL in seconds, ARGV[4] turns allowed per minute (0: no
+ * limit), ARGV[5..] event documents. Returns -1, having written nothing but
+ * the counter, when over the limit.
  */
 static const char save_script[] =
+    "local limit = tonumber(ARGV[4]) "
+    "if limit > 0 then "
+    "  local n = redis.call('INCR', KEYS[3]) "
+    "  if n == 1 then redis.call('EXPIRE', KEYS[3], 60) end "
+    "  if n > limit then return -1 end "
+    "end "
     "if ARGV[1] == 'set' then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) "
     "else redis.call('DEL', KEYS[1]) end "
-    "for i = 4, #ARGV do redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) end "
-    "return #ARGV - 3";
+    "for i = 5, #ARGV do redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) end "
+    "return #ARGV - 4";
 
 struct redis_store {
     struct redis_link *link;
     char prefix[64];
     char stream_key[KEY_MAX];
     char ttl[16];
+    char turns_per_minute[16];
 };
 
 /* A request in flight; exactly one of the callbacks is set. */
@@ -53,6 +63,8 @@ struct redis_store *redis_store_new(struct event_base *base, const struct redis_
     snprintf(rs->prefix, sizeof rs->prefix, "%s", opts->prefix);
     snprintf(rs->stream_key, sizeof rs->stream_key, "%sanswers", opts->prefix);
     snprintf(rs->ttl, sizeof rs->ttl, "%d", opts->session_ttl_s);
+    snprintf(rs->turns_per_minute, sizeof rs->turns_per_minute, "%d",
+             opts->turns_per_minute > 0 ? opts->turns_per_minute : 0);
     rs->link = redis_link_new(base, opts->url, "store", NULL, NULL, err);
     if (!rs->link) {
         free(rs);
@@ -74,9 +86,11 @@ const char *redis_store_stream_key(const struct redis_store *rs)
     return rs->stream_key;
 }
 
-static void session_key(const struct redis_store *rs, const char *pseudonym, char *key)
+/* kind: "s" the session, "rl" the turn counter of the current minute */
+static void person_key(const struct redis_store *rs, const char *kind, const char *pseudonym,
+                       char *key)
 {
-    snprintf(key, KEY_MAX, "%ss:%s", rs->prefix, pseudonym);
+    snprintf(key, KEY_MAX, "%s%s:%s", rs->prefix, kind, pseudonym);
 }
 
 static struct request *request_new(redis_store_load_cb on_load, redis_store_done_cb on_done,
@@ -121,7 +135,7 @@ int redis_store_load(struct redis_store *rs, const char *pseudonym, redis_store_
     if (!req)
         return -RAIA_ENOMEM;
     char key[KEY_MAX];
-    session_key(rs, pseudonym, key);
+    person_key(rs, "s", pseudonym, key);
     if (redisAsyncCommand(ac, on_load_reply, req, "GET %s", key) != REDIS_OK) {
         free(req);
         return -RAIA_EIO;
@@ -138,6 +152,8 @@ static void on_save_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
     if (!reply || reply->type != REDIS_REPLY_INTEGER) {
         log_reply_error("save", reply);
         status = -RAIA_EIO;
+    } else if (reply->integer < 0) {
+        status = -RAIA_EFULL;
     }
     req->on_done(req->ctx, status);
     free(req);
@@ -150,23 +166,25 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym, const char *
     redisAsyncContext *ac = redis_link_ctx(rs->link);
     if (!ac)
         return -RAIA_EIO;
-    enum { FIXED_ARGS = 8 };
+    enum { FIXED_ARGS = 10 };
     size_t argc = FIXED_ARGS + n_events;
     const char **argv = calloc(argc, sizeof *argv);
     size_t *argvlen = calloc(argc, sizeof *argvlen);
     struct request *req = request_new(NULL, cb, ctx);
-    char key[KEY_MAX];
-    session_key(rs, pseudonym, key);
+    char key[KEY_MAX], rate_key[KEY_MAX];
+    person_key(rs, "s", pseudonym, key);
+    person_key(rs, "rl", pseudonym, rate_key);
     int rc = -RAIA_ENOMEM;
     if (argv && argvlen && req) {
-        const char *fixed[FIXED_ARGS] = {"EVAL", save_script, "2", key, rs->stream_key,
-                                         blob ? "set" : "del", blob ? blob : "", rs->ttl};
+        const char *fixed[FIXED_ARGS] = {"EVAL",    save_script, "3", key, rs->stream_key,
+                                         rate_key,  blob ? "set" : "del", blob ? blob : "",
+                                         rs->ttl,   rs->turns_per_minute};
         for (size_t i = 0; i < argc; i++) {
             argv[i] = i < FIXED_ARGS ? fixed[i] : events[i - FIXED_ARGS];
             argvlen[i] = strlen(argv[i]);
         }
         if (blob)
-            argvlen[6] = len;
+            argvlen[7] = len;
         rc = redisAsyncCommandArgv(ac, on_save_reply, req, (int)argc, argv, argvlen) == REDIS_OK
                  ? 0
                  : -RAIA_EIO;

@@ -23,6 +23,7 @@ struct redis_store_opts {
     const char *url;      /* redis://host:port/db or unix:/path; borrowed during _new */
     int session_ttl_s;    /* TTL of a session key, refreshed on every save */
     const char *prefix;   /* key prefix, e.g. "raia:"; borrowed during _new */
+    int turns_per_minute; /* most saves per pseudonym per minute (a flood guard); 0 = no limit */
 };
 
 /** Connect (asynchronously). NULL with err filled on a bad url or OOM. */
@@ -46,7 +47,8 @@ int redis_store_load(struct redis_store *rs, const char *pseudonym, redis_store_
  * In one atomic Lua call: store blob as the session of pseudonym with the TTL
  * (or delete the session when blob is NULL) and XADD each of events (JSON
  * documents from store_event_json) to the answer stream. cb gets 0 only when
- * Redis confirmed all of it. Returns 0 if sent.
+ * Redis confirmed all of it, and -RAIA_EFULL, with nothing written, when the
+ * pseudonym went over turns_per_minute. Returns 0 if sent.
  */
 int redis_store_save(struct redis_store *rs, const char *pseudonym, const char *blob, size_t len,
                      const char *const *events, size_t n_events, redis_store_done_cb cb,

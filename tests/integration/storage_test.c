@@ -111,9 +111,34 @@ static int save_done(void) { return save_status != 1; }
 static int load_done(void) { return load_status != 1; }
 
 static struct redis_store *store;
+
 static int store_up(void)
 {
     return redis_store_load(store, "probe", on_loaded, NULL) == 0;
+}
+
+/* A second store on the same Redis with a limit of 3 turns a minute. */
+static void test_rate_limit(const char *event)
+{
+    struct raia_err err = {0};
+    struct redis_store_opts opts = {.url = redis_url, .session_ttl_s = 600, .prefix = "rl-test:",
+                                    .turns_per_minute = 3};
+    struct redis_store *limited = redis_store_new(base, &opts, &err);
+    struct redis_store *saved = store;
+    store = limited;
+    run_until(store_up, 10);
+    store = saved;
+    int statuses[4];
+    for (int i = 0; i < 4; i++) {
+        save_status = 1;
+        redis_store_save(limited, PSEUD_A, "s", 1, &event, 1, on_saved, NULL);
+        run_until(save_done, 5);
+        statuses[i] = save_status;
+    }
+    test_cond("three turns in a minute pass", !statuses[0] && !statuses[1] && !statuses[2]);
+    test_cond("the fourth is refused", statuses[3] == -RAIA_EFULL);
+    test_cond("nothing of the refused turn stored", redis_int("XLEN %s", "rl-test:answers") == 3);
+    redis_store_free(limited);
 }
 
 static void test_store(void)
@@ -153,6 +178,7 @@ static void test_store(void)
     test_cond("final save confirmed", save_status == 0);
     test_cond("session deleted at the end", redis_int("EXISTS %s", "t:s:" PSEUD_A) == 0);
     test_cond("stream holds 5 events", redis_int("XLEN %s", "t:answers") == 5);
+    test_rate_limit(events[0]);
     for (int i = 0; i < 3; i++)
         strbuf_free(&ev[i]);
 }
