@@ -5,15 +5,20 @@
  *   raia flows render FILE [--sms]    print every screen as a phone shows it
  *   raia config check FILE            check a gateway config, its key file and its flows
  *   raia db migrate --config FILE     apply the numbered SQL migrations (idempotent)
+ *   raia forget --config FILE NUMBER  erase everything stored about one phone number
+ *   raia purge --config FILE --older-than DAYSd   apply the retention policy
  *
  * Exit status: 0 success, 1 problems found or an operation failed, 2 usage.
  * Synchronous by design: nothing here runs inside the gateway's event loop.
  */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "erase.h"
 #include "flow.h"
 #include "pg_migrate.h"
 #include "pseudonym.h"
@@ -25,7 +30,9 @@ static int usage(void)
                     "  raia flows check FILE...\n"
                     "  raia flows render FILE [--sms]\n"
                     "  raia config check FILE\n"
-                    "  raia db migrate --config FILE\n");
+                    "  raia db migrate --config FILE\n"
+                    "  raia forget --config FILE NUMBER\n"
+                    "  raia purge --config FILE --older-than DAYSd\n");
     return 2;
 }
 
@@ -136,8 +143,91 @@ static int db_migrate(int argc, char **argv)
     return rc < 0 ? 1 : 0;
 }
 
+/* The audit log's actor: the person behind sudo, else the current user. */
+static const char *actor(void)
+{
+    const char *sudo = getenv("SUDO_USER");
+    if (sudo && *sudo)
+        return sudo;
+    struct passwd *pw = getpwuid(getuid());
+    return pw ? pw->pw_name : "unknown";
+}
+
+static struct erase_target erase_target_of(const struct raia_config *cfg)
+{
+    return (struct erase_target){.redis_url = cfg->redis.url,
+                                 .prefix = cfg->redis.prefix,
+                                 .conninfo = cfg->postgres.conninfo,
+                                 .actor = actor()};
+}
+
+/* Prints counts only: the number typed is never echoed (terminal logs, scrollback). */
+static int forget(int argc, char **argv)
+{
+    if (argc != 3 || strcmp(argv[0], "--config") != 0)
+        return usage();
+    struct raia_config *cfg = load_config(argv[1]);
+    if (!cfg)
+        return 1;
+    struct raia_err err = {0};
+    char e164[E164_MAX], pseud[PSEUDONYM_HEX_LEN + 1];
+    int rc = 1;
+    struct pseudonymizer *ps =
+        pseudonymizer_new(cfg->privacy.key_file, cfg->privacy.project, cfg->privacy.country_code,
+                          cfg->privacy.trunk_prefix, &err);
+    if (!ps) {
+        fprintf(stderr, "raia forget: %s\n", err.msg);
+    } else if (pseudonym_normalize(ps, argv[2], 0, e164) < 0 || pseudonym_of(ps, e164, pseud) < 0) {
+        fprintf(stderr, "raia forget: not a phone number (digits, optionally + or 00 first)\n");
+    } else {
+        struct erase_target t = erase_target_of(cfg);
+        struct erase_counts n;
+        if (erase_person(&t, pseud, &n, &err) < 0) {
+            fprintf(stderr, "raia forget: %s\n", err.msg);
+        } else {
+            printf("erased: %lld sessions, %lld answers, %lld events not yet written, "
+                   "%lld session keys (project %s)\n",
+                   n.sessions, n.answers, n.stream_entries, n.state_keys, cfg->privacy.project);
+            rc = 0;
+        }
+    }
+    pseudonymizer_free(ps);
+    config_free(cfg);
+    return rc;
+}
+
+static int purge(int argc, char **argv)
+{
+    if (argc != 4 || strcmp(argv[0], "--config") != 0 || strcmp(argv[2], "--older-than") != 0)
+        return usage();
+    char *end;
+    long days = strtol(argv[3], &end, 10);
+    if (end == argv[3] || strcmp(end, "d") != 0 || days < 1 || days > 36500) {
+        fprintf(stderr, "raia purge: --older-than takes days, e.g. 365d (1d to 36500d)\n");
+        return 2;
+    }
+    struct raia_config *cfg = load_config(argv[1]);
+    if (!cfg)
+        return 1;
+    struct raia_err err = {0};
+    struct erase_target t = erase_target_of(cfg);
+    struct erase_counts n;
+    int rc = erase_older_than(&t, (int)days, &n, &err);
+    if (rc < 0)
+        fprintf(stderr, "raia purge: %s\n", err.msg);
+    else
+        printf("purged: %lld sessions, %lld answers, %lld refusals older than %ld days\n",
+               n.sessions, n.answers, n.refusals, days);
+    config_free(cfg);
+    return rc < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "forget") == 0)
+        return forget(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "purge") == 0)
+        return purge(argc - 2, argv + 2);
     if (argc < 3)
         return usage();
     const char *noun = argv[1], *verb = argv[2];

@@ -15,11 +15,11 @@
 #include "raia_err.h"
 #include "strbuf.h"
 
-#define FLOW_ID_MAX 64      /* ids of flows and steps, incl. NUL */
-#define FLOW_SCREEN_MAX 1024 /* one rendered screen in UTF-8, incl. NUL */
-#define FLOW_VALUE_MAX 481   /* an answer's value: 160 chars x 3 bytes + NUL */
-#define FLOW_STATE_MAX 256   /* encoded state, incl. NUL */
-#define FLOW_ANSWERS_MAX 4   /* answer events one step can emit */
+#define FLOW_ID_MAX 64           /* ids of flows and steps, incl. NUL */
+#define FLOW_SCREEN_MAX 1024     /* one rendered screen in UTF-8, incl. NUL */
+#define FLOW_VALUE_MAX 481       /* an answer's value: 160 chars x 3 bytes + NUL */
+#define FLOW_STATE_MAX 256       /* encoded state, incl. NUL */
+#define FLOW_ANSWERS_MAX 4       /* answer events one step can emit */
 #define FLOW_USSD_SCREEN_MAX 182 /* GSM 7-bit characters on one USSD screen */
 
 struct flow_def;
@@ -47,7 +47,7 @@ struct flow_state {
 /** One answer to store: the step id and either a choice code or a value. */
 struct flow_answer {
     char question[FLOW_ID_MAX];
-    char code[FLOW_ID_MAX];   /* choice code; "" for number/text */
+    char code[FLOW_ID_MAX];     /* choice code; "" for number/text */
     char value[FLOW_VALUE_MAX]; /* the number or text as typed (trimmed); for a choice, its label */
 };
 

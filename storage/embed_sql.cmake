@@ -1,7 +1,7 @@
 # embed_sql.cmake - compiles the SQL files into a C source as byte arrays, so
 # the binaries carry the exact schema they were built with (no path lookups
 # at run time). Run at build time:
-#   cmake -DOUT=sql_text.c -DBATCH=write_batch.sql -DMIGRATIONS="001_x.sql;..." -P embed_sql.cmake
+#   cmake -DOUT=sql_text.c -DBATCH=write_batch.sql -DMIGRATIONS="001_x.sql|002_y.sql" -P embed_sql.cmake
 # Byte arrays, not string literals: ISO C caps literals at 4095 characters.
 
 function(sql_bytes path out_var)
@@ -15,6 +15,7 @@ string(APPEND body "#include \"sql_text.h\"\n\n")
 sql_bytes("${BATCH}" batch)
 string(APPEND body "const char sql_write_batch[] = ${batch};\n\n")
 
+string(REPLACE "|" ";" MIGRATIONS "${MIGRATIONS}")
 set(entries "")
 set(i 0)
 foreach(path IN LISTS MIGRATIONS)

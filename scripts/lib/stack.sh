@@ -14,6 +14,7 @@ raia_stack_start() {
   local build=$1 run=$2 src
   src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
   mkdir -p "$run"
+  chmod 755 "$run" # the postgres user must reach its cluster folder inside
   run=$(cd "$run" && pwd)
   RAIA_RUN_DIR=$run
   raia_servers_start "$run/servers" || return 1
@@ -46,6 +47,13 @@ raia_stack_start() {
   RAIA_GATEWAY_LOG="$run/gateway.log"
   "$build/gateway/raia-gateway" --config "$RAIA_CONFIG" 2>"$RAIA_GATEWAY_LOG" &
   RAIA_GATEWAY_PID=$!
+  # Ready when its bind is up (the log says so at level info and below).
+  local i
+  for i in $(seq 1 100); do
+    grep -q "state=bound" "$RAIA_GATEWAY_LOG" && break
+    kill -0 "$RAIA_GATEWAY_PID" 2>/dev/null || { cat "$RAIA_GATEWAY_LOG" >&2; return 1; }
+    sleep 0.1
+  done
   export RAIA_RUN_DIR RAIA_KEY_FILE RAIA_SMSC_PORT RAIA_SIM_CONTROL RAIA_CONFIG RAIA_SIM_RECORD \
     RAIA_SIM_PID RAIA_GATEWAY_LOG RAIA_GATEWAY_PID
 }

@@ -74,7 +74,7 @@ ROWS
 }
 actual_answers() {
   sql "SELECT s.pseudonym, a.question_id, coalesce(a.code, ''), coalesce(a.value, '')
-       FROM answers a JOIN sessions s ON s.id = a.session_id ORDER BY 1, 2"
+       FROM answers a JOIN sessions s USING (session_id) ORDER BY 1, 2"
 }
 check "answers in PostgreSQL are exactly the ones given" \
   diff <(expected_answers | sort) <(actual_answers | sort)

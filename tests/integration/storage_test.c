@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "erase.h"
 #include "log.h"
 #include "pg_migrate.h"
 #include "pg_writer.h"
@@ -343,6 +344,60 @@ static void test_migrate(void)
               sql_count("SELECT max(version) FROM schema_migrations") == pg_migrate_latest());
 }
 
+/* The right to erasure: Redis state, stream backlog and rows of one person
+ * go; another person's backlog stays; the audit log has counts only. */
+static void test_erase_person(void)
+{
+    struct strbuf ev = {0};
+    event_json(&ev, STORE_EVENT_ANSWER, SESSION_B, "not_yet_written", NULL, "y");
+    freeReplyObject(redisCommand(redis, "XADD t:answers * e %s", strbuf_cstr(&ev)));
+    const char *other = "{\"kind\":\"answer\",\"pseudonym\":\"bbbb\"}";
+    freeReplyObject(redisCommand(redis, "XADD t:answers * e %s", other));
+    freeReplyObject(redisCommand(redis, "SET t:s:" PSEUD_A " state"));
+    strbuf_free(&ev);
+
+    struct erase_target t = {.redis_url = redis_url, .prefix = "t:", .conninfo = pg_conninfo,
+                             .actor = "storage_test"};
+    struct erase_counts n;
+    struct raia_err err = {0};
+    test_cond("erase person", erase_person(&t, PSEUD_A, &n, &err) == 0);
+    test_cond("two sessions and six answers erased", n.sessions == 2 && n.answers == 6);
+    test_cond("the waiting event and the state erased", n.stream_entries == 1 && n.state_keys == 1);
+    test_cond("no row of the person left",
+              sql_count("SELECT count(*) FROM sessions WHERE pseudonym = '" PSEUD_A "'") == 0);
+    test_cond("another person's event kept", redis_int("XLEN %s", "t:answers") == 1);
+    test_cond("audit log has the counts, not the pseudonym",
+              sql_count("SELECT count(*) FROM audit_log WHERE action = 'forget' AND actor = "
+                        "'storage_test' AND detail->>'answers' = '6' AND detail::text NOT LIKE "
+                        "'%aaaa%'") == 1);
+    test_cond("erasing again finds nothing",
+              erase_person(&t, PSEUD_A, &n, &err) == 0 && n.sessions == 0 && n.answers == 0);
+}
+
+static void test_retention(void)
+{
+    PQclear(PQexec(pg, "INSERT INTO sessions (session_id, pseudonym, flow_id, flow_version,"
+                       " consent_version, channel, operator, language, started_at) VALUES"
+                       " ('11111111111111111111111111111111', repeat('c', 64), 'f', 1, 'c1',"
+                       " 'sms', 'op', 'en', now() - interval '400 days'),"
+                       " ('22222222222222222222222222222222', repeat('d', 64), 'f', 1, 'c1',"
+                       " 'sms', 'op', 'en', now() - interval '10 days')"));
+    PQclear(PQexec(pg, "INSERT INTO answers (stream_id, session_id, question_id, value,"
+                       " answered_at) VALUES ('9-1', '11111111111111111111111111111111', 'q',"
+                       " 'old', now() - interval '400 days'), ('9-2',"
+                       " '22222222222222222222222222222222', 'q', 'new', now())"));
+    struct erase_target t = {.redis_url = redis_url, .prefix = "t:", .conninfo = pg_conninfo,
+                             .actor = "storage_test"};
+    struct erase_counts n;
+    struct raia_err err = {0};
+    test_cond("purge older than 365 days", erase_older_than(&t, 365, &n, &err) == 0);
+    test_cond("the old session and its answer purged", n.sessions == 1 && n.answers == 1);
+    test_cond("the recent one kept", sql_count("SELECT count(*) FROM answers WHERE value = 'new'") == 1);
+    test_cond("purge audited",
+              sql_count("SELECT count(*) FROM audit_log WHERE action = 'purge'") == 1);
+    test_cond("a retention under a day refused", erase_older_than(&t, 0, &n, &err) == -RAIA_EINVAL);
+}
+
 int main(void)
 {
     redis_url = getenv("RAIA_REDIS_URL");
@@ -366,6 +421,8 @@ int main(void)
     test_crash_replay_and_poison();
     test_batch_replay_is_idempotent();
     test_postgres_outage();
+    test_erase_person();
+    test_retention();
     redis_store_free(store);
     event_base_free(base);
     redisFree(redis);

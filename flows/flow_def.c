@@ -1,0 +1,97 @@
+/*
+ * flow_def.c - a loaded flow's lifetime (reference counting) and the
+ * read-only accessors flow.h promises. Flows are shared between the flow
+ * set that serves new sessions and turns still finishing on an older
+ * version, hence the count.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow_def.h"
+
+void flow_def_ref(struct flow_def *def)
+{
+    def->refs++;
+}
+
+static void free_step(struct flow_step_def *s)
+{
+    free(s->id);
+    free(s->text);
+    free(s->error);
+    for (size_t i = 0; i < s->n_choices; i++) {
+        free(s->choices[i].code);
+        free(s->choices[i].label);
+    }
+}
+
+void flow_def_unref(struct flow_def *def)
+{
+    if (!def || --def->refs > 0)
+        return;
+    free(def->file);
+    free(def->id);
+    free(def->title);
+    free(def->language);
+    free(def->ussd_code);
+    free(def->sms_short_code);
+    free(def->sms_keyword);
+    free(def->consent.version);
+    free(def->consent.text);
+    free(def->consent.accept);
+    free(def->consent.decline);
+    free(def->consent.declined);
+    for (size_t i = 0; i < def->n_steps; i++)
+        free_step(&def->steps[i]);
+    free(def->msg_invalid);
+    free(def->msg_abandoned);
+    free(def->msg_stopped);
+    free(def->end_text);
+    free(def);
+}
+
+const char *flow_def_id(const struct flow_def *def)
+{
+    return def->id;
+}
+int flow_def_version(const struct flow_def *def)
+{
+    return def->version;
+}
+const char *flow_def_consent_version(const struct flow_def *def)
+{
+    return def->consent.version;
+}
+const char *flow_def_language(const struct flow_def *def)
+{
+    return def->language;
+}
+const char *flow_def_ussd_code(const struct flow_def *def)
+{
+    return def->ussd_code;
+}
+const char *flow_def_sms_short_code(const struct flow_def *def)
+{
+    return def->sms_short_code;
+}
+const char *flow_def_sms_keyword(const struct flow_def *def)
+{
+    return def->sms_keyword;
+}
+const char *flow_def_checksum(const struct flow_def *def)
+{
+    return def->checksum;
+}
+
+const struct flow_step_def *flow_def_step(const struct flow_def *def, const char *id)
+{
+    for (size_t i = 0; i < def->n_steps; i++)
+        if (strcmp(def->steps[i].id, id) == 0)
+            return &def->steps[i];
+    return NULL;
+}
+
+size_t flow_def_step_index(const struct flow_def *def, const struct flow_step_def *step)
+{
+    return (size_t)(step - def->steps);
+}

@@ -1,0 +1,33 @@
+/**
+ * erase.h - the right to erasure and the retention policy.
+ *
+ * erase_person() deletes everything stored under one pseudonym: its session
+ * state and flood counter in Redis, its events still waiting in the answer
+ * stream, and its sessions and answers in PostgreSQL. erase_older_than()
+ * deletes sessions (with their answers) and refusals older than a number of
+ * days. Both record what they did in audit_log, with counts only.
+ * Synchronous: used by the `raia` CLI, never inside the gateway's loop.
+ */
+#ifndef RAIA_ERASE_H
+#define RAIA_ERASE_H
+
+#include "raia_err.h"
+
+struct erase_counts {
+    long long sessions, answers, refusals; /* rows deleted in PostgreSQL */
+    long long stream_entries;              /* events removed before they reached PostgreSQL */
+    long long state_keys;                  /* Redis keys deleted (session state, counters) */
+};
+
+struct erase_target {
+    const char *redis_url, *prefix; /* as in the gateway config */
+    const char *conninfo;
+    const char *actor; /* who runs it, for the audit log */
+};
+
+int erase_person(const struct erase_target *t, const char *pseudonym, struct erase_counts *out,
+                 struct raia_err *err);
+int erase_older_than(const struct erase_target *t, int days, struct erase_counts *out,
+                     struct raia_err *err);
+
+#endif
