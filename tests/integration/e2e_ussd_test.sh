@@ -88,6 +88,16 @@ check "refusal counted, refusing person not stored" test "$(sql "
 check "each answer stored once" test "$(sql "SELECT count(*) - count(DISTINCT (session_id, question_id)) FROM answers")" = 0
 
 check "gateway stops cleanly on SIGTERM" raia_stack_stop_gateway
+
+# Right to erasure: one person's sessions and answers go, the others stay.
+"$build/cli/raia" forget --config "$RAIA_CONFIG" 0700000003 >"$run/forget.log" 2>&1
+check "raia forget reports what it erased" grep -q "^erased: 1 sessions, 3 answers" "$run/forget.log"
+check "forgotten person has no rows left" test "$(sql "
+  SELECT count(*) FROM sessions WHERE pseudonym = '$(pseud +256700000003)'")" = 0
+check "other people's answers untouched" test "$(sql "SELECT count(*) FROM answers")" = 9
+check "erasure audited without the number or pseudonym" test "$(sql "
+  SELECT count(*) FROM audit_log WHERE action = 'forget'
+     AND detail::text NOT LIKE '%$(pseud +256700000003)%'")" = 1
 # Everything at rest, now look for the numbers everywhere raia writes.
 redis_dump="$run/redis-dump.txt"
 redis-cli -p "$RAIA_REDIS_PORT" --scan | while read -r key; do
