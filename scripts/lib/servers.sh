@@ -3,7 +3,8 @@
 # under a project-local folder, for the demo and the tests.
 #
 #   raia_servers_start DIR   start both; exports RAIA_REDIS_PORT, RAIA_REDIS_URL,
-#                            RAIA_PG_PORT, RAIA_PG_CONNINFO, RAIA_PG_SUPER
+#                            RAIA_PG_PORT, RAIA_PG_CONNINFO (database owner `raia`, who
+#                            migrates; may create the raia_* group roles), RAIA_PG_SUPER
 #   raia_servers_stop        stop both (safe to call twice)
 #
 # PostgreSQL refuses to run as root, so its cluster lives in DIR/pg owned by
@@ -65,7 +66,7 @@ raia_servers_start() {
     || { cat "$pgdir/postgres.log" >&2; return 1; }
   RAIA_PG_BINDIR=$bindir
   RAIA_PG_SUPER="host=127.0.0.1 port=$RAIA_PG_PORT dbname=postgres user=postgres"
-  psql -q -v ON_ERROR_STOP=1 "$RAIA_PG_SUPER" -c "CREATE ROLE raia LOGIN" \
+  psql -q -v ON_ERROR_STOP=1 "$RAIA_PG_SUPER" -c "CREATE ROLE raia LOGIN CREATEROLE" \
     -c "CREATE DATABASE raia OWNER raia" >/dev/null
   RAIA_REDIS_URL="redis://127.0.0.1:$RAIA_REDIS_PORT/0"
   RAIA_PG_CONNINFO="host=127.0.0.1 port=$RAIA_PG_PORT dbname=raia user=raia"

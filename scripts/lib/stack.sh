@@ -4,7 +4,8 @@
 # pseudonym key, a config pointing at them, the schema, the SMSC simulator
 # and the gateway.
 #
-#   raia_stack_start BUILD_DIR RUN_DIR   exports RAIA_SIM_CONTROL, RAIA_CONFIG, RAIA_KEY_FILE,
+#   raia_stack_start BUILD_DIR RUN_DIR   exports RAIA_SIM_CONTROL, RAIA_CONFIG (gateway role),
+#                                        RAIA_ADMIN_CONFIG (database owner), RAIA_KEY_FILE,
 #                                        RAIA_GATEWAY_LOG, RAIA_SIM_RECORD, RAIA_GATEWAY_PID
 #   raia_stack_stop                      SIGTERM the gateway and simulator, stop the servers
 #
@@ -34,8 +35,16 @@ raia_stack_start() {
       -e "s|level: info|level: ${RAIA_LOG_LEVEL:-info}|" \
       "$src/config/raia.yaml" >"$RAIA_CONFIG"
 
-  "$build/cli/raia" db migrate --config "$RAIA_CONFIG" >"$run/migrate.log" 2>&1 \
+  # The database owner migrates; the gateway and the CLI then run as a
+  # login in the least-privileged raia_gateway role (003_roles.sql).
+  RAIA_ADMIN_CONFIG="$run/raia-admin.yaml"
+  cp "$RAIA_CONFIG" "$RAIA_ADMIN_CONFIG"
+  "$build/cli/raia" db migrate --config "$RAIA_ADMIN_CONFIG" >"$run/migrate.log" 2>&1 \
     || { cat "$run/migrate.log" >&2; return 1; }
+  psql -q -v ON_ERROR_STOP=1 "$RAIA_PG_SUPER" \
+    -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS raia_gw" -c "CREATE ROLE raia_gw LOGIN IN ROLE raia_gateway" >/dev/null
+  RAIA_GW_CONNINFO="host=127.0.0.1 port=$RAIA_PG_PORT dbname=raia user=raia_gw"
+  sed -i "s|$RAIA_PG_CONNINFO|$RAIA_GW_CONNINFO|" "$RAIA_CONFIG"
 
   RAIA_SIM_RECORD="$run/smsc-sim.record.jsonl"
   "$build/simulators/raia-smsc-sim" --port "$RAIA_SMSC_PORT" --system-id raia --password secret \
@@ -54,7 +63,7 @@ raia_stack_start() {
     kill -0 "$RAIA_GATEWAY_PID" 2>/dev/null || { cat "$RAIA_GATEWAY_LOG" >&2; return 1; }
     sleep 0.1
   done
-  export RAIA_RUN_DIR RAIA_KEY_FILE RAIA_SMSC_PORT RAIA_SIM_CONTROL RAIA_CONFIG RAIA_SIM_RECORD \
+  export RAIA_RUN_DIR RAIA_ADMIN_CONFIG RAIA_GW_CONNINFO RAIA_KEY_FILE RAIA_SMSC_PORT RAIA_SIM_CONTROL RAIA_CONFIG RAIA_SIM_RECORD \
     RAIA_SIM_PID RAIA_GATEWAY_LOG RAIA_GATEWAY_PID
 }
 

@@ -33,7 +33,7 @@ phone() { # MSISDN INPUT...
 }
 
 check "schema migrated on start" grep -q "^applied 001" "$run/migrate.log"
-"$build/cli/raia" db migrate --config "$RAIA_CONFIG" >"$run/migrate2.log" 2>&1
+"$build/cli/raia" db migrate --config "$RAIA_ADMIN_CONFIG" >"$run/migrate2.log" 2>&1
 check "second migrate applies nothing" bash -c "! grep -q '^applied' '$run/migrate2.log'"
 
 # Five phones at once. Inputs: consent, category, severity, details.
@@ -86,6 +86,24 @@ check "refusal counted, refusing person not stored" test "$(sql "
   SELECT (SELECT count(*) FROM consent_refusals) || '/' ||
          (SELECT count(*) FROM sessions WHERE pseudonym = '$(pseud +256700000004)')")" = "1/0"
 check "each answer stored once" test "$(sql "SELECT count(*) - count(DISTINCT (session_id, question_id)) FROM answers")" = 0
+
+
+# Least privilege: the gateway ran as raia_gw (role raia_gateway); a partner
+# login reads the partner views only, without pseudonyms or free text.
+psql -q "$RAIA_PG_SUPER" -c "CREATE ROLE analyst LOGIN IN ROLE raia_partner" >/dev/null
+as_partner() { psql -X -tA -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$RAIA_PG_PORT dbname=raia user=analyst" -c "$1" 2>&1; }
+as_gateway() { psql -X -tA -v ON_ERROR_STOP=1 "$RAIA_GW_CONNINFO" -c "$1" 2>&1; }
+export -f as_partner as_gateway
+check "partner reads answers through its view" test "$(as_partner "SELECT count(*) FROM partner.answers")" = 12
+check "partner view withholds free text" test "$(as_partner "
+  SELECT count(*) FROM partner.answers WHERE free_text_withheld AND value IS NULL")" = 4
+check "partner view has day-precision dates only" test "$(as_partner "
+  SELECT count(*) FROM partner.sessions WHERE started_on = current_date")" = 4
+check "partner cannot see pseudonyms" bash -c "! as_partner 'SELECT pseudonym FROM partner.sessions' >/dev/null"
+check "partner cannot read the tables" bash -c "as_partner 'SELECT 1 FROM sessions' | grep -q 'permission denied'"
+check "partner cannot write" bash -c "as_partner \"DELETE FROM partner.answers\" | grep -qi 'permission denied\|cannot delete'"
+check "gateway role cannot read partner views" bash -c "as_gateway 'SELECT 1 FROM partner.answers' | grep -q 'permission denied'"
+check "gateway role cannot alter the schema" bash -c "as_gateway 'DROP TABLE answers' | grep -q 'must be owner'"
 
 check "gateway stops cleanly on SIGTERM" raia_stack_stop_gateway
 
