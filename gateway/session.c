@@ -293,6 +293,7 @@ static void turn_store(struct turn *t)
         .pseudonym = t->pseudonym,
         .language = flow_def_language(t->def),
         .started_ms = rec->started_ms,
+        .ttl_s = redis_store_session_ttl(t->r->rs),
     };
     struct strbuf json[FLOW_ANSWERS_MAX + 2];
     const char *events[FLOW_ANSWERS_MAX + 2];

@@ -170,8 +170,9 @@ static void on_written(void *ctx, const PGresult *res)
     w->writing = 0;
     if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
         backoff_reset(&w->backoff);
-        log_at(LOG_DEBUG, "writer", "op=write entries=%s answers=%s refusals=%s",
-               PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+        log_at(LOG_DEBUG, "writer", "op=write entries=%s answers=%s refusals=%s timed_out=%s",
+               PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+               PQgetvalue(res, 0, 4));
         if (w->one_at_a_time > 0)
             w->one_at_a_time--;
         ack_batch(w);

@@ -38,6 +38,7 @@ struct redis_store {
     char prefix[64];
     char stream_key[KEY_MAX];
     char ttl[16];
+    int ttl_s;
     char turns_per_minute[16];
 };
 
@@ -63,6 +64,7 @@ struct redis_store *redis_store_new(struct event_base *base, const struct redis_
     snprintf(rs->prefix, sizeof rs->prefix, "%s", opts->prefix);
     snprintf(rs->stream_key, sizeof rs->stream_key, "%sanswers", opts->prefix);
     snprintf(rs->ttl, sizeof rs->ttl, "%d", opts->session_ttl_s);
+    rs->ttl_s = opts->session_ttl_s;
     snprintf(rs->turns_per_minute, sizeof rs->turns_per_minute, "%d",
              opts->turns_per_minute > 0 ? opts->turns_per_minute : 0);
     rs->link = redis_link_new(base, opts->url, "store", NULL, NULL, err);
@@ -71,6 +73,11 @@ struct redis_store *redis_store_new(struct event_base *base, const struct redis_
         return NULL;
     }
     return rs;
+}
+
+int redis_store_session_ttl(const struct redis_store *rs)
+{
+    return rs->ttl_s;
 }
 
 void redis_store_free(struct redis_store *rs)

@@ -29,6 +29,8 @@ struct redis_store_opts {
 /** Connect (asynchronously). NULL with err filled on a bad url or OOM. */
 struct redis_store *redis_store_new(struct event_base *base, const struct redis_store_opts *opts,
                                     struct raia_err *err);
+/** The session TTL in seconds, as configured. */
+int redis_store_session_ttl(const struct redis_store *rs);
 /** Disconnects; pending callbacks run with -RAIA_EIO first. NULL is a no-op. */
 void redis_store_free(struct redis_store *rs);
 

@@ -34,7 +34,7 @@ static int has_common_fields(const struct store_event *ev)
 
 static int has_session_fields(const struct store_event *ev)
 {
-    return ev->session_id && ev->pseudonym && ev->language && ev->started_ms > 0;
+    return ev->session_id && ev->pseudonym && ev->language && ev->started_ms > 0 && ev->ttl_s > 0;
 }
 
 static int is_complete(const struct store_event *ev)
@@ -69,7 +69,7 @@ int store_event_json(const struct store_event *ev, struct strbuf *out)
         put_str(out, "session", ev->session_id);
         put_str(out, "pseudonym", ev->pseudonym);
         put_str(out, "language", ev->language);
-        strbuf_printf(out, ",\"started\":%lld", (long long)ev->started_ms);
+        strbuf_printf(out, ",\"started\":%lld,\"ttl\":%d", (long long)ev->started_ms, ev->ttl_s);
     }
     if (ev->kind == STORE_EVENT_ANSWER) {
         put_str(out, "question", ev->question_id);

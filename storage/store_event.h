@@ -40,6 +40,7 @@ struct store_event {
     const char *pseudonym;  /* 64 hex chars */
     const char *language;
     int64_t started_ms; /* when consent was given */
+    int ttl_s;          /* how long the session lives without a turn (its Redis TTL) */
     /* ANSWER: */
     const char *question_id;
     const char *code;  /* choice code or NULL */

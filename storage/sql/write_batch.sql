@@ -3,7 +3,10 @@
 -- $1: JSON array of {"id": stream entry id, "e": event document as text}
 -- (storage/store_event.c writes the documents). Returns the entries seen.
 -- Rerunning a batch changes nothing: answers and refusals are unique by
--- stream id, and a session row only ever gains an outcome.
+-- stream id, and a session row only ever gains an outcome (a 'timed_out'
+-- mark excepted: a later event of that session replaces it).
+-- Sessions not in the batch whose Redis state has expired are marked
+-- 'timed_out' (004_timeouts.sql).
 WITH entries AS (
     SELECT x.id AS stream_id, x.e::jsonb AS e
     FROM jsonb_to_recordset($1::jsonb) AS x(id text, e text)
@@ -20,18 +23,32 @@ session_events AS (
            to_timestamp(min((e->>'started')::bigint) / 1000.0) AS started_at,
            to_timestamp(max((e->>'at')::bigint) FILTER (WHERE e->>'kind' = 'end') / 1000.0)
                AS ended_at,
-           max(e->>'outcome') FILTER (WHERE e->>'kind' = 'end') AS outcome
+           max(e->>'outcome') FILTER (WHERE e->>'kind' = 'end') AS outcome,
+           to_timestamp(max((e->>'at')::bigint) / 1000.0) AS last_seen_at,
+           max((e->>'ttl')::integer) AS ttl_s
     FROM entries
     WHERE e->>'kind' IN ('session', 'answer', 'end')
     GROUP BY e->>'session'
 ),
 upserted_sessions AS (
     INSERT INTO sessions (session_id, pseudonym, flow_id, flow_version, consent_version,
-                          channel, operator, language, started_at, ended_at, outcome)
+                          channel, operator, language, started_at, ended_at, outcome,
+                          last_seen_at, ttl_s)
     SELECT * FROM session_events
     ON CONFLICT (session_id) DO UPDATE
-        SET ended_at = COALESCE(sessions.ended_at, EXCLUDED.ended_at),
-            outcome = COALESCE(sessions.outcome, EXCLUDED.outcome)
+        SET ended_at = CASE WHEN sessions.outcome IS NULL OR sessions.outcome = 'timed_out'
+                            THEN EXCLUDED.ended_at ELSE sessions.ended_at END,
+            outcome = CASE WHEN sessions.outcome IS NULL OR sessions.outcome = 'timed_out'
+                           THEN EXCLUDED.outcome ELSE sessions.outcome END,
+            last_seen_at = greatest(sessions.last_seen_at, EXCLUDED.last_seen_at),
+            ttl_s = COALESCE(EXCLUDED.ttl_s, sessions.ttl_s)
+    RETURNING 1
+),
+timed_out AS (
+    UPDATE sessions SET outcome = 'timed_out', ended_at = last_seen_at
+    WHERE outcome IS NULL
+      AND last_seen_at < now() - make_interval(secs => COALESCE(ttl_s, 600) + 60)
+      AND session_id NOT IN (SELECT session_id FROM session_events)
     RETURNING 1
 ),
 inserted_answers AS (
@@ -57,4 +74,5 @@ inserted_refusals AS (
 SELECT (SELECT count(*) FROM entries),
        (SELECT count(*) FROM inserted_answers),
        (SELECT count(*) FROM inserted_refusals),
-       (SELECT count(*) FROM upserted_sessions)
+       (SELECT count(*) FROM upserted_sessions),
+       (SELECT count(*) FROM timed_out)

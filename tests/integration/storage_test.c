@@ -58,7 +58,7 @@ static void event_json(struct strbuf *out, enum store_event_kind kind, const cha
         .kind = kind, .at_ms = 1764000000000, .flow_id = "community-report", .flow_version = 1,
         .consent_version = "cr-consent-1", .channel = "ussd", .operator_name = "operator-a",
         .session_id = session, .pseudonym = PSEUD_A, .language = "en",
-        .started_ms = 1763999990000, .question_id = question, .code = code, .value = value,
+        .started_ms = 1763999990000, .ttl_s = 600, .question_id = question, .code = code, .value = value,
         .outcome = kind == STORE_EVENT_END ? "completed" : NULL,
     };
     strbuf_reset(out);
@@ -305,23 +305,61 @@ static void test_postgres_outage(void)
     pg_writer_free(w);
 }
 
-static void test_batch_replay_is_idempotent(void)
+/* Runs the batch statement over one event with stream id id. */
+static int write_one(const char *id, const struct strbuf *ev)
 {
-    struct strbuf ev = {0}, param = {0};
-    event_json(&ev, STORE_EVENT_ANSWER, SESSION_B, "severity", NULL, "2");
-    strbuf_puts(&param, "[{\"id\":\"1-1\",\"e\":");
-    strbuf_json_str(&param, strbuf_cstr(&ev));
+    struct strbuf param = {0};
+    strbuf_printf(&param, "[{\"id\":\"%s\",\"e\":", id);
+    strbuf_json_str(&param, strbuf_cstr(ev));
     strbuf_puts(&param, "}]");
     const char *params[1] = {strbuf_cstr(&param)};
-    for (int i = 0; i < 2; i++) {
-        PGresult *res = PQexecParams(pg, sql_write_batch, 1, NULL, params, NULL, NULL, 0);
-        test_cond("batch statement runs", PQresultStatus(res) == PGRES_TUPLES_OK);
-        PQclear(res);
-    }
+    PGresult *res = PQexecParams(pg, sql_write_batch, 1, NULL, params, NULL, NULL, 0);
+    int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+    PQclear(res);
+    strbuf_free(&param);
+    return ok;
+}
+
+static void test_batch_replay_is_idempotent(void)
+{
+    struct strbuf ev = {0};
+    event_json(&ev, STORE_EVENT_ANSWER, SESSION_B, "severity", NULL, "2");
+    for (int i = 0; i < 2; i++)
+        test_cond("batch statement runs", write_one("1-1", &ev));
     test_cond("replayed batch stored once",
               sql_count("SELECT count(*) FROM answers WHERE stream_id = '1-1'") == 1);
     strbuf_free(&ev);
-    strbuf_free(&param);
+}
+
+/* A session whose state expired in Redis without an end is marked
+ * timed_out by the next batch; an end event that was still in a backlog
+ * replaces the mark. */
+static void test_timed_out(void)
+{
+#define SESSION_T "7777777777777777777777777777777a"
+    PQclear(PQexec(pg, "INSERT INTO sessions (session_id, pseudonym, flow_id, flow_version,"
+                       " consent_version, channel, operator, language, started_at, last_seen_at,"
+                       " ttl_s) VALUES ('" SESSION_T "', repeat('e', 64), 'f', 1, 'c1', 'ussd',"
+                       " 'op', 'en', now() - interval '1 hour', now() - interval '20 minutes',"
+                       " 600), ('7777777777777777777777777777777b', repeat('e', 64), 'f', 1,"
+                       " 'c1', 'ussd', 'op', 'en', now(), now(), 600)"));
+    struct strbuf ev = {0};
+    event_json(&ev, STORE_EVENT_ANSWER, SESSION_B, "severity", NULL, "3");
+    test_cond("a batch runs", write_one("5-1", &ev));
+    test_cond("the expired session is timed out, at its last turn",
+              sql_count("SELECT count(*) FROM sessions WHERE session_id = '" SESSION_T "'"
+                        " AND outcome = 'timed_out' AND ended_at = last_seen_at") == 1);
+    test_cond("a live session is left open",
+              sql_count("SELECT count(*) FROM sessions WHERE outcome IS NULL AND"
+                        " session_id = '7777777777777777777777777777777b'") == 1);
+    strbuf_reset(&ev);
+    event_json(&ev, STORE_EVENT_END, SESSION_T, NULL, NULL, NULL);
+    test_cond("a late end event is written", write_one("5-2", &ev));
+    test_cond("and replaces the mark",
+              sql_count("SELECT count(*) FROM sessions WHERE session_id = '" SESSION_T "'"
+                        " AND outcome = 'completed'") == 1);
+    strbuf_free(&ev);
+#undef SESSION_T
 }
 
 static void test_migrate(void)
@@ -377,11 +415,11 @@ static void test_erase_person(void)
 static void test_retention(void)
 {
     PQclear(PQexec(pg, "INSERT INTO sessions (session_id, pseudonym, flow_id, flow_version,"
-                       " consent_version, channel, operator, language, started_at) VALUES"
-                       " ('11111111111111111111111111111111', repeat('c', 64), 'f', 1, 'c1',"
-                       " 'sms', 'op', 'en', now() - interval '400 days'),"
+                       " consent_version, channel, operator, language, started_at, last_seen_at)"
+                       " VALUES ('11111111111111111111111111111111', repeat('c', 64), 'f', 1,"
+                       " 'c1', 'sms', 'op', 'en', now() - interval '400 days', now()),"
                        " ('22222222222222222222222222222222', repeat('d', 64), 'f', 1, 'c1',"
-                       " 'sms', 'op', 'en', now() - interval '10 days')"));
+                       " 'sms', 'op', 'en', now() - interval '10 days', now())"));
     PQclear(PQexec(pg, "INSERT INTO answers (stream_id, session_id, question_id, value,"
                        " answered_at) VALUES ('9-1', '11111111111111111111111111111111', 'q',"
                        " 'old', now() - interval '400 days'), ('9-2',"
@@ -423,6 +461,7 @@ int main(void)
     test_postgres_outage();
     test_erase_person();
     test_retention();
+    test_timed_out();
     redis_store_free(store);
     event_base_free(base);
     redisFree(redis);

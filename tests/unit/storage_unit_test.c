@@ -15,7 +15,7 @@ static void test_event_json(void)
         .kind = STORE_EVENT_ANSWER, .at_ms = 1764000000123, .flow_id = "community-report",
         .flow_version = 1, .consent_version = "cr-consent-1", .channel = "ussd",
         .operator_name = "operator-a", .session_id = "0123456789abcdef0123456789abcdef",
-        .pseudonym = "ab", .language = "en", .started_ms = 1764000000000,
+        .pseudonym = "ab", .language = "en", .started_ms = 1764000000000, .ttl_s = 600,
         .question_id = "details", .value = "Pump \"broken\"\n",
     };
     struct strbuf out = {0};
@@ -27,7 +27,7 @@ static void test_event_json(void)
                      "\"consent_version\":\"cr-consent-1\",\"channel\":\"ussd\","
                      "\"operator\":\"operator-a\","
                      "\"session\":\"0123456789abcdef0123456789abcdef\",\"pseudonym\":\"ab\","
-                     "\"language\":\"en\",\"started\":1764000000000,\"question\":\"details\","
+                     "\"language\":\"en\",\"started\":1764000000000,\"ttl\":600,\"question\":\"details\","
                      "\"code\":null,\"value\":\"Pump \\\"broken\\\"\\n\"}") == 0);
 
     struct store_event refusal = ev;
