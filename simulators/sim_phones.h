@@ -1,0 +1,37 @@
+/**
+ * sim_phones.h - the phones of raia-smsc-sim: which control client speaks
+ * for each msisdn, its open USSD session number, and the translation between
+ * phone actions and SMPP. Phone actions come from sim_control.c; gateway
+ * submit_sm come from sim_esme.c through sim_phones_mt().
+ *
+ * The action functions return NULL on success or a short static reason for
+ * the `ERR` line ("no bind", "no session", ...).
+ */
+#ifndef RAIA_SIM_PHONES_H
+#define RAIA_SIM_PHONES_H
+
+#include "sim_internal.h"
+#include "smpp_pdu.h"
+
+/** Start a USSD session: deliver_sm with ussd_service_op 1 and the code as text. */
+const char *sim_phones_dial(struct sim *s, struct sim_client *c, const char *msisdn,
+                            const char *code);
+/** Answer the open session: deliver_sm with ussd_service_op 18. */
+const char *sim_phones_reply(struct sim *s, struct sim_client *c, const char *msisdn,
+                             const char *text);
+/** Plain SMS from msisdn to shortcode (no USSD fields). */
+const char *sim_phones_sms(struct sim *s, struct sim_client *c, const char *msisdn,
+                           const char *shortcode, const char *text);
+/** Forget the open session of msisdn; nothing is sent to the gateway. */
+const char *sim_phones_hangup(struct sim *s, struct sim_client *c, const char *msisdn);
+
+/** Route one submit_sm (borrowed) from the gateway to the phone it is for. */
+void sim_phones_mt(struct sim *s, const struct smpp_sm *sm);
+
+/** c is going away: its phones lose their owner and their sessions. */
+void sim_phones_drop_owner(struct sim *s, const struct sim_client *c);
+
+/** Free every phone (shutdown only). */
+void sim_phones_free_all(struct sim *s);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * sim_sm.c - encode phone text into, and decode gateway text out of, an
+ * SMPP short_message (see sim_sm.h). Thin glue over common/charset.c.
+ */
+#include "sim_sm.h"
+
+#include <string.h>
+
+#include "charset.h"
+#include "raia_err.h"
+
+int sim_sm_set_text(struct smpp_sm *sm, const char *utf8)
+{
+    size_t len = strlen(utf8);
+    long n = charset_utf8_to_gsm7(utf8, len, sm->short_message, SMPP_SM_SEND_MAX);
+    if (n >= 0) {
+        sm->data_coding = SMPP_DC_DEFAULT;
+        sm->sm_length = (size_t)n;
+        return 0;
+    }
+    if (n == -2 && charset_gsm7_length(utf8, len) >= 0)
+        return -RAIA_EFULL; /* GSM text that is simply too long: UCS-2 would be longer still */
+    n = charset_utf8_to_ucs2(utf8, len, sm->short_message, SMPP_SM_SEND_MAX);
+    if (n == -1)
+        return -RAIA_EINVAL;
+    if (n < 0)
+        return -RAIA_EFULL;
+    sm->data_coding = SMPP_DC_UCS2;
+    sm->sm_length = (size_t)n;
+    return 0;
+}
+
+void sim_sm_text(const struct smpp_sm *sm, char out[SIM_SM_TEXT_MAX])
+{
+    size_t n = sm->sm_length <= sizeof sm->short_message ? sm->sm_length : 0;
+    long r;
+    switch (sm->data_coding) {
+    case SMPP_DC_DEFAULT:
+        r = charset_gsm7_to_utf8(sm->short_message, n, out, SIM_SM_TEXT_MAX);
+        break;
+    case SMPP_DC_UCS2:
+        r = charset_ucs2_to_utf8(sm->short_message, n, out, SIM_SM_TEXT_MAX);
+        break;
+    default:
+        r = charset_latin1_to_utf8(sm->short_message, n, out, SIM_SM_TEXT_MAX);
+        break;
+    }
+    if (r < 0)
+        out[0] = '\0';
+}
