@@ -85,7 +85,7 @@ static int accept_answer(const struct flow_step_def *step, const char *input,
     switch (step->type) {
     case STEP_CHOICE:
         for (size_t i = 0; i < step->n_choices; i++) {
-            char num[4];
+            char num[24];
             snprintf(num, sizeof num, "%zu", i + 1);
             /* The number shown, or (handy in SMS) the code itself. */
             if (strcmp(input, num) == 0 || strcasecmp(input, step->choices[i].code) == 0) {

@@ -245,10 +245,6 @@ static int run(struct phone *p)
         char *who = next_word(&rest);
         if (!same_msisdn(who, p->msisdn))
             continue; /* not ours: the simulator only sends our lines, but be safe */
-        if (strcmp(kind, "TIMEOUT") == 0) {
-            puts("[timeout]");
-            return EXIT_TIMEOUT;
-        }
         if (strcmp(kind, "SMS") == 0) {
             sim_text_unescape(rest, text, sizeof text);
             print_lines("< [sms] ", text);

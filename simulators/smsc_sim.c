@@ -86,25 +86,21 @@ static int parse_args(int argc, char **argv, struct sim_options *o)
         case 'h':
             usage(stdout);
             exit(0);
-        default:
-            optarg = NULL; /* getopt has said what is wrong */
+        default: /* getopt has said what is wrong */
             usage(stderr);
             return EXIT_USAGE;
         }
     }
-    if (optind != argc || o->port < 0 || o->control_port < 0 || !o->system_id || !o->password ||
-        strlen(o->system_id) > 15 || strlen(o->password) > 8) {
-        optarg = NULL;
-        goto bad;
-    }
-    return 0;
+    if (optind == argc && o->port > 0 && o->control_port > 0 && o->system_id && o->password &&
+        strlen(o->system_id) <= 15 && strlen(o->password) <= 8)
+        return 0;
+    fputs("raia-smsc-sim: --port, --control-port, --system-id (<= 15 chars) and "
+          "--password (<= 8 chars) are required\n",
+          stderr);
+    usage(stderr);
+    return EXIT_USAGE;
 bad:
-    if (optarg)
-        fprintf(stderr, "raia-smsc-sim: bad value '%s'\n", optarg);
-    else
-        fputs("raia-smsc-sim: --port, --control-port, --system-id (<= 15 chars) and "
-              "--password (<= 8 chars) are required\n",
-              stderr);
+    fprintf(stderr, "raia-smsc-sim: bad value '%s'\n", optarg);
     usage(stderr);
     return EXIT_USAGE;
 }
