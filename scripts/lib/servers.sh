@@ -6,6 +6,7 @@
 #                            RAIA_PG_PORT, RAIA_PG_CONNINFO (database owner `raia`, who
 #                            migrates; may create the raia_* group roles), RAIA_PG_SUPER
 #   raia_servers_stop        stop both (safe to call twice)
+#   raia_redis_start, raia_pg_ctl start|stop   restart one of them (fault tests)
 #
 # PostgreSQL refuses to run as root, so its cluster lives in DIR/pg owned by
 # the postgres user and is started with runuser.
@@ -37,6 +38,31 @@ raia_wait_port() { # PORT SECONDS
   return 1
 }
 
+# (Re)starts redis-server on RAIA_REDIS_PORT with its files in RAIA_SERVERS_DIR/redis.
+# appendonly+everysec: the answer stream survives a Redis restart too.
+raia_redis_start() {
+  mkdir -p "$RAIA_SERVERS_DIR/redis"
+  redis-server --bind 127.0.0.1 --port "$RAIA_REDIS_PORT" --dir "$RAIA_SERVERS_DIR/redis" \
+    --daemonize yes --pidfile "$RAIA_SERVERS_DIR/redis/redis.pid" \
+    --logfile "$RAIA_SERVERS_DIR/redis/redis.log" --save "" --appendonly yes \
+    --appendfsync everysec >/dev/null
+  raia_wait_port "$RAIA_REDIS_PORT" 10 || { echo "raia: redis did not start" >&2; return 1; }
+}
+
+# pg_ctl start|stop on the throwaway cluster (as the postgres user).
+raia_pg_ctl() {
+  local pgdir="$RAIA_SERVERS_DIR/pg"
+  case $1 in
+    start)
+      runuser -u postgres -- "$RAIA_PG_BINDIR/pg_ctl" -D "$pgdir/data" -l "$pgdir/postgres.log" -w \
+        -o "-p $RAIA_PG_PORT -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off" start \
+        >/dev/null || { cat "$pgdir/postgres.log" >&2; return 1; } ;;
+    stop)
+      runuser -u postgres -- "$RAIA_PG_BINDIR/pg_ctl" -D "$pgdir/data" -m fast -w stop \
+        >/dev/null ;;
+  esac
+}
+
 raia_servers_start() {
   local dir=$1 bindir
   RAIA_SERVERS_DIR=$(mkdir -p "$dir" && cd "$dir" && pwd)
@@ -44,13 +70,7 @@ raia_servers_start() {
   [ -n "$bindir" ] || { echo "raia: PostgreSQL server binaries not found" >&2; return 1; }
 
   RAIA_REDIS_PORT=$(raia_free_port)
-  mkdir -p "$RAIA_SERVERS_DIR/redis"
-  # appendonly+everysec: the answer stream survives a Redis restart too.
-  redis-server --bind 127.0.0.1 --port "$RAIA_REDIS_PORT" --dir "$RAIA_SERVERS_DIR/redis" \
-    --daemonize yes --pidfile "$RAIA_SERVERS_DIR/redis/redis.pid" \
-    --logfile "$RAIA_SERVERS_DIR/redis/redis.log" --save "" --appendonly yes \
-    --appendfsync everysec >/dev/null
-  raia_wait_port "$RAIA_REDIS_PORT" 10 || { echo "raia: redis did not start" >&2; return 1; }
+  raia_redis_start || return 1
 
   RAIA_PG_PORT=$(raia_free_port)
   local pgdir="$RAIA_SERVERS_DIR/pg"
@@ -61,10 +81,8 @@ raia_servers_start() {
   runuser -u postgres -- "$bindir/initdb" -D "$pgdir/data" -U postgres -A trust \
     --no-sync -E UTF8 --locale=C.UTF-8 >"$pgdir/initdb.log" 2>&1 \
     || { cat "$pgdir/initdb.log" >&2; return 1; }
-  runuser -u postgres -- "$bindir/pg_ctl" -D "$pgdir/data" -l "$pgdir/postgres.log" -w \
-    -o "-p $RAIA_PG_PORT -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null \
-    || { cat "$pgdir/postgres.log" >&2; return 1; }
   RAIA_PG_BINDIR=$bindir
+  raia_pg_ctl start || return 1
   RAIA_PG_SUPER="host=127.0.0.1 port=$RAIA_PG_PORT dbname=postgres user=postgres"
   psql -q -v ON_ERROR_STOP=1 "$RAIA_PG_SUPER" -c "CREATE ROLE raia LOGIN CREATEROLE" \
     -c "CREATE DATABASE raia OWNER raia" >/dev/null
@@ -80,8 +98,7 @@ raia_servers_stop() {
     redis-cli -p "$RAIA_REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
   fi
   if [ -d "$RAIA_SERVERS_DIR/pg/data" ]; then
-    runuser -u postgres -- "$RAIA_PG_BINDIR/pg_ctl" -D "$RAIA_SERVERS_DIR/pg/data" -m fast \
-      -w stop >/dev/null 2>&1 || true
+    raia_pg_ctl stop 2>/dev/null || true
   fi
   RAIA_SERVERS_DIR=
 }

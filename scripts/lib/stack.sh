@@ -7,6 +7,7 @@
 #   raia_stack_start BUILD_DIR RUN_DIR   exports RAIA_SIM_CONTROL, RAIA_CONFIG (gateway role),
 #                                        RAIA_ADMIN_CONFIG (database owner), RAIA_KEY_FILE,
 #                                        RAIA_GATEWAY_LOG, RAIA_SIM_RECORD, RAIA_GATEWAY_PID
+#   raia_stack_start_gateway             start the gateway again (after a crash test)
 #   raia_stack_stop                      SIGTERM the gateway and simulator, stop the servers
 #
 # Needs servers.sh sourced first.
@@ -54,17 +55,27 @@ raia_stack_start() {
   raia_wait_port "$RAIA_SIM_CONTROL" 10 || { echo "raia: simulator control port" >&2; return 1; }
 
   RAIA_GATEWAY_LOG="$run/gateway.log"
-  "$build/gateway/raia-gateway" --config "$RAIA_CONFIG" 2>"$RAIA_GATEWAY_LOG" &
+  RAIA_BUILD_DIR=$build
+  raia_stack_start_gateway || return 1
+  export RAIA_RUN_DIR RAIA_BUILD_DIR RAIA_ADMIN_CONFIG RAIA_GW_CONNINFO RAIA_KEY_FILE \
+    RAIA_SMSC_PORT RAIA_SIM_CONTROL RAIA_CONFIG RAIA_SIM_RECORD RAIA_SIM_PID RAIA_GATEWAY_LOG
+}
+
+# Starts raia-gateway (again) with the stack's config, appending to its log;
+# returns once its bind is up (the log says state=bound at level info).
+raia_stack_start_gateway() {
+  local bound_before i
+  bound_before=$(grep -c "state=bound" "$RAIA_GATEWAY_LOG" 2>/dev/null || true)
+  "$RAIA_BUILD_DIR/gateway/raia-gateway" --config "$RAIA_CONFIG" 2>>"$RAIA_GATEWAY_LOG" &
   RAIA_GATEWAY_PID=$!
-  # Ready when its bind is up (the log says so at level info and below).
-  local i
+  export RAIA_GATEWAY_PID
   for i in $(seq 1 100); do
-    grep -q "state=bound" "$RAIA_GATEWAY_LOG" && break
+    [ "$(grep -c "state=bound" "$RAIA_GATEWAY_LOG")" -gt "${bound_before:-0}" ] && return 0
     kill -0 "$RAIA_GATEWAY_PID" 2>/dev/null || { cat "$RAIA_GATEWAY_LOG" >&2; return 1; }
     sleep 0.1
   done
-  export RAIA_RUN_DIR RAIA_ADMIN_CONFIG RAIA_GW_CONNINFO RAIA_KEY_FILE RAIA_SMSC_PORT RAIA_SIM_CONTROL RAIA_CONFIG RAIA_SIM_RECORD \
-    RAIA_SIM_PID RAIA_GATEWAY_LOG RAIA_GATEWAY_PID
+  echo "raia: gateway did not bind within 10 s" >&2
+  return 1
 }
 
 # Waits for a process to exit by itself, up to SECONDS; returns its status or 124.

@@ -10,18 +10,13 @@ build=$(cd "$1" && pwd)
 src=$(cd "$(dirname "$0")/../.." && pwd)
 source "$src/scripts/lib/servers.sh"
 source "$src/scripts/lib/stack.sh"
+source "$src/tests/integration/lib/check.sh"
 
 run=$(mktemp -d "$build/e2e.XXXXXX")
 RAIA_LOG_LEVEL=debug
 trap 'raia_stack_stop >/dev/null 2>&1 || true' EXIT
 raia_stack_start "$build" "$run"
 
-fail=0
-check() { # DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=$((fail + 1)); fi
-}
 
 phone() { # MSISDN INPUT...
   local msisdn=$1
@@ -49,13 +44,11 @@ check "re-prompt shown for an out-of-range number" \
   grep -q "1 to 5" "$run/phone+256700000002.txt"
 
 # The writer moves the stream into PostgreSQL asynchronously: wait, bounded.
-sql() { psql -X -tA -F'|' "$RAIA_PG_CONNINFO" -c "$1"; }
 for i in $(seq 1 100); do
   [ "$(sql "SELECT count(*) FROM answers")" = 12 ] && [ "$(sql "SELECT count(*) FROM sessions WHERE outcome IS NOT NULL")" = 4 ] && break
   sleep 0.2
 done
 
-pseud() { printf 'community-report%s' "$1" | openssl dgst -sha256 -hmac "$(cat "$RAIA_KEY_FILE")" | awk '{print $2}'; }
 expected_answers() {
   cat <<ROWS
 $(pseud +256700000001)|category|water|Water point
@@ -140,5 +133,4 @@ for n in 1 2 3 4 5; do
     done
   done
 done
-echo "$fail failed"
-[ "$fail" -eq 0 ]
+finish
