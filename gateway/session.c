@@ -20,16 +20,26 @@
 #include <openssl/rand.h>
 
 #include "charset.h"
+#include "dlr_parse.h"
 #include "flow.h"
 #include "log.h"
+#include "mo_dedup.h"
 #include "pseudonym.h"
 #include "redis_store.h"
+#include "sms_concat.h"
 #include "store_event.h"
 #include "strbuf.h"
 
 #define SESSION_ID_HEX 32
-#define MO_TEXT_MAX (3 * 255 + 1)
+#define MO_TEXT_MAX (3 * SMS_CONCAT_MSG_MAX + 1) /* a reassembled MO, as UTF-8 */
 #define RECORD_MAX 512
+#define CONCAT_PENDING_MAX 1024  /* long MO messages waiting for parts */
+#define CONCAT_TIMEOUT_MS 120000 /* a missing part gives up after two minutes */
+/* An SMSC redelivers MO whose deliver_sm_resp it did not get once the link is
+ * back: an MO identical to one seen in the last 30 s, arriving in the first
+ * 30 s of a rebind, is answered and not processed again. */
+#define REDELIVERY_WINDOW_MS 30000
+#define REDELIVERY_KEYS_MAX 65536
 
 /* Shown when raia cannot store a turn: nothing was recorded, so the citizen
  * must not believe it was. */
@@ -46,6 +56,9 @@ struct session_router {
     struct redis_store *rs;
     struct pseudonymizer *ps;
     const struct flow_set *flows;
+    struct sms_concat *concat; /* long MO SMS being put together */
+    struct mo_dedup *recent;   /* salted hashes of recent MO, for redeliveries */
+    uint8_t concat_ref;        /* reference of the next long MT SMS */
     size_t in_flight;
     int stopping;
 };
@@ -76,11 +89,17 @@ struct turn {
     struct flow_output out;
 };
 
-static long long now_ms(void)
+static long long clock_ms(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(clock, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wall clock for what is stored; timeouts use CLOCK_MONOTONIC. */
+static long long now_ms(void)
+{
+    return clock_ms(CLOCK_REALTIME);
 }
 
 struct session_router *session_router_new(struct redis_store *rs, struct pseudonymizer *ps,
@@ -89,6 +108,12 @@ struct session_router *session_router_new(struct redis_store *rs, struct pseudon
     struct session_router *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
+    r->concat = sms_concat_new(CONCAT_PENDING_MAX, CONCAT_TIMEOUT_MS);
+    r->recent = mo_dedup_new(REDELIVERY_KEYS_MAX, REDELIVERY_WINDOW_MS);
+    if (!r->concat || !r->recent) {
+        session_router_free(r);
+        return NULL;
+    }
     r->rs = rs;
     r->ps = ps;
     r->flows = flows;
@@ -112,6 +137,10 @@ size_t session_router_in_flight(const struct session_router *r)
 
 void session_router_free(struct session_router *r)
 {
+    if (r) {
+        sms_concat_free(r->concat);
+        mo_dedup_free(r->recent);
+    }
     free(r);
 }
 
@@ -199,6 +228,48 @@ static void on_submit_result(void *ctx, int status, const char *message_id)
  * t. USSD replies echo its_session_info and use USSR request (2) to ask for
  * more or PSSR response (17) to end (SMPP 3.4 profile, research U3).
  */
+static void submit(struct turn *t, const struct smpp_sm *mt)
+{
+    int rc = smpp_conn_submit(t->conn, mt, on_submit_result, NULL);
+    if (rc < 0)
+        log_at(LOG_WARN, "session", "op=submit pseud=%.12s err=%s", t->pseudonym,
+               raia_strerror(rc));
+}
+
+/* USSD: one screen, GSM 7-bit or else UCS-2 (the flow checker made sure it fits). */
+static void submit_ussd(struct turn *t, struct smpp_sm *mt, const char *screen)
+{
+    long n = charset_utf8_to_gsm7(screen, strlen(screen), mt->short_message, SMPP_SM_SEND_MAX);
+    mt->data_coding = SMPP_DC_DEFAULT;
+    if (n < 0) {
+        n = charset_utf8_to_ucs2(screen, strlen(screen), mt->short_message, SMPP_SM_SEND_MAX);
+        mt->data_coding = SMPP_DC_UCS2;
+    }
+    if (n < 0) {
+        log_at(LOG_ERROR, "session", "op=encode pseud=%.12s err=screen_too_long", t->pseudonym);
+        return;
+    }
+    mt->sm_length = (size_t)n;
+    submit(t, mt);
+}
+
+/* SMS: one part, or concatenated parts (UDH) when the text is longer. */
+static void submit_sms(struct turn *t, struct smpp_sm *mt, const char *screen)
+{
+    struct sms_part parts[SMS_CONCAT_MAX_PARTS];
+    int n = sms_concat_split(screen, strlen(screen), t->r->concat_ref++, parts);
+    if (n < 0)
+        log_at(LOG_ERROR, "session", "op=encode pseud=%.12s err=%s", t->pseudonym,
+               raia_strerror(n));
+    for (int i = 0; i < n; i++) {
+        mt->data_coding = parts[i].data_coding;
+        mt->esm_class = parts[i].esm_class;
+        memcpy(mt->short_message, parts[i].short_message, parts[i].sm_length);
+        mt->sm_length = parts[i].sm_length;
+        submit(t, mt);
+    }
+}
+
 static void turn_reply(struct turn *t, const char *screen, int end)
 {
     struct smpp_sm mt;
@@ -214,23 +285,10 @@ static void turn_reply(struct turn *t, const char *screen, int end)
         mt.ussd_service_op = end ? SMPP_USSD_PSSR_RESP : SMPP_USSD_USSR_REQ;
         if (t->its_session >= 0)
             mt.its_session_info = end ? (t->its_session | 1) : (t->its_session & 0xFFFE);
-    }
-    long n = charset_utf8_to_gsm7(screen, strlen(screen), mt.short_message,
-                                  SMPP_SM_SEND_MAX);
-    mt.data_coding = SMPP_DC_DEFAULT;
-    if (n < 0) {
-        n = charset_utf8_to_ucs2(screen, strlen(screen), mt.short_message,
-                                 SMPP_SM_SEND_MAX);
-        mt.data_coding = SMPP_DC_UCS2;
-    }
-    if (n < 0) {
-        log_at(LOG_ERROR, "session", "op=encode pseud=%.12s err=screen_too_long", t->pseudonym);
+        submit_ussd(t, &mt, screen);
     } else {
-        mt.sm_length = (size_t)n;
-        int rc = smpp_conn_submit(t->conn, &mt, on_submit_result, NULL);
-        if (rc < 0)
-            log_at(LOG_WARN, "session", "op=submit pseud=%.12s err=%s", t->pseudonym,
-                   raia_strerror(rc));
+        mt.registered_delivery = 1; /* a final receipt, logged by on_receipt */
+        submit_sms(t, &mt, screen);
     }
     smpp_conn_ack_mo(t->conn, t->ref, SMPP_ESME_ROK);
     OPENSSL_cleanse(&mt, sizeof mt);
@@ -242,10 +300,14 @@ static void turn_reply(struct turn *t, const char *screen, int end)
 static const char *outcome_name(enum flow_outcome o)
 {
     switch (o) {
-    case FLOW_OUTCOME_COMPLETED: return "completed";
-    case FLOW_OUTCOME_ABANDONED: return "abandoned";
-    case FLOW_OUTCOME_STOPPED: return "stopped";
-    default: return NULL;
+    case FLOW_OUTCOME_COMPLETED:
+        return "completed";
+    case FLOW_OUTCOME_ABANDONED:
+        return "abandoned";
+    case FLOW_OUTCOME_STOPPED:
+        return "stopped";
+    default:
+        return NULL;
     }
 }
 
@@ -337,8 +399,7 @@ static void turn_store(struct turn *t)
     for (size_t i = 0; i < n; i++)
         strbuf_free(&json[i]);
     if (rc < 0) {
-        log_at(LOG_ERROR, "session", "op=save pseud=%.12s err=%s", t->pseudonym,
-               raia_strerror(rc));
+        log_at(LOG_ERROR, "session", "op=save pseud=%.12s err=%s", t->pseudonym, raia_strerror(rc));
         turn_reply(t, busy_screen, 1);
     }
 }
@@ -418,18 +479,82 @@ static void on_loaded(void *ctx, int status, const char *blob, size_t len)
 /* ---- MO intake ---- */
 
 /* MO text as UTF-8 by data_coding; unknown codings are read as GSM 7-bit (as Kannel does). */
-static void decode_text(const struct smpp_sm *mo, char *out, size_t size)
+static void decode_text(uint8_t data_coding, const uint8_t *in, size_t len, char *out, size_t size)
 {
     long n;
-    switch (mo->data_coding) {
-    case SMPP_DC_UCS2: n = charset_ucs2_to_utf8(mo->short_message, mo->sm_length, out, size); break;
-    case SMPP_DC_LATIN1:
-        n = charset_latin1_to_utf8(mo->short_message, mo->sm_length, out, size);
+    switch (data_coding) {
+    case SMPP_DC_UCS2:
+        n = charset_ucs2_to_utf8(in, len, out, size);
         break;
-    default: n = charset_gsm7_to_utf8(mo->short_message, mo->sm_length, out, size); break;
+    case SMPP_DC_LATIN1:
+        n = charset_latin1_to_utf8(in, len, out, size);
+        break;
+    default:
+        n = charset_gsm7_to_utf8(in, len, out, size);
+        break;
     }
     if (n < 0)
         out[0] = '\0';
+}
+
+/*
+ * The whole text of an MO: a part of a long message is kept until the rest
+ * arrives (returns 0: acknowledge and wait); a complete message or one of its
+ * own gives 1 with text filled. A malformed UDH or numbering is read as a
+ * message of its own rather than dropped (research M11).
+ */
+static int mo_text(struct session_router *r, const struct smpp_sm *mo, char *text, size_t size)
+{
+    struct sms_concat_msg *msg = malloc(sizeof *msg);
+    int rc =
+        msg ? sms_concat_mo(r->concat, mo, (uint64_t)clock_ms(CLOCK_MONOTONIC), msg) : -RAIA_ENOMEM;
+    if (rc == SMS_CONCAT_DONE)
+        decode_text(msg->data_coding, msg->data, msg->len, text, size);
+    else if (rc < 0)
+        decode_text(mo->data_coding, mo->short_message, mo->sm_length, text, size);
+    if (msg) {
+        OPENSSL_cleanse(msg, sizeof *msg);
+        free(msg);
+    }
+    return rc != 0;
+}
+
+/*
+ * 1 if mo repeats an MO seen in the last REDELIVERY_WINDOW_MS and the link
+ * was rebound less than that ago: the SMSC redelivering what it may think
+ * was lost. Every MO is remembered (as a salted hash, never its bytes).
+ */
+static int is_redelivery(struct session_router *r, struct smpp_conn *conn, const struct smpp_sm *mo)
+{
+    struct strbuf key = {0};
+    strbuf_printf(&key, "%s|%s|%s|%d|%d|%d|%d|", mo->source_addr, mo->destination_addr,
+                  mo->service_type, mo->esm_class, mo->data_coding, mo->its_session_info,
+                  mo->ussd_service_op);
+    strbuf_append(&key, (const char *)mo->short_message, mo->sm_length);
+    if (mo->has_payload)
+        strbuf_append(&key, (const char *)mo->payload, mo->payload_len);
+    int seen = !key.oom && mo_dedup_seen(r->recent, smpp_conn_name(conn), (const uint8_t *)key.data,
+                                         key.len, clock_ms(CLOCK_MONOTONIC)) == 1;
+    if (key.data)
+        OPENSSL_cleanse(key.data, key.cap);
+    strbuf_free(&key);
+    return seen && smpp_conn_rebound_within(conn, REDELIVERY_WINDOW_MS);
+}
+
+/* A delivery receipt: logged with its final state, never a turn. */
+static void on_receipt(struct smpp_conn *conn, const struct smpp_sm *mo, struct smpp_mo_ref ref)
+{
+    struct dlr d;
+    const uint8_t *text = mo->has_payload ? mo->payload : mo->short_message;
+    size_t len = mo->has_payload ? mo->payload_len : mo->sm_length;
+    if (dlr_parse(text, len, mo->receipted_message_id[0] ? mo->receipted_message_id : NULL,
+                  mo->has_message_state ? mo->message_state : -1, &d) < 0)
+        log_at(LOG_WARN, "receipt", "op=receipt operator=%s err=unparsed", smpp_conn_name(conn));
+    else
+        log_at(d.final ? LOG_INFO : LOG_DEBUG, "receipt",
+               "op=receipt operator=%s message_id=%s state=%s final=%d err=%s",
+               smpp_conn_name(conn), d.message_id, dlr_state_name(d.state), d.final, d.err);
+    smpp_conn_ack_mo(conn, ref, SMPP_ESME_ROK);
 }
 
 static void first_word(const char *text, char *out, size_t size)
@@ -454,6 +579,15 @@ void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
         smpp_conn_ack_mo(conn, ref, SMPP_ESME_RX_T_APPN);
         return;
     }
+    if (dlr_is_receipt(mo->esm_class)) {
+        on_receipt(conn, mo, ref);
+        return;
+    }
+    if (is_redelivery(r, conn, mo)) {
+        log_at(LOG_INFO, "session", "op=mo operator=%s duplicate=1", smpp_conn_name(conn));
+        smpp_conn_ack_mo(conn, ref, SMPP_ESME_ROK);
+        return;
+    }
     struct turn *t = calloc(1, sizeof *t);
     if (!t) {
         smpp_conn_ack_mo(conn, ref, SMPP_ESME_RX_T_APPN);
@@ -470,14 +604,17 @@ void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
     t->msisdn_ton = mo->source_addr_ton;
     t->msisdn_npi = mo->source_addr_npi;
     snprintf(t->service, sizeof t->service, "%s", mo->destination_addr);
-    decode_text(mo, t->text, sizeof t->text);
+    if (!mo_text(r, mo, t->text, sizeof t->text)) {
+        smpp_conn_ack_mo(conn, ref, SMPP_ESME_ROK); /* a part: the turn comes with the last */
+        turn_free(t);
+        return;
+    }
 
     char e164[E164_MAX];
     if (pseudonym_normalize(r->ps, t->msisdn, mo->source_addr_ton, e164) < 0 ||
         pseudonym_of(r->ps, e164, t->pseudonym) < 0) {
         OPENSSL_cleanse(e164, sizeof e164);
-        log_at(LOG_WARN, "session", "op=mo op_name=%s err=bad_source_addr",
-               smpp_conn_name(conn));
+        log_at(LOG_WARN, "session", "op=mo op_name=%s err=bad_source_addr", smpp_conn_name(conn));
         smpp_conn_ack_mo(conn, ref, SMPP_ESME_RINVSRCADR);
         turn_free(t);
         return;

@@ -44,7 +44,7 @@
 #define FLUSH_WAIT_MS 2000     /* a last PDU (nack, unbind_resp) gets this long to leave */
 #define BACKOFF_RESET_MS 60000 /* bound this long: the next loss starts from min again */
 #define WINDOW_MAX 1024
-#define SEND_ATTEMPTS_MAX 3    /* writes of one submit_sm across timeouts and lost links */
+#define SEND_ATTEMPTS_MAX 3     /* writes of one submit_sm across timeouts and lost links */
 #define RESEND_MAX_AGE_MS 60000 /* older than this, an MT is stale (the USSD dialogue is gone) */
 
 /* Runs the block once every ms milliseconds of cron ticks (Redis serverCron). */
@@ -79,6 +79,7 @@ struct smpp_conn {
     uint32_t seq;        /* last sequence number sent */
 
     uint64_t last_rx, last_tx, bound_at, reconnect_at;
+    unsigned binds;    /* successful binds since start: more than 1 means a rebind */
     unsigned attempts; /* consecutive losses: the backoff exponent */
     int auth_failed;   /* the last bind was refused for system_id / password */
     uint64_t rng;
@@ -424,6 +425,7 @@ static void on_bind_result(struct smpp_conn *c, uint32_t status)
     c->bind_seq = 0;
     if (status == SMPP_ESME_ROK) {
         c->bound_at = now_ms();
+        c->binds++;
         conn_set_state(c, SMPP_CONN_BOUND);
         pump_queue(c);
         return;
@@ -656,8 +658,8 @@ static void cron_bound(struct smpp_conn *c, uint64_t now)
         /* A link that leaves a request unanswered is suspect: replace it and
          * send the request again on the new one, a bounded number of times. */
         struct pending p = slot_take(c, oldest);
-        log_at(LOG_WARN, "smpp", "op=%s event=response_timeout seq=%u attempts=%d", c->name,
-               p.seq, p.out->attempts);
+        log_at(LOG_WARN, "smpp", "op=%s event=response_timeout seq=%u attempts=%d", c->name, p.seq,
+               p.out->attempts);
         out_requeue(c, p.out, -RAIA_ETIMEOUT);
         if (!c->freeing && c->bev)
             link_down(c, "response_timeout");
@@ -916,6 +918,11 @@ void smpp_conn_stop(struct smpp_conn *c)
 enum smpp_conn_state smpp_conn_get_state(const struct smpp_conn *c)
 {
     return c->state;
+}
+
+int smpp_conn_rebound_within(const struct smpp_conn *c, uint64_t window_ms)
+{
+    return c->state == SMPP_CONN_BOUND && c->binds > 1 && now_ms() - c->bound_at < window_ms;
 }
 
 const char *smpp_conn_name(const struct smpp_conn *c)

@@ -34,7 +34,7 @@ struct smpp_conn_opts {
     const char *host; /* copied */
     int port;
     const char *system_id, *password, *system_type; /* copied */
-    int enquire_link_s;     /* idle time before an enquire_link */
+    int enquire_link_s;                             /* idle time before an enquire_link */
     int response_timeout_s; /* a request without response after this drops the link */
     int reconnect_min_s, reconnect_max_s;
     int window;  /* most requests outstanding without a response */
@@ -78,6 +78,12 @@ void smpp_conn_ack_mo(struct smpp_conn *c, struct smpp_mo_ref ref, uint32_t stat
 void smpp_conn_stop(struct smpp_conn *c);
 enum smpp_conn_state smpp_conn_get_state(const struct smpp_conn *c);
 const char *smpp_conn_name(const struct smpp_conn *c);
+/**
+ * 1 if the current bind is a rebind (the link was lost and came back) that
+ * came up less than window_ms ago: the time in which an SMSC redelivers MO
+ * whose deliver_sm_resp it never got.
+ */
+int smpp_conn_rebound_within(const struct smpp_conn *c, uint64_t window_ms);
 /** NULL is a no-op. Must not be called from inside this conn's callbacks. */
 void smpp_conn_free(struct smpp_conn *c);
 

@@ -2,8 +2,10 @@
  * smpp_pdu.c - SMPP 3.4 PDU encoders and decoders (the codec).
  *
  * Owns the wire format: the 16-byte header, the bind / submit_sm / deliver_sm
- * bodies, the responses and the two USSD TLVs raia uses (ussd_service_op,
- * its_session_info). Called by gateway/smpp_conn.c, by the simulators in
+ * bodies, the responses and the TLVs raia uses: the two USSD ones
+ * (ussd_service_op, its_session_info), the long-message ones (sar_*,
+ * message_payload) and the delivery-receipt ones (receipted_message_id,
+ * message_state). Called by gateway/smpp_conn.c, by the simulators in
  * simulators/ and by the fuzz target; pure functions, no I/O, no logging.
  *
  * How decoding works, and why it is not a bare smpp34_unpack():
@@ -28,6 +30,8 @@
  * every field fits, because its pack silently truncates). Responses and
  * header-only PDUs are written by hand: libsmpp34 refuses sequence number 0
  * and statuses outside the 3.4 list, which real peers and the simulator need.
+ * The TLVs after the USSD ones are appended by hand too: libsmpp34 caps a TLV
+ * value at 1024 octets, less than a message_payload may hold.
  */
 #include "smpp_pdu.h"
 
@@ -59,6 +63,12 @@ static void put_u32(uint8_t *p, uint32_t v)
     p[1] = (uint8_t)(v >> 16);
     p[2] = (uint8_t)(v >> 8);
     p[3] = (uint8_t)v;
+}
+
+static void put_u16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
 }
 
 static void put_header(uint8_t *p, uint32_t len, uint32_t id, uint32_t status, uint32_t seq)
@@ -333,28 +343,89 @@ static int add_ussd_tlvs(tlv_t **list, const struct smpp_sm *sm)
         destroy_tlv(p_.tlv);                                                                       \
     } while (0)
 
+/* A bounded writer for the TLVs appended by hand. */
+struct wr {
+    uint8_t *p, *end;
+    int full;
+};
+
+static void wr_tlv(struct wr *w, uint16_t tag, const void *v, size_t vlen)
+{
+    if (w->full || (size_t)(w->end - w->p) < 4 + vlen) {
+        w->full = 1;
+        return;
+    }
+    put_u16(w->p, tag);
+    put_u16(w->p + 2, (uint16_t)vlen);
+    if (vlen > 0)
+        memcpy(w->p + 4, v, vlen);
+    w->p += 4 + vlen;
+}
+
+/*
+ * Appends the SAR, message_payload and delivery-receipt TLVs that are set
+ * to the PDU of length len in buf and patches its command_length. Returns
+ * the new length, or -RAIA_EFULL when buf (or SMPP_PDU_MAX) has no room.
+ */
+static long append_tlvs(const struct smpp_sm *sm, uint8_t *buf, size_t size, long len)
+{
+    size_t cap = size < SMPP_PDU_MAX ? size : SMPP_PDU_MAX;
+    if ((size_t)len > cap)
+        return -RAIA_EFULL;
+    struct wr w = {buf + len, buf + cap, 0};
+    if (sm->has_sar) {
+        uint8_t ref[2];
+        put_u16(ref, sm->sar_msg_ref_num);
+        wr_tlv(&w, TLVID_sar_msg_ref_num, ref, 2);
+        wr_tlv(&w, TLVID_sar_total_segments, &sm->sar_total_segments, 1);
+        wr_tlv(&w, TLVID_sar_segment_seqnum, &sm->sar_segment_seqnum, 1);
+    }
+    if (sm->has_payload)
+        wr_tlv(&w, TLVID_message_payload, sm->payload, sm->payload_len);
+    if (sm->receipted_message_id[0])
+        wr_tlv(&w, TLVID_receipted_message_id, sm->receipted_message_id,
+               strlen(sm->receipted_message_id) + 1);
+    if (sm->has_message_state)
+        wr_tlv(&w, TLVID_message_state, &sm->message_state, 1);
+    if (w.full)
+        return -RAIA_EFULL;
+    len = (long)(w.p - buf);
+    put_u32(buf, (uint32_t)len);
+    return len;
+}
+
 /*
  * Why the explicit checks: libsmpp34's pack truncates an over-long C-string
  * without saying so (research L7), and it packs at most 253 message octets
  * (one less than it unpacks). USSD screens (<= 182) and single SMS (<= 160)
- * are far below.
+ * are far below; longer text goes in parts (sms_concat.c) or message_payload.
  * The wire order of the TLVs is ussd_service_op, then its_session_info
- * (build_tlv prepends).
+ * (build_tlv prepends), then the ones append_tlvs() writes.
+ * SAR with UDHI and a payload next to short_message are refused because the
+ * decoder refuses them (research X9, X11).
  */
 long smpp_encode_sm(uint32_t command_id, uint32_t seq, const struct smpp_sm *sm, uint8_t *buf,
                     size_t size)
 {
     if (!fits(sm->service_type, sizeof sm->service_type) ||
         !fits(sm->source_addr, sizeof sm->source_addr) ||
-        !fits(sm->destination_addr, sizeof sm->destination_addr) || sm->sm_length > SMPP_SM_SEND_MAX ||
-        sm->ussd_service_op > 255 || sm->its_session_info > 65535)
+        !fits(sm->destination_addr, sizeof sm->destination_addr) ||
+        sm->sm_length > SMPP_SM_SEND_MAX || sm->ussd_service_op > 255 ||
+        sm->its_session_info > 65535 ||
+        !fits(sm->receipted_message_id, sizeof sm->receipted_message_id))
+        return -RAIA_EINVAL;
+    if (sm->has_payload && (sm->sm_length > 0 || sm->payload_len > SMPP_PAYLOAD_MAX))
+        return -RAIA_EINVAL;
+    if (sm->has_sar && (sm->esm_class & 0x40))
         return -RAIA_EINVAL;
     long rc = -RAIA_EINVAL;
     if (command_id == SMPP_SUBMIT_SM)
         PACK_SM(submit_sm_t, command_id, sm, seq, buf, size, rc);
     else if (command_id == SMPP_DELIVER_SM)
         PACK_SM(deliver_sm_t, command_id, sm, seq, buf, size, rc);
-    return rc;
+    if (rc < 0)
+        return rc;
+    return append_tlvs(sm, buf, size, rc);
 }
 
 /* ---- decoders ---- */
@@ -407,14 +478,56 @@ struct tlv_seen {
     int ussd_service_op, its_session_info;
     const uint8_t *payload;
     size_t payload_len;
-    int has_payload, has_sar;
+    int has_payload;
+    int sar_seen;      /* any sar_* tag, whatever its length (for X11) */
+    unsigned sar_mask; /* 1, 2, 4: which sar_* came with the right length */
+    uint16_t sar_ref;
+    uint8_t sar_total, sar_seq;
+    char receipted_id[SMPP_MSG_ID_MAX];
+    int has_state;
+    uint8_t state;
 };
+
+/*
+ * receipted_message_id: a C-string of at most 65 octets. Some SMSCs leave the
+ * NUL out, so the value is copied up to its first NUL or its end; a value
+ * that does not fit is ignored (the DLR text still carries the id).
+ */
+static void tlv_msg_id(const uint8_t *v, size_t vlen, char out[SMPP_MSG_ID_MAX])
+{
+    const uint8_t *nul = memchr(v, 0, vlen);
+    size_t n = nul ? (size_t)(nul - v) : vlen;
+    if (n >= SMPP_MSG_ID_MAX)
+        return;
+    memcpy(out, v, n);
+    out[n] = 0;
+}
+
+/* One of the three sar_* TLVs; a value of the wrong length is not used. */
+static void tlv_sar(struct tlv_seen *s, uint16_t tag, const uint8_t *v, size_t vlen)
+{
+    s->sar_seen = 1;
+    if (tag == TLVID_sar_msg_ref_num && vlen == 2) {
+        s->sar_ref = (uint16_t)(v[0] << 8 | v[1]);
+        s->sar_mask |= 1;
+    } else if (tag == TLVID_sar_total_segments && vlen == 1) {
+        s->sar_total = v[0];
+        s->sar_mask |= 2;
+    } else if (tag == TLVID_sar_segment_seqnum && vlen == 1) {
+        s->sar_seq = v[0];
+        s->sar_mask |= 4;
+    }
+}
 
 /*
  * Walks the TLVs from r->p to r->end: every header must be whole and every
  * value must fit (else ESME_RINVOPTPARSTREAM, which also covers 1..3 stray
  * bytes after the last TLV); the two USSD TLVs must have their fixed length
  * (else ESME_RINVPARLEN). Unknown tags are skipped, as the spec asks.
+ * The SAR and delivery-receipt TLVs with a wrong length are skipped like
+ * unknown tags (research L7: SMSCs get them wrong), so a sloppy SMSC's MO or
+ * receipt still gets through; only whole, well-formed values are used.
+ * message_payload may be longer than SMPP_PAYLOAD_MAX here: sm_check() says so.
  */
 static int tlv_walk(struct rd *r, struct tlv_seen *s, uint32_t *esme_status)
 {
@@ -448,7 +561,16 @@ static int tlv_walk(struct rd *r, struct tlv_seen *s, uint32_t *esme_status)
         case TLVID_sar_msg_ref_num:
         case TLVID_sar_total_segments:
         case TLVID_sar_segment_seqnum:
-            s->has_sar = 1;
+            tlv_sar(s, tag, v, vlen);
+            break;
+        case TLVID_receipted_message_id:
+            tlv_msg_id(v, vlen, s->receipted_id);
+            break;
+        case TLVID_message_state:
+            if (vlen == 1) {
+                s->state = v[0];
+                s->has_state = 1;
+            }
             break;
         default:
             break;
@@ -507,28 +629,49 @@ static int sm_walk(struct rd *r, struct smpp_sm *out, uint32_t *esme_status)
  * Checks that need the whole message: message_payload (research M10, X9),
  * the UDH length (X10), SAR with UDHI (X11) and odd-length UCS2 (X13).
  * A payload that fits short_message is moved there, so an SMSC that sends MO
- * text as message_payload still works.
+ * text as message_payload still works; a longer one (up to SMPP_PAYLOAD_MAX)
+ * stays in payload[] with sm_length 0. The checks run on whichever holds the
+ * text.
  */
 static int sm_check(struct smpp_sm *out, const struct tlv_seen *s, uint32_t *esme_status)
 {
+    const uint8_t *text = out->short_message;
+    size_t text_len = out->sm_length;
     if (s->has_payload) {
         if (out->sm_length > 0)
             return reject(esme_status, ESME_RINVOPTPARAMVAL);
-        if (s->payload_len > SM_MAX)
+        if (s->payload_len > SMPP_PAYLOAD_MAX)
             return reject(esme_status, SMPP_ESME_RINVMSGLEN);
-        memcpy(out->short_message, s->payload, s->payload_len);
-        out->sm_length = s->payload_len;
+        if (s->payload_len <= SM_MAX) {
+            memcpy(out->short_message, s->payload, s->payload_len);
+            out->sm_length = s->payload_len;
+        } else {
+            memcpy(out->payload, s->payload, s->payload_len);
+            out->payload_len = s->payload_len;
+            out->has_payload = 1;
+            text = out->payload;
+        }
+        text_len = s->payload_len;
     }
     if (out->esm_class & 0x40) {
-        if (out->sm_length == 0 || (size_t)out->short_message[0] + 1 > out->sm_length)
+        if (text_len == 0 || (size_t)text[0] + 1 > text_len)
             return reject(esme_status, SMPP_ESME_RINVESMCLASS);
-        if (s->has_sar)
+        if (s->sar_seen)
             return reject(esme_status, ESME_RINVOPTPARAMVAL);
     }
-    if (out->data_coding == SMPP_DC_UCS2 && out->sm_length % 2 != 0)
+    if (out->data_coding == SMPP_DC_UCS2 && text_len % 2 != 0)
         return reject(esme_status, SMPP_ESME_RINVMSGLEN);
     out->ussd_service_op = s->ussd_service_op;
     out->its_session_info = s->its_session_info;
+    if (s->sar_mask == 7) {
+        out->has_sar = 1;
+        out->sar_msg_ref_num = s->sar_ref;
+        out->sar_total_segments = s->sar_total;
+        out->sar_segment_seqnum = s->sar_seq;
+    }
+    memcpy(out->receipted_message_id, s->receipted_id, sizeof out->receipted_message_id);
+    out->has_message_state = s->has_state;
+    out->message_state = s->state;
     return 0;
 }
 

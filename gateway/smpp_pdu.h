@@ -18,6 +18,10 @@
 #define SMPP_PDU_MAX 4096 /* larger command_length values are refused: framing is lost */
 #define SMPP_DEFAULT_PORT 2775
 #define SMPP_SM_SEND_MAX 253 /* most short_message octets an encoder writes (libsmpp34 limit) */
+/* Most message_payload octets (TLV 0x0424) raia takes or sends: ten 160-octet
+ * parts' worth; a larger payload is refused with ESME_RINVMSGLEN. */
+#define SMPP_PAYLOAD_MAX 1600
+#define SMPP_MSG_ID_MAX 65 /* receipted_message_id / message_id, NUL included */
 
 /* command_id values (SMPP 3.4 §5.1.2.1); macros, not an enum: responses set
  * bit 31, which ISO C does not allow in an enumerator. */
@@ -59,6 +63,7 @@ enum smpp_status {
     SMPP_ESME_RX_T_APPN = 0x64,
     SMPP_ESME_RINVOPTPARSTREAM = 0xC0,
     SMPP_ESME_RINVPARLEN = 0xC2,
+    SMPP_ESME_RINVOPTPARAMVAL = 0xC4,
     SMPP_ESME_RUNKNOWNERR = 0xFF
 };
 
@@ -66,6 +71,18 @@ enum smpp_status {
 #define SMPP_DC_DEFAULT 0x00 /* SMSC default alphabet: GSM 03.38, unpacked */
 #define SMPP_DC_LATIN1 0x03
 #define SMPP_DC_UCS2 0x08
+
+/* message_state values (TLV 0x0427) in delivery receipts */
+enum smpp_msg_state {
+    SMPP_MSG_STATE_ENROUTE = 1,
+    SMPP_MSG_STATE_DELIVERED = 2,
+    SMPP_MSG_STATE_EXPIRED = 3,
+    SMPP_MSG_STATE_DELETED = 4,
+    SMPP_MSG_STATE_UNDELIVERABLE = 5,
+    SMPP_MSG_STATE_ACCEPTED = 6,
+    SMPP_MSG_STATE_UNKNOWN = 7,
+    SMPP_MSG_STATE_REJECTED = 8
+};
 
 /* ussd_service_op values (SMPP 3.4 §5.3.2.44) */
 enum smpp_ussd_op {
@@ -96,7 +113,19 @@ struct smpp_bind {
     char address_range[41];
 };
 
-/** submit_sm / deliver_sm body, with the optional parameters raia uses. */
+/**
+ * submit_sm / deliver_sm body, with the optional parameters raia uses.
+ *
+ * A struct cleared with memset() and ussd_service_op = its_session_info = -1
+ * carries no TLV at all: every other optional parameter has a has_* flag (or
+ * an empty string) that is 0 after the memset.
+ *
+ * message_payload: the decoder moves a payload of up to 254 octets into
+ * short_message (has_payload stays 0), so an SMSC that sends MO text that way
+ * needs no special case; only a longer one is left in payload[] with
+ * sm_length 0. The encoder sends payload[] when has_payload is set, and then
+ * sm_length must be 0 (SMPP 3.4 allows one or the other).
+ */
 struct smpp_sm {
     char service_type[6];
     uint8_t source_addr_ton, source_addr_npi;
@@ -108,6 +137,18 @@ struct smpp_sm {
     size_t sm_length;
     int ussd_service_op;  /* TLV 0x0501, 0..255, or -1 when absent */
     int its_session_info; /* TLV 0x1383, 0..65535, or -1 when absent */
+    /* sar_msg_ref_num 0x020C, sar_total_segments 0x020E, sar_segment_seqnum
+     * 0x020F: has_sar is set only when all three came, each with its length */
+    int has_sar;
+    uint16_t sar_msg_ref_num;
+    uint8_t sar_total_segments, sar_segment_seqnum;
+    int has_payload; /* TLV 0x0424 message_payload, see above */
+    size_t payload_len;
+    uint8_t payload[SMPP_PAYLOAD_MAX];
+    /* delivery receipts: TLV 0x001E (C-string, "" when absent) and TLV 0x0427 */
+    char receipted_message_id[SMPP_MSG_ID_MAX];
+    int has_message_state;
+    uint8_t message_state; /* enum smpp_msg_state */
 };
 
 /**
@@ -133,6 +174,13 @@ long smpp_encode_bind(uint32_t command_id, uint32_t seq, const struct smpp_bind 
 /** bind_*_resp with system_id; for status != 0 the body is omitted. */
 long smpp_encode_bind_resp(uint32_t command_id, uint32_t status, uint32_t seq,
                            const char *system_id, uint8_t *buf, size_t size);
+/**
+ * submit_sm / deliver_sm. TLVs on the wire: ussd_service_op, its_session_info,
+ * then sar_msg_ref_num, sar_total_segments, sar_segment_seqnum,
+ * message_payload, receipted_message_id, message_state (each when set).
+ * -RAIA_EINVAL also for a payload with sm_length > 0 or over
+ * SMPP_PAYLOAD_MAX, and for SAR TLVs with UDHI in esm_class.
+ */
 long smpp_encode_sm(uint32_t command_id, uint32_t seq, const struct smpp_sm *sm, uint8_t *buf,
                     size_t size);
 /** submit_sm_resp / deliver_sm_resp; message_id may be NULL or "" (deliver_sm_resp). */

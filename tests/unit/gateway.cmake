@@ -1,1 +1,2 @@
 raia_unit_test(gateway_test SOURCES gateway_test.c LIBS raia_gateway)
+raia_unit_test(dlr_dedup_test SOURCES dlr_dedup_test.c LIBS raia_gateway)

@@ -1,3 +1,5 @@
 # SMPP codec and ESME connection tests (the connection lives in raia_gateway).
 raia_unit_test(smpp_pdu_test SOURCES smpp_pdu_test.c LIBS raia_smpp)
 raia_unit_test(smpp_conn_test SOURCES smpp_conn_test.c LIBS raia_gateway)
+# Long SMS split / reassembly and the long-message and receipt TLVs.
+raia_unit_test(sms_concat_test SOURCES sms_concat_test.c LIBS raia_smpp)
