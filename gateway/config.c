@@ -28,9 +28,13 @@ struct config_field {
 };
 
 #define STR(sect, k, field, def, req)                                                              \
-    {k, FIELD_STR, offsetof(sect, field), 0, 0, def, 0, req}
+    {                                                                                              \
+        k, FIELD_STR, offsetof(sect, field), 0, 0, def, 0, req                                     \
+    }
 #define INT(sect, k, field, lo, hi, def)                                                           \
-    {k, FIELD_INT, offsetof(sect, field), lo, hi, NULL, def, 0}
+    {                                                                                              \
+        k, FIELD_INT, offsetof(sect, field), lo, hi, NULL, def, 0                                  \
+    }
 
 static const struct config_field smsc_fields[] = {
     STR(struct config_smsc, "name", name, NULL, 1),
@@ -39,6 +43,11 @@ static const struct config_field smsc_fields[] = {
     STR(struct config_smsc, "system_id", system_id, NULL, 1),
     STR(struct config_smsc, "password", password, NULL, 1),
     STR(struct config_smsc, "system_type", system_type, "", 0),
+    STR(struct config_smsc, "operator", operator_name, "", 0),
+    STR(struct config_smsc, "bind", bind, "transceiver", 0),
+    INT(struct config_smsc, "addr_ton", addr_ton, 0, 6, 0),
+    INT(struct config_smsc, "addr_npi", addr_npi, 0, 18, 0),
+    STR(struct config_smsc, "address_range", address_range, "", 0),
     INT(struct config_smsc, "enquire_link_s", enquire_link_s, 1, 3600, 30),
     INT(struct config_smsc, "response_timeout_s", response_timeout_s, 1, 600, 30),
     INT(struct config_smsc, "reconnect_min_s", reconnect_min_s, 1, 3600, 1),
@@ -84,9 +93,8 @@ struct section {
 };
 
 static const struct section sections[] = {
-    {"redis", redis_fields, 0},     {"postgres", postgres_fields, 1},
-    {"privacy", privacy_fields, 1}, {"flows", flows_fields, 0},
-    {"log", log_fields, 0},         {NULL, NULL, 0},
+    {"redis", redis_fields, 0}, {"postgres", postgres_fields, 1}, {"privacy", privacy_fields, 1},
+    {"flows", flows_fields, 0}, {"log", log_fields, 0},           {NULL, NULL, 0},
 };
 
 static int dup_into(char **slot, const char *s)
@@ -157,8 +165,8 @@ static int load_smsc_list(struct raia_config *cfg, const struct ynode *list,
     if (ynode_expect(list, YNODE_SEQ, "smsc", errs) < 0)
         return 1;
     if (list->n == 0 || list->n > CONFIG_MAX_SMSC) {
-        raia_errlist_add(errs, list->file, list->line, list->col,
-                         "smsc: %zu entries, need 1 to %d", list->n, CONFIG_MAX_SMSC);
+        raia_errlist_add(errs, list->file, list->line, list->col, "smsc: %zu entries, need 1 to %d",
+                         list->n, CONFIG_MAX_SMSC);
         return 1;
     }
     int bad = 0;
@@ -169,16 +177,24 @@ static int load_smsc_list(struct raia_config *cfg, const struct ynode *list,
         bad += apply_fields(smsc_fields, list->items[i], s, where, list->items[i], errs);
         if (bad)
             continue;
+        if (strcmp(s->bind, "transceiver") != 0 && strcmp(s->bind, "transmitter") != 0 &&
+            strcmp(s->bind, "receiver") != 0) {
+            const struct ynode *b = ynode_get(list->items[i], "bind");
+            raia_errlist_add(errs, b->file, b->line, b->col,
+                             "%s.bind: '%s' is not transceiver, transmitter or receiver", where,
+                             s->bind);
+            bad++;
+        }
         if (s->reconnect_min_s > s->reconnect_max_s) {
-            raia_errlist_add(errs, list->items[i]->file, list->items[i]->line,
-                             list->items[i]->col, "%s: reconnect_min_s > reconnect_max_s", where);
+            raia_errlist_add(errs, list->items[i]->file, list->items[i]->line, list->items[i]->col,
+                             "%s: reconnect_min_s > reconnect_max_s", where);
             bad++;
         }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(cfg->smsc[j].name, s->name) == 0) {
                 const struct ynode *nm = ynode_get(list->items[i], "name");
-                raia_errlist_add(errs, nm->file, nm->line, nm->col,
-                                 "%s.name: '%s' is used twice", where, s->name);
+                raia_errlist_add(errs, nm->file, nm->line, nm->col, "%s.name: '%s' is used twice",
+                                 where, s->name);
                 bad++;
             }
         }
@@ -226,15 +242,14 @@ static struct raia_config *config_from_doc(struct ydoc *doc, const char *path,
         raia_errlist_add(errs, path, root ? root->line : 1, root ? root->col : 1,
                          "expected a mapping of sections (smsc, redis, postgres, ...)");
     } else {
-        static const char *const top[] = {"smsc", "redis", "postgres", "privacy",
-                                          "flows", "log", NULL};
+        static const char *const top[] = {"smsc",  "redis", "postgres", "privacy",
+                                          "flows", "log",   NULL};
         ynode_check_keys(root, top, "the top level", errs);
         load_smsc_list(cfg, ynode_get(root, "smsc"), root, errs);
         for (const struct section *s = sections; s->key; s++) {
             const struct ynode *m = ynode_get(root, s->key);
             if (!m && s->required) {
-                raia_errlist_add(errs, path, root->line, root->col, "%s: missing section",
-                                 s->key);
+                raia_errlist_add(errs, path, root->line, root->col, "%s: missing section", s->key);
                 continue;
             }
             apply_fields(s->fields, m, cfg, s->key, m ? m : root, errs);
@@ -244,8 +259,7 @@ static struct raia_config *config_from_doc(struct ydoc *doc, const char *path,
         if (errs->n == errs_before && log_level_parse(cfg->log.level, &cfg->log.min_level) < 0) {
             const struct ynode *lv = ynode_get(ynode_get(root, "log"), "level");
             raia_errlist_add(errs, path, lv ? lv->line : 0, lv ? lv->col : 0,
-                             "log.level: '%s' is not debug, info, warn or error",
-                             cfg->log.level);
+                             "log.level: '%s' is not debug, info, warn or error", cfg->log.level);
         }
     }
     ydoc_free(doc);

@@ -21,6 +21,10 @@ struct config_smsc {
     char *name, *host;
     long long port;
     char *system_id, *password, *system_type;
+    char *operator_name; /* binds with the same operator form one route ("" = name) */
+    char *bind;          /* transceiver | transmitter | receiver */
+    long long addr_ton, addr_npi;
+    char *address_range;
     long long enquire_link_s, response_timeout_s, reconnect_min_s, reconnect_max_s, window;
     long long max_tps;
 };

@@ -54,8 +54,7 @@ static void print_errors(const struct raia_errlist *errs)
     }
 }
 
-static void on_mo(void *ctx, struct smpp_conn *c, const struct smpp_sm *mo,
-                  struct smpp_mo_ref ref)
+static void on_mo(void *ctx, struct smpp_conn *c, const struct smpp_sm *mo, struct smpp_mo_ref ref)
 {
     struct gateway *gw = ctx;
     session_router_on_mo(gw->router, c, mo, ref);
@@ -121,6 +120,13 @@ static int start_conns(struct gateway *gw)
         const struct config_smsc *s = &gw->cfg->smsc[i];
         struct smpp_conn_opts o = {
             .name = s->name,
+            .operator_name = s->operator_name[0] ? s->operator_name : s->name,
+            .bind_type = strcmp(s->bind, "transmitter") == 0 ? SMPP_BIND_TX
+                         : strcmp(s->bind, "receiver") == 0  ? SMPP_BIND_RX
+                                                             : SMPP_BIND_TRX,
+            .addr_ton = (int)s->addr_ton,
+            .addr_npi = (int)s->addr_npi,
+            .address_range = s->address_range,
             .host = s->host,
             .port = (int)s->port,
             .system_id = s->system_id,
@@ -140,6 +146,7 @@ static int start_conns(struct gateway *gw)
             return -1;
         }
         gw->n_conns++;
+        session_router_add_conn(gw->router, gw->conns[i]);
         if (smpp_conn_start(gw->conns[i]) < 0) {
             fprintf(stderr, "raia-gateway: smsc %s: cannot start\n", s->name);
             return -1;
@@ -161,8 +168,7 @@ static int load_static(struct gateway *gw, const char *config_path)
     log_min_level = gw->cfg->log.min_level;
     struct raia_err err = {0};
     gw->ps = pseudonymizer_new(gw->cfg->privacy.key_file, gw->cfg->privacy.project,
-                               gw->cfg->privacy.country_code, gw->cfg->privacy.trunk_prefix,
-                               &err);
+                               gw->cfg->privacy.country_code, gw->cfg->privacy.trunk_prefix, &err);
     if (!gw->ps) {
         fprintf(stderr, "%s: %s\n", config_path, err.msg);
         return -1;

@@ -40,6 +40,7 @@
  * 30 s of a rebind, is answered and not processed again. */
 #define REDELIVERY_WINDOW_MS 30000
 #define REDELIVERY_KEYS_MAX 65536
+#define SESSION_CONNS_MAX 64
 
 /* Shown when raia cannot store a turn: nothing was recorded, so the citizen
  * must not believe it was. */
@@ -56,9 +57,11 @@ struct session_router {
     struct redis_store *rs;
     struct pseudonymizer *ps;
     const struct flow_set *flows;
-    struct sms_concat *concat; /* long MO SMS being put together */
-    struct mo_dedup *recent;   /* salted hashes of recent MO, for redeliveries */
-    uint8_t concat_ref;        /* reference of the next long MT SMS */
+    struct sms_concat *concat;                  /* long MO SMS being put together */
+    struct mo_dedup *recent;                    /* salted hashes of recent MO, for redeliveries */
+    struct smpp_conn *conns[SESSION_CONNS_MAX]; /* every bind, for reply routes */
+    size_t n_conns;
+    uint8_t concat_ref; /* reference of the next long MT SMS */
     size_t in_flight;
     int stopping;
 };
@@ -123,6 +126,34 @@ struct session_router *session_router_new(struct redis_store *rs, struct pseudon
 void session_router_set_flows(struct session_router *r, const struct flow_set *flows)
 {
     r->flows = flows;
+}
+
+void session_router_add_conn(struct session_router *r, struct smpp_conn *conn)
+{
+    if (r->n_conns < SESSION_CONNS_MAX)
+        r->conns[r->n_conns++] = conn;
+}
+
+/*
+ * The bind a reply to t leaves through: the one the MO came in on when it
+ * can transmit; else a transmitting bind of the same operator, a bound one
+ * first (the operator routes the reply to the subscriber's network).
+ */
+static struct smpp_conn *reply_conn(const struct turn *t)
+{
+    if (smpp_conn_can_submit(t->conn))
+        return t->conn;
+    struct smpp_conn *any = NULL;
+    const char *op = smpp_conn_operator(t->conn);
+    for (size_t i = 0; i < t->r->n_conns; i++) {
+        struct smpp_conn *c = t->r->conns[i];
+        if (!smpp_conn_can_submit(c) || strcmp(smpp_conn_operator(c), op) != 0)
+            continue;
+        if (smpp_conn_get_state(c) == SMPP_CONN_BOUND)
+            return c;
+        any = c;
+    }
+    return any;
 }
 
 void session_router_stop(struct session_router *r)
@@ -230,7 +261,8 @@ static void on_submit_result(void *ctx, int status, const char *message_id)
  */
 static void submit(struct turn *t, const struct smpp_sm *mt)
 {
-    int rc = smpp_conn_submit(t->conn, mt, on_submit_result, NULL);
+    struct smpp_conn *tx = reply_conn(t);
+    int rc = tx ? smpp_conn_submit(tx, mt, on_submit_result, NULL) : -RAIA_ENOTFOUND;
     if (rc < 0)
         log_at(LOG_WARN, "session", "op=submit pseud=%.12s err=%s", t->pseudonym,
                raia_strerror(rc));
@@ -350,7 +382,7 @@ static void turn_store(struct turn *t)
         .flow_version = rec->flow_version,
         .consent_version = flow_def_consent_version(t->def),
         .channel = channel_name(rec->channel),
-        .operator_name = smpp_conn_name(t->conn),
+        .operator_name = smpp_conn_operator(t->conn),
         .session_id = rec->session_id,
         .pseudonym = t->pseudonym,
         .language = flow_def_language(t->def),
@@ -533,8 +565,9 @@ static int is_redelivery(struct session_router *r, struct smpp_conn *conn, const
     strbuf_append(&key, (const char *)mo->short_message, mo->sm_length);
     if (mo->has_payload)
         strbuf_append(&key, (const char *)mo->payload, mo->payload_len);
-    int seen = !key.oom && mo_dedup_seen(r->recent, smpp_conn_name(conn), (const uint8_t *)key.data,
-                                         key.len, clock_ms(CLOCK_MONOTONIC)) == 1;
+    int seen =
+        !key.oom && mo_dedup_seen(r->recent, smpp_conn_operator(conn), (const uint8_t *)key.data,
+                                  key.len, clock_ms(CLOCK_MONOTONIC)) == 1;
     if (key.data)
         OPENSSL_cleanse(key.data, key.cap);
     strbuf_free(&key);
@@ -584,7 +617,7 @@ void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
         return;
     }
     if (is_redelivery(r, conn, mo)) {
-        log_at(LOG_INFO, "session", "op=mo operator=%s duplicate=1", smpp_conn_name(conn));
+        log_at(LOG_INFO, "session", "op=mo operator=%s duplicate=1", smpp_conn_operator(conn));
         smpp_conn_ack_mo(conn, ref, SMPP_ESME_ROK);
         return;
     }

@@ -29,6 +29,12 @@ struct session_router *session_router_new(struct redis_store *rs, struct pseudon
                                           const struct flow_set *flows);
 /** Use a newly loaded flow set for new sessions; sessions in flight keep their definitions. */
 void session_router_set_flows(struct session_router *r, const struct flow_set *flows);
+/**
+ * Make conn (borrowed, outlives r) a route for replies: a reply leaves
+ * through the bind its MO came in on, or, when that bind is a receiver,
+ * through a transmitting bind of the same operator.
+ */
+void session_router_add_conn(struct session_router *r, struct smpp_conn *conn);
 /** Handle one deliver_sm from conn; mo is copied, ref is acked when the turn is stored. */
 void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
                           const struct smpp_sm *mo, struct smpp_mo_ref ref);

@@ -59,7 +59,8 @@ struct pending {
 
 struct smpp_conn {
     struct event_base *base;
-    char *name;
+    char *name, *operator_name;
+    enum smpp_bind_type bind_type;
     struct smpp_bind bind;
     struct sockaddr_storage addr;
     ev_socklen_t addr_len;
@@ -404,7 +405,9 @@ static void send_bind(struct smpp_conn *c)
 {
     uint8_t buf[128];
     c->bind_seq = next_seq(c);
-    long n = smpp_encode_bind(SMPP_BIND_TRANSCEIVER, c->bind_seq, &c->bind, buf, sizeof buf);
+    static const uint32_t bind_ids[] = {SMPP_BIND_TRANSCEIVER, SMPP_BIND_TRANSMITTER,
+                                        SMPP_BIND_RECEIVER};
+    long n = smpp_encode_bind(bind_ids[c->bind_type], c->bind_seq, &c->bind, buf, sizeof buf);
     send_pdu(c, buf, n);
 }
 
@@ -498,7 +501,8 @@ static void on_deliver_sm(struct smpp_conn *c, const struct smpp_header *h, cons
                           size_t len)
 {
     uint8_t buf[32];
-    if (c->state != SMPP_CONN_BOUND && c->state != SMPP_CONN_UNBINDING) {
+    if ((c->state != SMPP_CONN_BOUND && c->state != SMPP_CONN_UNBINDING) ||
+        c->bind_type == SMPP_BIND_TX) {
         send_pdu(c, buf,
                  smpp_encode_sm_resp(SMPP_DELIVER_SM_RESP, SMPP_ESME_RINVBNDSTS, h->sequence_number,
                                      NULL, buf, sizeof buf));
@@ -553,6 +557,8 @@ static void dispatch(struct smpp_conn *c, const struct smpp_header *h, const uin
         }
         break;
     case SMPP_BIND_TRANSCEIVER_RESP:
+    case SMPP_BIND_TRANSMITTER_RESP:
+    case SMPP_BIND_RECEIVER_RESP:
         if (c->state != SMPP_CONN_BINDING || seq != c->bind_seq) {
             log_at(LOG_WARN, "smpp", "op=%s event=unexpected_bind_resp seq=%u", c->name, seq);
         } else if (smpp_decode_bind_resp(pdu, len, message_id) < 0) {
@@ -775,10 +781,16 @@ static int check_opts(const struct smpp_conn_opts *o, struct raia_err *err)
                             o->name);
     if (strlen(o->system_id) >= sizeof((struct smpp_bind *)0)->system_id ||
         strlen(o->password) >= sizeof((struct smpp_bind *)0)->password ||
-        (o->system_type && strlen(o->system_type) >= sizeof((struct smpp_bind *)0)->system_type))
+        (o->system_type && strlen(o->system_type) >= sizeof((struct smpp_bind *)0)->system_type) ||
+        (o->address_range &&
+         strlen(o->address_range) >= sizeof((struct smpp_bind *)0)->address_range))
         return raia_err_set(err, RAIA_ECONFIG,
-                            "smsc %s: system_id <= 15, password <= 8, system_type <= 12 chars",
+                            "smsc %s: system_id <= 15, password <= 8, system_type <= 12, "
+                            "address_range <= 40 chars",
                             o->name);
+    if ((unsigned)o->bind_type > SMPP_BIND_RX || o->addr_ton < 0 || o->addr_ton > 255 ||
+        o->addr_npi < 0 || o->addr_npi > 255)
+        return raia_err_set(err, RAIA_ECONFIG, "smsc %s: bad bind type or TON/NPI", o->name);
     return 0;
 }
 
@@ -799,10 +811,11 @@ struct smpp_conn *smpp_conn_new(struct event_base *base, const struct smpp_conn_
     }
     c->base = base;
     c->name = dup_str(opts->name);
+    c->operator_name = dup_str(opts->operator_name ? opts->operator_name : opts->name);
     c->win = calloc((size_t)opts->window, sizeof *c->win);
     c->cron = event_new(base, -1, EV_PERSIST, on_cron, c);
     c->pump_timer = evtimer_new(base, on_pump_timer, c);
-    if (!c->name || !c->win || !c->cron || !c->pump_timer) {
+    if (!c->name || !c->operator_name || !c->win || !c->cron || !c->pump_timer) {
         raia_err_set(err, RAIA_ENOMEM, "smsc %s: out of memory", opts->name);
         conn_destroy(c);
         return NULL;
@@ -816,6 +829,11 @@ struct smpp_conn *smpp_conn_new(struct event_base *base, const struct smpp_conn_
     snprintf(c->bind.system_type, sizeof c->bind.system_type, "%s",
              opts->system_type ? opts->system_type : "");
     c->bind.interface_version = 0x34;
+    c->bind.addr_ton = (uint8_t)opts->addr_ton;
+    c->bind.addr_npi = (uint8_t)opts->addr_npi;
+    snprintf(c->bind.address_range, sizeof c->bind.address_range, "%s",
+             opts->address_range ? opts->address_range : "");
+    c->bind_type = opts->bind_type;
     c->enquire_ms = (uint64_t)opts->enquire_link_s * 1000;
     c->timeout_ms = (uint64_t)opts->response_timeout_s * 1000;
     c->reconnect_min_ms = (uint64_t)opts->reconnect_min_s * 1000;
@@ -849,6 +867,8 @@ int smpp_conn_start(struct smpp_conn *c)
 int smpp_conn_submit(struct smpp_conn *c, const struct smpp_sm *mt, smpp_conn_submit_cb cb,
                      void *ctx)
 {
+    if (c->bind_type == SMPP_BIND_RX)
+        return -RAIA_EINVAL;
     if (c->state != SMPP_CONN_BOUND || c->stopping || c->closing)
         return -RAIA_EIO;
     if (c->queue.len >= QUEUE_MAX)
@@ -920,6 +940,16 @@ enum smpp_conn_state smpp_conn_get_state(const struct smpp_conn *c)
     return c->state;
 }
 
+const char *smpp_conn_operator(const struct smpp_conn *c)
+{
+    return c->operator_name;
+}
+
+int smpp_conn_can_submit(const struct smpp_conn *c)
+{
+    return c->bind_type != SMPP_BIND_RX;
+}
+
 int smpp_conn_rebound_within(const struct smpp_conn *c, uint64_t window_ms)
 {
     return c->state == SMPP_CONN_BOUND && c->binds > 1 && now_ms() - c->bound_at < window_ms;
@@ -946,6 +976,7 @@ static void conn_destroy(struct smpp_conn *c)
         free(c->win[i].out);
     free(c->win);
     free(c->name);
+    free(c->operator_name);
     free(c);
 }
 

@@ -1,5 +1,6 @@
 /**
- * smpp_conn.h - one ESME bind to one operator's SMSC (transceiver).
+ * smpp_conn.h - one ESME bind to one operator's SMSC: a transceiver, or one
+ * half (transmitter or receiver) of a pair that share an operator name.
  *
  * Owns the bufferevent, the bind state machine, sequence numbers, the
  * in-flight window, enquire_link and the reconnect timer with backoff.
@@ -29,9 +30,17 @@ enum smpp_conn_state {
     SMPP_CONN_CLOSED        /* stopped for good */
 };
 
+/** Which bind_* this connection sends (SMPP 3.4 §4.1). */
+enum smpp_bind_type { SMPP_BIND_TRX = 0, SMPP_BIND_TX, SMPP_BIND_RX };
+
 struct smpp_conn_opts {
-    const char *name; /* operator name for logs and routing; copied */
-    const char *host; /* copied */
+    const char *name;          /* this bind's name, for logs; copied */
+    const char *operator_name; /* the operator it belongs to (replies go out through a
+                                  bind of the same operator); NULL = name; copied */
+    enum smpp_bind_type bind_type;
+    int addr_ton, addr_npi;    /* bind body: the ESME address range's TON/NPI */
+    const char *address_range; /* regular expression of addresses served; NULL = ""; copied */
+    const char *host;          /* copied */
     int port;
     const char *system_id, *password, *system_type; /* copied */
     int enquire_link_s;                             /* idle time before an enquire_link */
@@ -78,6 +87,9 @@ void smpp_conn_ack_mo(struct smpp_conn *c, struct smpp_mo_ref ref, uint32_t stat
 void smpp_conn_stop(struct smpp_conn *c);
 enum smpp_conn_state smpp_conn_get_state(const struct smpp_conn *c);
 const char *smpp_conn_name(const struct smpp_conn *c);
+const char *smpp_conn_operator(const struct smpp_conn *c);
+/** 1 for a transceiver or transmitter bind: smpp_conn_submit() is possible. */
+int smpp_conn_can_submit(const struct smpp_conn *c);
 /**
  * 1 if the current bind is a rebind (the link was lost and came back) that
  * came up less than window_ms ago: the time in which an SMSC redelivers MO
