@@ -73,7 +73,7 @@ static const struct config_field postgres_fields[] = {
 static const struct config_field privacy_fields[] = {
     STR(struct raia_config, "key_file", privacy.key_file, NULL, 1),
     STR(struct raia_config, "project", privacy.project, "raia", 0),
-    STR(struct raia_config, "country_code", privacy.country_code, NULL, 1),
+    STR(struct raia_config, "country_code", privacy.country_code, "", 0),
     STR(struct raia_config, "trunk_prefix", privacy.trunk_prefix, "0", 0),
     {0},
 };

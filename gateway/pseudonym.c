@@ -41,8 +41,7 @@ static int read_key(struct pseudonymizer *p, const char *key_file, struct raia_e
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return raia_err_set(err, RAIA_ECONFIG, "privacy.key_file %s: not a regular file",
-                            key_file);
+        return raia_err_set(err, RAIA_ECONFIG, "privacy.key_file %s: not a regular file", key_file);
     }
     if (st.st_mode & (S_IRWXG | S_IRWXO)) {
         close(fd);
@@ -133,6 +132,8 @@ int pseudonym_normalize(const struct pseudonymizer *p, const char *number, int t
         return -RAIA_EINVAL;
     size_t trunk = strlen(p->trunk_prefix);
     if (!international && (ton == 2 || (trunk && strncmp(s, p->trunk_prefix, trunk) == 0))) {
+        if (!p->country_code[0])
+            return -RAIA_EINVAL; /* a national number, and no country to read it in */
         if (trunk && strncmp(s, p->trunk_prefix, trunk) == 0)
             s += trunk;
         snprintf(digits, sizeof digits, "%s%s", p->country_code, s);

@@ -72,9 +72,12 @@ static void test_config_errors(void)
                                   0600);
     struct raia_config *cfg = config_load(path, &errs);
     test_cond("bad config refused", cfg == NULL);
-    test_cond("range error at line:col", has_error(&errs, "bad.yaml:6:13: smsc[0].window: 0 not in [1,256]"));
-    test_cond("unknown key in smsc", has_error(&errs, "bad.yaml:7:5: unknown key 'colour' in smsc[0]"));
-    test_cond("unknown top-level key", has_error(&errs, "bad.yaml:10:1: unknown key 'extra' in the top level"));
+    test_cond("range error at line:col",
+              has_error(&errs, "bad.yaml:6:13: smsc[0].window: 0 not in [1,256]"));
+    test_cond("unknown key in smsc",
+              has_error(&errs, "bad.yaml:7:5: unknown key 'colour' in smsc[0]"));
+    test_cond("unknown top-level key",
+              has_error(&errs, "bad.yaml:10:1: unknown key 'extra' in the top level"));
     raia_errlist_free(&errs);
 
     path = write_file("missing.yaml", "redis: { url: x }\n", 0600);
@@ -118,16 +121,16 @@ static void test_pseudonym(void)
     if (!p)
         return;
     char a[E164_MAX], b[E164_MAX], c[E164_MAX], d[E164_MAX];
-    test_cond("international TON", pseudonym_normalize(p, "256700000001", 1, a) == 0 &&
-                                       strcmp(a, "+256700000001") == 0);
-    test_cond("national TON", pseudonym_normalize(p, "0700000001", 2, b) == 0 &&
-                                  strcmp(b, "+256700000001") == 0);
+    test_cond("international TON",
+              pseudonym_normalize(p, "256700000001", 1, a) == 0 && strcmp(a, "+256700000001") == 0);
+    test_cond("national TON",
+              pseudonym_normalize(p, "0700000001", 2, b) == 0 && strcmp(b, "+256700000001") == 0);
     test_cond("plus form", pseudonym_normalize(p, "+256700000001", 0, c) == 0 &&
                                strcmp(c, "+256700000001") == 0);
     test_cond("00 form", pseudonym_normalize(p, "00256700000001", 0, d) == 0 &&
                              strcmp(d, "+256700000001") == 0);
-    test_cond("trunk prefix with unknown TON", pseudonym_normalize(p, "0700000001", 0, d) == 0 &&
-                                                   strcmp(d, "+256700000001") == 0);
+    test_cond("trunk prefix with unknown TON",
+              pseudonym_normalize(p, "0700000001", 0, d) == 0 && strcmp(d, "+256700000001") == 0);
     test_cond("letters refused", pseudonym_normalize(p, "2567abc", 1, d) < 0);
     test_cond("too long refused", pseudonym_normalize(p, "2567000000011234", 1, d) < 0);
     test_cond("too short refused", pseudonym_normalize(p, "123", 1, d) < 0);
@@ -142,7 +145,40 @@ static void test_pseudonym(void)
     test_cond("other project gives another pseudonym",
               q && pseudonym_of(q, a, h2) == 0 && strcmp(h1, h2) != 0);
     pseudonymizer_free(q);
+    q = pseudonymizer_new(path, "proj", "", "0", &err);
+    test_cond("without a country code, international numbers still work",
+              q && pseudonym_normalize(q, "+256700000001", 0, d) == 0 &&
+                  strcmp(d, "+256700000001") == 0);
+    test_cond("without a country code, a national number is refused",
+              q && pseudonym_normalize(q, "0700000001", 2, d) < 0 &&
+                  pseudonym_normalize(q, "0700000001", 0, d) < 0);
+    pseudonymizer_free(q);
     pseudonymizer_free(p);
+}
+
+/* The keys the foundation issue promises stay stable load on their own. */
+static void test_minimal_config(void)
+{
+    struct raia_errlist errs = {0};
+    const char *path = write_file("minimal.yaml",
+                                  "smsc:\n"
+                                  "  - name: operator-a\n"
+                                  "    host: 127.0.0.1\n"
+                                  "    port: 2775\n"
+                                  "    system_id: raia\n"
+                                  "    password: secret\n"
+                                  "redis:    { url: \"redis://127.0.0.1:6379/0\" }\n"
+                                  "postgres: { conninfo: \"host=127.0.0.1 port=5432 dbname=raia "
+                                  "user=raia\" }\n"
+                                  "privacy:  { key_file: config/dev-pseudonym.key }\n"
+                                  "flows:    { dir: config/flows }\n",
+                                  0600);
+    struct raia_config *cfg = config_load(path, &errs);
+    test_cond("minimal config loads", cfg != NULL && errs.n == 0);
+    test_cond("defaults applied", cfg && strcmp(cfg->smsc[0].bind, "transceiver") == 0 &&
+                                      cfg->smsc[0].window == 10 && cfg->redis.session_ttl_s == 600);
+    config_free(cfg);
+    raia_errlist_free(&errs);
 }
 
 int main(void)
@@ -153,6 +189,7 @@ int main(void)
     test_config_errors();
     test_key_file();
     test_pseudonym();
+    test_minimal_config();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0)
