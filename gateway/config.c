@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "ussd_profile.h"
 #include "yaml_tree.h"
 
 enum field_type { FIELD_STR, FIELD_INT };
@@ -48,6 +49,11 @@ static const struct config_field smsc_fields[] = {
     INT(struct config_smsc, "addr_ton", addr_ton, 0, 6, 0),
     INT(struct config_smsc, "addr_npi", addr_npi, 0, 18, 0),
     STR(struct config_smsc, "address_range", address_range, "", 0),
+    STR(struct config_smsc, "ussd_profile", ussd_profile, "smpp34", 0),
+    INT(struct config_smsc, "ussd_mt_continue_op", ussd_mt_continue_op, -1, 255, -1),
+    INT(struct config_smsc, "ussd_mt_end_op", ussd_mt_end_op, -1, 255, -1),
+    INT(struct config_smsc, "ussd_abort_op", ussd_abort_op, -1, 255, -1),
+    INT(struct config_smsc, "ussd_end_bit", ussd_end_bit, -1, 1, -1),
     INT(struct config_smsc, "enquire_link_s", enquire_link_s, 1, 3600, 30),
     INT(struct config_smsc, "response_timeout_s", response_timeout_s, 1, 600, 30),
     INT(struct config_smsc, "reconnect_min_s", reconnect_min_s, 1, 3600, 1),
@@ -183,6 +189,14 @@ static int load_smsc_list(struct raia_config *cfg, const struct ynode *list,
             raia_errlist_add(errs, b->file, b->line, b->col,
                              "%s.bind: '%s' is not transceiver, transmitter or receiver", where,
                              s->bind);
+            bad++;
+        }
+        struct ussd_profile up;
+        if (ussd_profile_preset(s->ussd_profile, &up) < 0) {
+            const struct ynode *u = ynode_get(list->items[i], "ussd_profile");
+            raia_errlist_add(errs, u->file, u->line, u->col,
+                             "%s.ussd_profile: '%s' is not smpp34, tata or sixdee", where,
+                             s->ussd_profile);
             bad++;
         }
         if (s->reconnect_min_s > s->reconnect_max_s) {

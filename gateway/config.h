@@ -25,6 +25,8 @@ struct config_smsc {
     char *bind;          /* transceiver | transmitter | receiver */
     long long addr_ton, addr_npi;
     char *address_range;
+    char *ussd_profile; /* smpp34 | tata | sixdee (docs/operators.md) */
+    long long ussd_mt_continue_op, ussd_mt_end_op, ussd_abort_op, ussd_end_bit; /* -1 = preset */
     long long enquire_link_s, response_timeout_s, reconnect_min_s, reconnect_max_s, window;
     long long max_tps;
 };

@@ -22,6 +22,7 @@
 #include "redis_store.h"
 #include "session.h"
 #include "smpp_conn.h"
+#include "ussd_profile.h"
 
 struct gateway {
     struct event_base *base;
@@ -146,7 +147,11 @@ static int start_conns(struct gateway *gw)
             return -1;
         }
         gw->n_conns++;
-        session_router_add_conn(gw->router, gw->conns[i]);
+        struct ussd_profile up;
+        ussd_profile_from_config(s->ussd_profile, (int)s->ussd_mt_continue_op,
+                                 (int)s->ussd_mt_end_op, (int)s->ussd_abort_op,
+                                 (int)s->ussd_end_bit, &up);
+        session_router_add_conn(gw->router, gw->conns[i], &up);
         if (smpp_conn_start(gw->conns[i]) < 0) {
             fprintf(stderr, "raia-gateway: smsc %s: cannot start\n", s->name);
             return -1;

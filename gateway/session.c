@@ -29,6 +29,7 @@
 #include "sms_concat.h"
 #include "store_event.h"
 #include "strbuf.h"
+#include "ussd_profile.h"
 
 #define SESSION_ID_HEX 32
 #define MO_TEXT_MAX (3 * SMS_CONCAT_MSG_MAX + 1) /* a reassembled MO, as UTF-8 */
@@ -60,6 +61,8 @@ struct session_router {
     struct sms_concat *concat;                  /* long MO SMS being put together */
     struct mo_dedup *recent;                    /* salted hashes of recent MO, for redeliveries */
     struct smpp_conn *conns[SESSION_CONNS_MAX]; /* every bind, for reply routes */
+    struct ussd_profile profiles[SESSION_CONNS_MAX];
+    struct ussd_profile default_profile; /* SMPP 3.4, for a bind not added */
     size_t n_conns;
     uint8_t concat_ref; /* reference of the next long MT SMS */
     size_t in_flight;
@@ -79,6 +82,7 @@ struct session_record {
 struct turn {
     struct session_router *r;
     struct smpp_conn *conn;
+    const struct ussd_profile *profile; /* how conn's operator speaks USSD */
     struct smpp_mo_ref ref;
     enum flow_channel channel;
     char msisdn[21]; /* raw number: memory only, wiped in turn_free */
@@ -111,6 +115,7 @@ struct session_router *session_router_new(struct redis_store *rs, struct pseudon
     struct session_router *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
+    ussd_profile_preset("smpp34", &r->default_profile);
     r->concat = sms_concat_new(CONCAT_PENDING_MAX, CONCAT_TIMEOUT_MS);
     r->recent = mo_dedup_new(REDELIVERY_KEYS_MAX, REDELIVERY_WINDOW_MS);
     if (!r->concat || !r->recent) {
@@ -128,10 +133,22 @@ void session_router_set_flows(struct session_router *r, const struct flow_set *f
     r->flows = flows;
 }
 
-void session_router_add_conn(struct session_router *r, struct smpp_conn *conn)
+void session_router_add_conn(struct session_router *r, struct smpp_conn *conn,
+                             const struct ussd_profile *profile)
 {
-    if (r->n_conns < SESSION_CONNS_MAX)
+    if (r->n_conns < SESSION_CONNS_MAX) {
+        r->profiles[r->n_conns] = *profile;
         r->conns[r->n_conns++] = conn;
+    }
+}
+
+static const struct ussd_profile *profile_of(const struct session_router *r,
+                                             const struct smpp_conn *conn)
+{
+    for (size_t i = 0; i < r->n_conns; i++)
+        if (r->conns[i] == conn)
+            return &r->profiles[i];
+    return &r->default_profile;
 }
 
 /*
@@ -314,9 +331,8 @@ static void turn_reply(struct turn *t, const char *screen, int end)
     mt.dest_addr_npi = t->msisdn_npi;
     if (t->channel == FLOW_CHANNEL_USSD) {
         snprintf(mt.service_type, sizeof mt.service_type, "USSD");
-        mt.ussd_service_op = end ? SMPP_USSD_PSSR_RESP : SMPP_USSD_USSR_REQ;
-        if (t->its_session >= 0)
-            mt.its_session_info = end ? (t->its_session | 1) : (t->its_session & 0xFFFE);
+        ussd_profile_reply(t->profile, t->its_session, end, &mt.ussd_service_op,
+                           &mt.its_session_info);
         submit_ussd(t, &mt, screen);
     } else {
         mt.registered_delivery = 1; /* a final receipt, logged by on_receipt */
@@ -631,6 +647,7 @@ void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
     t->conn = conn;
     t->ref = ref;
     t->its_session = mo->its_session_info;
+    t->profile = profile_of(r, conn);
     int is_ussd = mo->ussd_service_op >= 0 || strcmp(mo->service_type, "USSD") == 0;
     t->channel = is_ussd ? FLOW_CHANNEL_USSD : FLOW_CHANNEL_SMS;
     memcpy(t->msisdn, mo->source_addr, sizeof t->msisdn);
@@ -655,13 +672,15 @@ void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
     OPENSSL_cleanse(e164, sizeof e164);
 
     if (is_ussd) {
-        /* The network closed the dialogue (end bit): keep the state for its TTL. */
-        if (mo->its_session_info >= 0 && (mo->its_session_info & 1)) {
+        enum ussd_mo_kind kind =
+            ussd_profile_classify(t->profile, mo->ussd_service_op, mo->its_session_info);
+        /* The network closed or aborted the dialogue: keep the state for its TTL. */
+        if (kind == USSD_MO_ABORT) {
             smpp_conn_ack_mo(conn, ref, SMPP_ESME_ROK);
             turn_free(t);
             return;
         }
-        if (mo->ussd_service_op == SMPP_USSD_PSSR_IND || mo->ussd_service_op < 0) {
+        if (kind == USSD_MO_BEGIN) {
             struct flow_def *def = flow_set_find_ussd(r->flows, t->text);
             if (!def)
                 def = flow_set_find_ussd(r->flows, t->service);
@@ -669,7 +688,7 @@ void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
                 if (!flow_set_find_ussd(r->flows, t->service))
                     snprintf(t->service, sizeof t->service, "%s", flow_def_ussd_code(def));
                 turn_start_flow(t, def);
-            } else if (mo->ussd_service_op == SMPP_USSD_PSSR_IND) {
+            } else if (mo->ussd_service_op >= 0) {
                 turn_reply(t, unknown_screen, 1);
             } else if (redis_store_load(r->rs, t->pseudonym, on_loaded, t) < 0) {
                 turn_reply(t, busy_screen, 1);

@@ -20,6 +20,7 @@ struct flow_set;
 struct pseudonymizer;
 struct redis_store;
 struct session_router;
+struct ussd_profile;
 
 /**
  * All arguments are borrowed and must outlive the router. flows may be
@@ -32,9 +33,11 @@ void session_router_set_flows(struct session_router *r, const struct flow_set *f
 /**
  * Make conn (borrowed, outlives r) a route for replies: a reply leaves
  * through the bind its MO came in on, or, when that bind is a receiver,
- * through a transmitting bind of the same operator.
+ * through a transmitting bind of the same operator. profile (copied) is how
+ * conn's operator speaks USSD.
  */
-void session_router_add_conn(struct session_router *r, struct smpp_conn *conn);
+void session_router_add_conn(struct session_router *r, struct smpp_conn *conn,
+                             const struct ussd_profile *profile);
 /** Handle one deliver_sm from conn; mo is copied, ref is acked when the turn is stored. */
 void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
                           const struct smpp_sm *mo, struct smpp_mo_ref ref);

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "pseudonym.h"
 #include "test_help.h"
+#include "ussd_profile.h"
 
 static char tmpdir[] = "/tmp/raia-gwtest-XXXXXX";
 
@@ -156,6 +157,45 @@ static void test_pseudonym(void)
     pseudonymizer_free(p);
 }
 
+/* Each USSD dialect: what an MO means and what a reply carries. */
+static void test_ussd_profiles(void)
+{
+    struct ussd_profile p;
+    int op, its;
+    test_cond("unknown preset refused", ussd_profile_preset("acme", &p) == -RAIA_EINVAL);
+
+    ussd_profile_preset("smpp34", &p);
+    test_cond("smpp34: PSSR indication begins",
+              ussd_profile_classify(&p, 1, 0x0100) == USSD_MO_BEGIN);
+    test_cond("smpp34: USSR confirm continues",
+              ussd_profile_classify(&p, 18, 0x0100) == USSD_MO_CONTINUE);
+    test_cond("smpp34: no op TLV (service_type only) begins",
+              ussd_profile_classify(&p, -1, -1) == USSD_MO_BEGIN);
+    test_cond("smpp34: end bit aborts", ussd_profile_classify(&p, 18, 0x0101) == USSD_MO_ABORT);
+    ussd_profile_reply(&p, 0x0100, 0, &op, &its);
+    test_cond("smpp34: continue = USSR request, bit 0 clear", op == 2 && its == 0x0100);
+    ussd_profile_reply(&p, 0x0100, 1, &op, &its);
+    test_cond("smpp34: end = PSSR response, bit 0 set", op == 17 && its == 0x0101);
+    ussd_profile_reply(&p, -1, 1, &op, &its);
+    test_cond("no its_session_info received: none sent", its == -1);
+
+    ussd_profile_preset("tata", &p);
+    test_cond("tata: PSSR response from the network aborts",
+              ussd_profile_classify(&p, 17, 0x0200) == USSD_MO_ABORT);
+    ussd_profile_reply(&p, 0x0200, 1, &op, &its);
+    test_cond("tata: the end is a USSR request with bit 0 set", op == 2 && its == 0x0201);
+
+    ussd_profile_preset("sixdee", &p);
+    test_cond("sixdee: vendor 0x81 aborts",
+              ussd_profile_classify(&p, 0x81, 0x0300) == USSD_MO_ABORT);
+    test_cond("unknown op continues", ussd_profile_classify(&p, 99, 0x0300) == USSD_MO_CONTINUE);
+
+    test_cond("overrides", ussd_profile_from_config("smpp34", 3, 16, 0x90, 0, &p) == 0 &&
+                               p.mt_continue_op == 3 && p.mt_end_op == 16 && !p.end_bit &&
+                               ussd_profile_classify(&p, 0x90, 0x0400) == USSD_MO_ABORT &&
+                               ussd_profile_classify(&p, 18, 0x0401) == USSD_MO_CONTINUE);
+}
+
 /* The keys the foundation issue promises stay stable load on their own. */
 static void test_minimal_config(void)
 {
@@ -190,6 +230,7 @@ int main(void)
     test_key_file();
     test_pseudonym();
     test_minimal_config();
+    test_ussd_profiles();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0)
