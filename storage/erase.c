@@ -140,10 +140,11 @@ static const char forget_sql[] =
     "WITH gone AS (SELECT session_id FROM sessions WHERE pseudonym = $1),"
     " a AS (DELETE FROM answers WHERE session_id IN (SELECT session_id FROM gone) RETURNING 1),"
     " s AS (DELETE FROM sessions WHERE pseudonym = $1 RETURNING 1),"
+    " o AS (DELETE FROM opt_outs WHERE pseudonym = $1 RETURNING 1),"
     " log AS (INSERT INTO audit_log (actor, action, detail)"
     "  SELECT $2, 'forget', jsonb_build_object('sessions', (SELECT count(*) FROM s),"
     "   'answers', (SELECT count(*) FROM a), 'stream_entries', $3::bigint,"
-    "   'state_keys', $4::bigint) RETURNING 1)"
+    "   'state_keys', $4::bigint, 'opt_outs', (SELECT count(*) FROM o)) RETURNING 1)"
     " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM a), (SELECT count(*) FROM log)";
 
 int erase_person(const struct erase_target *t, const char *pseudonym, struct erase_counts *out,

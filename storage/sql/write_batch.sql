@@ -5,6 +5,7 @@
 -- Rerunning a batch changes nothing: answers and refusals are unique by
 -- stream id, and a session row only ever gains an outcome (a 'timed_out'
 -- mark excepted: a later event of that session replaces it).
+-- STOP opens a standing opt-out (005_opt_outs.sql).
 -- Sessions not in the batch whose Redis state has expired are marked
 -- 'timed_out' (004_timeouts.sql).
 WITH entries AS (
@@ -51,6 +52,40 @@ timed_out AS (
       AND session_id NOT IN (SELECT session_id FROM session_events)
     RETURNING 1
 ),
+-- STOP opens an opt-out; a later consent to the same flow lifts it. The two
+-- statements below touch disjoint (pseudonym, flow) pairs of the batch.
+opt_events AS (
+    SELECT e->>'pseudonym' AS pseudonym, e->>'flow' AS flow_id,
+           to_timestamp(max((e->>'at')::bigint)
+               FILTER (WHERE e->>'kind' = 'end' AND e->>'outcome' = 'stopped') / 1000.0)
+               AS stopped_at,
+           to_timestamp(max((e->>'started')::bigint) FILTER (WHERE e->>'kind' = 'session')
+               / 1000.0) AS consented_at
+    FROM entries
+    WHERE e->>'kind' IN ('session', 'end')
+    GROUP BY 1, 2
+),
+opened_opt_outs AS (
+    INSERT INTO opt_outs (pseudonym, flow_id, opted_out_at, lifted_at)
+    SELECT pseudonym, flow_id, stopped_at,
+           CASE WHEN consented_at > stopped_at THEN consented_at END
+    FROM opt_events
+    WHERE stopped_at IS NOT NULL
+    ON CONFLICT (pseudonym, flow_id) DO UPDATE
+        SET opted_out_at = greatest(opt_outs.opted_out_at, EXCLUDED.opted_out_at),
+            lifted_at = CASE WHEN greatest(opt_outs.lifted_at, EXCLUDED.lifted_at)
+                                  > greatest(opt_outs.opted_out_at, EXCLUDED.opted_out_at)
+                             THEN greatest(opt_outs.lifted_at, EXCLUDED.lifted_at) END
+    RETURNING 1
+),
+lifted_opt_outs AS (
+    UPDATE opt_outs o SET lifted_at = v.consented_at
+    FROM opt_events v
+    WHERE v.stopped_at IS NULL AND v.consented_at IS NOT NULL
+      AND o.pseudonym = v.pseudonym AND o.flow_id = v.flow_id
+      AND o.opted_out_at < v.consented_at AND o.lifted_at IS NULL
+    RETURNING 1
+),
 inserted_answers AS (
     INSERT INTO answers (stream_id, session_id, question_id, code, value, answered_at)
     SELECT stream_id, e->>'session', e->>'question', e->>'code', e->>'value',
@@ -75,4 +110,5 @@ SELECT (SELECT count(*) FROM entries),
        (SELECT count(*) FROM inserted_answers),
        (SELECT count(*) FROM inserted_refusals),
        (SELECT count(*) FROM upserted_sessions),
-       (SELECT count(*) FROM timed_out)
+       (SELECT count(*) FROM timed_out),
+       (SELECT count(*) FROM opened_opt_outs) + (SELECT count(*) FROM lifted_opt_outs)

@@ -55,10 +55,21 @@ static void event_json(struct strbuf *out, enum store_event_kind kind, const cha
                        const char *question, const char *code, const char *value)
 {
     struct store_event ev = {
-        .kind = kind, .at_ms = 1764000000000, .flow_id = "community-report", .flow_version = 1,
-        .consent_version = "cr-consent-1", .channel = "ussd", .operator_name = "operator-a",
-        .session_id = session, .pseudonym = PSEUD_A, .language = "en",
-        .started_ms = 1763999990000, .ttl_s = 600, .question_id = question, .code = code, .value = value,
+        .kind = kind,
+        .at_ms = 1764000000000,
+        .flow_id = "community-report",
+        .flow_version = 1,
+        .consent_version = "cr-consent-1",
+        .channel = "ussd",
+        .operator_name = "operator-a",
+        .session_id = session,
+        .pseudonym = PSEUD_A,
+        .language = "en",
+        .started_ms = 1763999990000,
+        .ttl_s = 600,
+        .question_id = question,
+        .code = code,
+        .value = value,
         .outcome = kind == STORE_EVENT_END ? "completed" : NULL,
     };
     strbuf_reset(out);
@@ -108,8 +119,14 @@ static void on_loaded(void *ctx, int status, const char *blob, size_t len)
     snprintf(loaded, sizeof loaded, "%.*s", (int)len, blob ? blob : "");
 }
 
-static int save_done(void) { return save_status != 1; }
-static int load_done(void) { return load_status != 1; }
+static int save_done(void)
+{
+    return save_status != 1;
+}
+static int load_done(void)
+{
+    return load_status != 1;
+}
 
 static struct redis_store *store;
 
@@ -122,8 +139,8 @@ static int store_up(void)
 static void test_rate_limit(const char *event)
 {
     struct raia_err err = {0};
-    struct redis_store_opts opts = {.url = redis_url, .session_ttl_s = 600, .prefix = "rl-test:",
-                                    .turns_per_minute = 3};
+    struct redis_store_opts opts = {
+        .url = redis_url, .session_ttl_s = 600, .prefix = "rl-test:", .turns_per_minute = 3};
     struct redis_store *limited = redis_store_new(base, &opts, &err);
     struct redis_store *saved = store;
     store = limited;
@@ -158,8 +175,8 @@ static void test_store(void)
     event_json(&ev[2], STORE_EVENT_ANSWER, SESSION_A, "severity", NULL, "4");
     const char *events[3] = {strbuf_cstr(&ev[0]), strbuf_cstr(&ev[1]), strbuf_cstr(&ev[2])};
     save_status = 1;
-    test_cond("save sent", redis_store_save(store, PSEUD_A, "state-1", 7, events, 3, on_saved,
-                                            NULL) == 0);
+    test_cond("save sent",
+              redis_store_save(store, PSEUD_A, "state-1", 7, events, 3, on_saved, NULL) == 0);
     run_until(save_done, 5);
     test_cond("save confirmed", save_status == 0);
     test_cond("stream holds the 3 events", redis_int("XLEN %s", "t:answers") == 3);
@@ -200,8 +217,11 @@ static int stream_empty(void)
 static void test_writer_lands_rows(void)
 {
     struct raia_err err = {0};
-    struct pg_writer_opts opts = {.conninfo = pg_conninfo, .redis_url = redis_url,
-                                  .prefix = "t:", .consumer = "test-1", .batch_max = 2};
+    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
+                                  .redis_url = redis_url,
+                                  .prefix = "t:",
+                                  .consumer = "test-1",
+                                  .batch_max = 2};
     struct pg_writer *w = pg_writer_new(base, &opts, &err);
     test_cond("writer created", w != NULL);
     test_cond("writer lands 3 answers and 1 completed session", run_until(writer_landed, 15));
@@ -251,14 +271,18 @@ static void test_crash_replay_and_poison(void)
     freeReplyObject(r);
 
     struct raia_err err = {0};
-    struct pg_writer_opts opts = {.conninfo = pg_conninfo, .redis_url = redis_url,
-                                  .prefix = "t:", .consumer = "test-2", .batch_max = 10};
+    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
+                                  .redis_url = redis_url,
+                                  .prefix = "t:",
+                                  .consumer = "test-2",
+                                  .batch_max = 10};
     struct pg_writer *w = pg_writer_new(base, &opts, &err);
     test_cond("restarted writer lands the pending answer", run_until(replay_landed, 15));
     test_cond("poison entry dead-lettered", run_until(poison_parked, 10));
     pg_writer_free(w);
     r = redisCommand(redis, "XPENDING t:answers t:writers");
-    test_cond("nothing left pending", r && r->type == REDIS_REPLY_ARRAY && r->element[0]->integer == 0);
+    test_cond("nothing left pending",
+              r && r->type == REDIS_REPLY_ARRAY && r->element[0]->integer == 0);
     freeReplyObject(r);
     strbuf_free(&ev);
 }
@@ -285,8 +309,11 @@ static int pg_ctl(const char *action)
 static void test_postgres_outage(void)
 {
     struct raia_err err = {0};
-    struct pg_writer_opts opts = {.conninfo = pg_conninfo, .redis_url = redis_url,
-                                  .prefix = "t:", .consumer = "test-3", .batch_max = 10};
+    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
+                                  .redis_url = redis_url,
+                                  .prefix = "t:",
+                                  .consumer = "test-3",
+                                  .batch_max = 10};
     struct pg_writer *w = pg_writer_new(base, &opts, &err);
     run_until(stream_empty, 5);
     test_cond("postgres stopped", pg_ctl("stop") == 0);
@@ -362,6 +389,59 @@ static void test_timed_out(void)
 #undef SESSION_T
 }
 
+/* STOP opens a standing opt-out; a later consent to the flow lifts it;
+ * `raia forget` erases it with the person. */
+static void test_opt_out(void)
+{
+#define PSEUD_O "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f"
+    struct store_event ev = {
+        .kind = STORE_EVENT_END,
+        .at_ms = 1764000100000,
+        .flow_id = "community-report",
+        .flow_version = 1,
+        .consent_version = "cr-consent-1",
+        .channel = "sms",
+        .operator_name = "operator-a",
+        .session_id = "6666666666666666666666666666666a",
+        .pseudonym = PSEUD_O,
+        .language = "en",
+        .started_ms = 1764000000000,
+        .ttl_s = 600,
+        .outcome = "stopped",
+    };
+    struct strbuf stop = {0}, json = {0};
+    test_cond("stop event encodes", store_event_json(&ev, &stop) == 0);
+    test_cond("stop written", write_one("6-1", &stop));
+    test_cond("STOP opened an opt-out",
+              sql_count("SELECT count(*) FROM opt_outs WHERE pseudonym = '" PSEUD_O
+                        "' AND lifted_at IS NULL") == 1);
+    ev.kind = STORE_EVENT_SESSION;
+    ev.session_id = "6666666666666666666666666666666b";
+    ev.at_ms = ev.started_ms = 1764000200000;
+    ev.outcome = NULL;
+    strbuf_reset(&json);
+    store_event_json(&ev, &json);
+    test_cond("new consent written", write_one("6-2", &json));
+    test_cond("a new consent lifted it",
+              sql_count("SELECT count(*) FROM opt_outs WHERE pseudonym = '" PSEUD_O
+                        "' AND lifted_at IS NOT NULL") == 1);
+    test_cond("replaying the stop does not reopen it",
+              write_one("6-1", &stop) &&
+                  sql_count("SELECT count(*) FROM opt_outs WHERE lifted_at IS NULL AND"
+                            " pseudonym = '" PSEUD_O "'") == 0);
+    strbuf_free(&json);
+    strbuf_free(&stop);
+
+    struct erase_target t = {
+        .redis_url = redis_url, .prefix = "t:", .conninfo = pg_conninfo, .actor = "storage_test"};
+    struct erase_counts n;
+    struct raia_err err = {0};
+    test_cond("forget erases the opt-out with the person",
+              erase_person(&t, PSEUD_O, &n, &err) == 0 &&
+                  sql_count("SELECT count(*) FROM opt_outs WHERE pseudonym = '" PSEUD_O "'") == 0);
+#undef PSEUD_O
+}
+
 static void test_migrate(void)
 {
     struct raia_err err = {0};
@@ -394,8 +474,8 @@ static void test_erase_person(void)
     freeReplyObject(redisCommand(redis, "SET t:s:" PSEUD_A " state"));
     strbuf_free(&ev);
 
-    struct erase_target t = {.redis_url = redis_url, .prefix = "t:", .conninfo = pg_conninfo,
-                             .actor = "storage_test"};
+    struct erase_target t = {
+        .redis_url = redis_url, .prefix = "t:", .conninfo = pg_conninfo, .actor = "storage_test"};
     struct erase_counts n;
     struct raia_err err = {0};
     test_cond("erase person", erase_person(&t, PSEUD_A, &n, &err) == 0);
@@ -424,13 +504,14 @@ static void test_retention(void)
                        " answered_at) VALUES ('9-1', '11111111111111111111111111111111', 'q',"
                        " 'old', now() - interval '400 days'), ('9-2',"
                        " '22222222222222222222222222222222', 'q', 'new', now())"));
-    struct erase_target t = {.redis_url = redis_url, .prefix = "t:", .conninfo = pg_conninfo,
-                             .actor = "storage_test"};
+    struct erase_target t = {
+        .redis_url = redis_url, .prefix = "t:", .conninfo = pg_conninfo, .actor = "storage_test"};
     struct erase_counts n;
     struct raia_err err = {0};
     test_cond("purge older than 365 days", erase_older_than(&t, 365, &n, &err) == 0);
     test_cond("the old session and its answer purged", n.sessions == 1 && n.answers == 1);
-    test_cond("the recent one kept", sql_count("SELECT count(*) FROM answers WHERE value = 'new'") == 1);
+    test_cond("the recent one kept",
+              sql_count("SELECT count(*) FROM answers WHERE value = 'new'") == 1);
     test_cond("purge audited",
               sql_count("SELECT count(*) FROM audit_log WHERE action = 'purge'") == 1);
     test_cond("a retention under a day refused", erase_older_than(&t, 0, &n, &err) == -RAIA_EINVAL);
@@ -462,6 +543,7 @@ int main(void)
     test_erase_person();
     test_retention();
     test_timed_out();
+    test_opt_out();
     redis_store_free(store);
     event_base_free(base);
     redisFree(redis);
