@@ -396,6 +396,7 @@ static void turn_store(struct turn *t)
         .at_ms = now,
         .flow_id = rec->flow_id,
         .flow_version = rec->flow_version,
+        .flow_checksum = flow_def_checksum(t->def),
         .consent_version = flow_def_consent_version(t->def),
         .channel = channel_name(rec->channel),
         .operator_name = smpp_conn_operator(t->conn),

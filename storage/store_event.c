@@ -62,6 +62,8 @@ int store_event_json(const struct store_event *ev, struct strbuf *out)
                   (long long)ev->at_ms);
     put_str(out, "flow", ev->flow_id);
     strbuf_printf(out, ",\"flow_version\":%d", ev->flow_version);
+    if (ev->flow_checksum)
+        put_str(out, "flow_checksum", ev->flow_checksum);
     put_str(out, "consent_version", ev->consent_version);
     put_str(out, "channel", ev->channel);
     put_str(out, "operator", ev->operator_name);

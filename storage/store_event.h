@@ -32,6 +32,7 @@ struct store_event {
     /* every kind: */
     const char *flow_id;
     int flow_version;
+    const char *flow_checksum; /* SHA-256 of the flow file that ran; NULL if unknown */
     const char *consent_version;
     const char *channel;       /* "ussd" | "sms" */
     const char *operator_name; /* smsc name from config */

@@ -26,7 +26,8 @@ session_events AS (
                AS ended_at,
            max(e->>'outcome') FILTER (WHERE e->>'kind' = 'end') AS outcome,
            to_timestamp(max((e->>'at')::bigint) / 1000.0) AS last_seen_at,
-           max((e->>'ttl')::integer) AS ttl_s
+           max((e->>'ttl')::integer) AS ttl_s,
+           min(e->>'flow_checksum') AS flow_checksum
     FROM entries
     WHERE e->>'kind' IN ('session', 'answer', 'end')
     GROUP BY e->>'session'
@@ -34,7 +35,7 @@ session_events AS (
 upserted_sessions AS (
     INSERT INTO sessions (session_id, pseudonym, flow_id, flow_version, consent_version,
                           channel, operator, language, started_at, ended_at, outcome,
-                          last_seen_at, ttl_s)
+                          last_seen_at, ttl_s, flow_checksum)
     SELECT * FROM session_events
     ON CONFLICT (session_id) DO UPDATE
         SET ended_at = CASE WHEN sessions.outcome IS NULL OR sessions.outcome = 'timed_out'
@@ -42,7 +43,8 @@ upserted_sessions AS (
             outcome = CASE WHEN sessions.outcome IS NULL OR sessions.outcome = 'timed_out'
                            THEN EXCLUDED.outcome ELSE sessions.outcome END,
             last_seen_at = greatest(sessions.last_seen_at, EXCLUDED.last_seen_at),
-            ttl_s = COALESCE(EXCLUDED.ttl_s, sessions.ttl_s)
+            ttl_s = COALESCE(EXCLUDED.ttl_s, sessions.ttl_s),
+            flow_checksum = COALESCE(sessions.flow_checksum, EXCLUDED.flow_checksum)
     RETURNING 1
 ),
 timed_out AS (

@@ -75,6 +75,9 @@ check "four completed sessions, all fields recorded" test "$(sql "
   SELECT count(*) FROM sessions WHERE outcome = 'completed' AND flow_id = 'community-report'
      AND flow_version = 1 AND consent_version <> '' AND language = 'en' AND channel = 'ussd'
      AND operator = 'operator-a' AND started_at <= ended_at")" = 4
+check "sessions record the exact flow file that ran" test "$(sql "
+  SELECT count(*) FROM sessions WHERE flow_checksum =
+     '$(sha256sum "$src/config/flows/community-report.yaml" | cut -d' ' -f1)'")" = 4
 check "refusal counted, refusing person not stored" test "$(sql "
   SELECT (SELECT count(*) FROM consent_refusals) || '/' ||
          (SELECT count(*) FROM sessions WHERE pseudonym = '$(pseud +256700000004)')")" = "1/0"
