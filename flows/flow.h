@@ -21,6 +21,8 @@
 #define FLOW_STATE_MAX 256       /* encoded state, incl. NUL */
 #define FLOW_ANSWERS_MAX 4       /* answer events one step can emit */
 #define FLOW_USSD_SCREEN_MAX 182 /* GSM 7-bit characters on one USSD screen */
+#define FLOW_STEPS_MAX 64        /* steps in one flow */
+#define FLOW_LANGUAGE_MAX 8      /* a language code (ISO 639, 2-3 letters), incl. NUL */
 
 struct flow_def;
 struct flow_set;
@@ -37,18 +39,29 @@ enum flow_outcome {
     FLOW_OUTCOME_STOPPED    /* the citizen sent STOP */
 };
 
-/** Where a session is. Plain data: the gateway stores it (encoded) between turns. */
+/**
+ * Where a session is. Plain data: the gateway stores it (encoded) between turns.
+ * The engine reads earlier choices from answers to decide which steps a `when`
+ * skips; the gateway need not look inside.
+ */
 struct flow_state {
-    char step[FLOW_ID_MAX]; /* current step id ("consent" before consent is given) */
+    char step[FLOW_ID_MAX]; /* current step id ("language", then "consent" before consent) */
     int retries;            /* invalid answers to the current step so far */
     int consented;          /* 1 once the citizen accepted the consent text */
+    char language[FLOW_LANGUAGE_MAX]; /* chosen language code; "" until chosen */
+    /* One mark per step passed, by step index: '1'-'9' the choice number
+     * picked, 'r' "prefer not to say", '-' no code (free entry or skipped). */
+    char answers[FLOW_STEPS_MAX + 1];
 };
 
 /** One answer to store: the step id and either a choice code or a value. */
 struct flow_answer {
     char question[FLOW_ID_MAX];
-    char code[FLOW_ID_MAX];     /* choice code; "" for number/text */
-    char value[FLOW_VALUE_MAX]; /* the number or text as typed (trimmed); for a choice, its label */
+    char code[FLOW_ID_MAX];     /* choice code ("yes"/"no" for yes_no, "refused" for "prefer
+                                   not to say"); "" for number/decimal/text */
+    char value[FLOW_VALUE_MAX]; /* the number (decimals with a dot) or text as typed (trimmed);
+                                   for a choice, its label in the session's language; "" when
+                                   refused */
 };
 
 /** What one step produced. */
@@ -78,7 +91,8 @@ void flow_def_unref(struct flow_def *def);
 const char *flow_def_id(const struct flow_def *def);
 int flow_def_version(const struct flow_def *def);
 const char *flow_def_consent_version(const struct flow_def *def);
-const char *flow_def_language(const struct flow_def *def); /* e.g. "en" */
+/** The flow's first (default) language, e.g. "en"; see flow_state_language() for a session's. */
+const char *flow_def_language(const struct flow_def *def);
 /** USSD service code such as "*384*12#", or NULL. */
 const char *flow_def_ussd_code(const struct flow_def *def);
 /** SMS short code and keyword (upper case), or NULL. */
@@ -104,7 +118,11 @@ size_t flow_set_count(const struct flow_set *set);
 
 /* ---- engine ---- */
 
-/** Begin a session: state is reset and out holds the consent screen. */
+/**
+ * Begin a session: state is reset and out holds the first screen: the
+ * language menu when def has several languages, else the consent screen
+ * (and state->language is set to the flow's only language).
+ */
 int flow_start(const struct flow_def *def, enum flow_channel channel, struct flow_state *state,
                struct flow_output *out);
 
@@ -116,13 +134,21 @@ int flow_start(const struct flow_def *def, enum flow_channel channel, struct flo
 int flow_step(const struct flow_def *def, enum flow_channel channel, struct flow_state *state,
               const char *input, struct flow_output *out);
 
+/**
+ * The language a session's screens are in: the code the citizen chose, or the
+ * flow's default language before a choice. Borrowed from def (valid while def lives).
+ * Store it with every answer instead of flow_def_language().
+ */
+const char *flow_state_language(const struct flow_def *def, const struct flow_state *state);
+
 /** Encode state as printable ASCII (no spaces, no '|'), NUL-terminated. Returns length or -1. */
 int flow_state_encode(const struct flow_state *state, char *buf, size_t size);
 /** Decode what flow_state_encode wrote; -RAIA_EPROTO on anything else. */
 int flow_state_decode(const char *buf, size_t len, struct flow_state *state);
 
 /**
- * Render every screen of def in order (consent, each step, end screens) into
+ * Render every screen of def in order (language menu, then per language:
+ * consent, each step, help, end screens) into
  * out separated by blank lines, as a phone would show them; for `raia flows render`.
  */
 int flow_def_render(const struct flow_def *def, enum flow_channel channel, struct strbuf *out);

@@ -14,14 +14,20 @@ void flow_def_ref(struct flow_def *def)
     def->refs++;
 }
 
+static void free_text(struct flow_text *t)
+{
+    for (size_t i = 0; i < FLOW_LANGS_MAX; i++)
+        free(t->s[i]);
+}
+
 static void free_step(struct flow_step_def *s)
 {
     free(s->id);
-    free(s->text);
-    free(s->error);
+    free_text(&s->text);
+    free_text(&s->error);
     for (size_t i = 0; i < s->n_choices; i++) {
         free(s->choices[i].code);
-        free(s->choices[i].label);
+        free_text(&s->choices[i].label);
     }
 }
 
@@ -32,21 +38,27 @@ void flow_def_unref(struct flow_def *def)
     free(def->file);
     free(def->id);
     free(def->title);
-    free(def->language);
+    for (size_t i = 0; i < FLOW_LANGS_MAX; i++)
+        free(def->langs[i]);
+    free_text(&def->language_names);
     free(def->ussd_code);
     free(def->sms_short_code);
     free(def->sms_keyword);
     free(def->consent.version);
-    free(def->consent.text);
-    free(def->consent.accept);
-    free(def->consent.decline);
-    free(def->consent.declined);
+    free_text(&def->consent.text);
+    free_text(&def->consent.accept);
+    free_text(&def->consent.decline);
+    free_text(&def->consent.declined);
     for (size_t i = 0; i < def->n_steps; i++)
         free_step(&def->steps[i]);
-    free(def->msg_invalid);
-    free(def->msg_abandoned);
-    free(def->msg_stopped);
-    free(def->end_text);
+    free_text(&def->msg_invalid);
+    free_text(&def->msg_abandoned);
+    free_text(&def->msg_stopped);
+    free_text(&def->end_text);
+    free_text(&def->help);
+    free_text(&def->label_yes);
+    free_text(&def->label_no);
+    free_text(&def->prefer_not);
     free(def);
 }
 
@@ -64,7 +76,23 @@ const char *flow_def_consent_version(const struct flow_def *def)
 }
 const char *flow_def_language(const struct flow_def *def)
 {
-    return def->language;
+    return def->langs[0];
+}
+
+int flow_def_lang_index(const struct flow_def *def, const char *code)
+{
+    if (!*code)
+        return 0;
+    for (size_t i = 0; i < def->n_langs; i++)
+        if (strcmp(def->langs[i], code) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *flow_state_language(const struct flow_def *def, const struct flow_state *state)
+{
+    int i = flow_def_lang_index(def, state->language);
+    return def->langs[i < 0 ? 0 : i];
 }
 const char *flow_def_ussd_code(const struct flow_def *def)
 {

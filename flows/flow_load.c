@@ -53,18 +53,9 @@ static int valid_id(const char *s)
     return n > 0 && n < FLOW_ID_MAX && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
 }
 
-/* Copies a required (or optional) non-empty string at key of map into *slot. */
-static void get_text(struct loader *ld, const struct ynode *map, const char *key, const char *where,
-                     int required, char **slot)
+/* Copies the non-empty UTF-8 scalar v (called what in messages) into *slot. */
+static void copy_scalar(struct loader *ld, const struct ynode *v, const char *what, char **slot)
 {
-    const struct ynode *v = ynode_get(map, key);
-    char what[96];
-    snprintf(what, sizeof what, "%s%s", where, key);
-    if (!v) {
-        if (required)
-            problem(ld, map, "%s: missing (required)", what);
-        return;
-    }
     const char *s;
     if (ynode_str(v, what, &s, ld->errs) < 0) {
         ld->bad++;
@@ -81,6 +72,107 @@ static void get_text(struct loader *ld, const struct ynode *map, const char *key
     *slot = strdup(s);
     if (!*slot)
         problem(ld, v, "%s: out of memory", what);
+}
+
+/* Copies a required (or optional) non-empty string at key of map into *slot. */
+static void get_text(struct loader *ld, const struct ynode *map, const char *key, const char *where,
+                     int required, char **slot)
+{
+    const struct ynode *v = ynode_get(map, key);
+    char what[96];
+    snprintf(what, sizeof what, "%s%s", where, key);
+    if (v)
+        copy_scalar(ld, v, what, slot);
+    else if (required)
+        problem(ld, map, "%s: missing (required)", what);
+}
+
+static int lang_index(const struct flow_def *def, const char *code)
+{
+    return *code ? flow_def_lang_index(def, code) : -1;
+}
+
+/* A text given as a map, one translation per language of the flow. */
+static void get_translations(struct loader *ld, const struct ynode *v, const char *what,
+                             struct flow_text *t)
+{
+    const struct flow_def *def = ld->def;
+    if (ynode_expect(v, YNODE_MAP, what, ld->errs) < 0) {
+        ld->bad++;
+        return;
+    }
+    int given[FLOW_LANGS_MAX] = {0};
+    for (size_t i = 0; i < v->n; i++) {
+        const struct ypair *pair = &v->pairs[i];
+        int l = lang_index(def, pair->key->scalar);
+        if (l < 0) {
+            problem(ld, pair->key, "%s: '%s' is not a language of this flow", what,
+                    pair->key->scalar);
+            continue;
+        }
+        given[l] = 1;
+        t->pos[l] = pos_of(pair->value);
+        copy_scalar(ld, pair->value, what, &t->s[l]);
+    }
+    for (size_t l = 0; l < def->n_langs; l++)
+        if (!given[l])
+            problem(ld, v, "%s: no '%s' text", what, def->langs[l]);
+}
+
+/*
+ * A text shown to citizens: a plain string when the flow has one language,
+ * or a map {en: ..., sw: ...} with one translation per language. missing
+ * says why an absent text is needed; NULL makes the text optional.
+ */
+static void get_ltext(struct loader *ld, const struct ynode *map, const char *key,
+                      const char *where, const char *missing, struct flow_text *t)
+{
+    const struct ynode *v = ynode_get(map, key);
+    char what[96];
+    snprintf(what, sizeof what, "%s%s", where, key);
+    if (!v) {
+        if (missing)
+            problem(ld, map, "%s: missing (%s)", what, missing);
+        return;
+    }
+    if (v->kind != YNODE_SCALAR) {
+        get_translations(ld, v, what, t);
+        return;
+    }
+    if (ld->def->n_langs > 1) {
+        problem(ld, v, "%s: one text for %zu languages; give {%s: ..., %s: ...}", what,
+                ld->def->n_langs, ld->def->langs[0], ld->def->langs[1]);
+        return;
+    }
+    t->pos[0] = pos_of(v);
+    copy_scalar(ld, v, what, &t->s[0]);
+}
+
+/*
+ * An optional text with an English default (labels, "prefer not to say"):
+ * absent, only the 'en' translation is filled; a step that needs the text
+ * in another language reports it (need_text).
+ */
+static void get_ltext_default(struct loader *ld, const struct ynode *map, const char *key,
+                              const char *where, const char *english, struct flow_text *t)
+{
+    if (map && ynode_get(map, key)) {
+        get_ltext(ld, map, key, where, "required", t);
+        return;
+    }
+    int en = flow_def_lang_index(ld->def, "en");
+    if (en >= 0 && !(t->s[en] = strdup(english)))
+        problem(ld, map, "%s%s: out of memory", where, key);
+}
+
+/* Reports at `at` each language in which t (a flow-level text named key) is missing. */
+static void need_text(struct loader *ld, const struct ynode *at, const char *what,
+                      const struct flow_text *t, const char *key)
+{
+    for (size_t l = 0; l < ld->def->n_langs; l++)
+        if (!t->s[l])
+            problem(ld, at, "%s: needs %s in '%s' (no default in that language)", what, key,
+                    ld->def->langs[l]);
 }
 
 static void get_int(struct loader *ld, const struct ynode *map, const char *key, const char *what,
@@ -167,11 +259,10 @@ static void load_consent(struct loader *ld, const struct ynode *root)
     if (!m)
         return;
     get_text(ld, m, "version", "consent.", 1, &c->version);
-    get_text(ld, m, "text", "consent.", 1, &c->text);
-    get_text(ld, m, "accept", "consent.", 1, &c->accept);
-    get_text(ld, m, "decline", "consent.", 1, &c->decline);
-    get_text(ld, m, "declined", "consent.", 1, &c->declined);
-    c->pos = pos_of(ynode_get(m, "text"));
+    get_ltext(ld, m, "text", "consent.", "required", &c->text);
+    get_ltext(ld, m, "accept", "consent.", "required", &c->accept);
+    get_ltext(ld, m, "decline", "consent.", "required", &c->decline);
+    get_ltext(ld, m, "declined", "consent.", "required", &c->declined);
     if (c->version && strlen(c->version) >= FLOW_ID_MAX)
         problem(ld, ynode_get(m, "version"), "consent.version: longer than 63 bytes");
 }
@@ -191,8 +282,10 @@ static void load_choices(struct loader *ld, const struct ynode *m, struct flow_s
         ld->bad++;
         return;
     }
-    if (list->n < 2 || list->n > FLOW_CHOICES_MAX) {
-        problem(ld, list, "%s: need 2 to 9 choices", what);
+    size_t most = FLOW_CHOICES_MAX - (s->optional != 0); /* "prefer not to say" takes a digit */
+    if (list->n < 2 || list->n > most) {
+        problem(ld, list, "%s: need 2 to %zu choices%s", what, most,
+                s->optional ? " (one digit is \"prefer not to say\")" : "");
         return;
     }
     for (size_t i = 0; i < list->n; i++) {
@@ -207,7 +300,10 @@ static void load_choices(struct loader *ld, const struct ynode *m, struct flow_s
         struct flow_choice *c = &s->choices[s->n_choices++];
         snprintf(w, sizeof w, "%s[%zu].", what, i);
         get_text(ld, item, "code", w, 1, &c->code);
-        get_text(ld, item, "label", w, 1, &c->label);
+        get_ltext(ld, item, "label", w, "required", &c->label);
+        if (c->code && s->optional && strcmp(c->code, FLOW_REFUSED_CODE) == 0)
+            problem(ld, ynode_get(item, "code"),
+                    "%scode: 'refused' is kept for \"prefer not to say\" on an optional step", w);
         if (c->code && !valid_id(c->code)) {
             problem(ld, ynode_get(item, "code"),
                     "%scode: '%s' must be 1 to 63 of a-z, 0-9, '_' and '-'", w, c->code);
@@ -220,52 +316,107 @@ static void load_choices(struct loader *ld, const struct ynode *m, struct flow_s
     }
 }
 
-static void load_step(struct loader *ld, const struct ynode *m, size_t index)
+/* A yes_no step is a choice between the flow's yes and no labels. */
+static void load_yes_no(struct loader *ld, const struct ynode *type, struct flow_step_def *s,
+                        const char *where)
 {
-    static const char *const common[] = {"id", "type", "text", "error", NULL};
-    static const char *const choice_keys[] = {"id", "type", "text", "error", "choices", NULL};
-    static const char *const number_keys[] = {"id", "type", "text", "error", "min", "max", NULL};
-    static const char *const text_keys[] = {"id", "type", "text", "error", "max_length", NULL};
-    struct flow_def *def = ld->def;
-    struct flow_step_def *s = &def->steps[def->n_steps++];
-    char where[40];
-    snprintf(where, sizeof where, "steps[%zu].", index);
-    if (ynode_expect(m, YNODE_MAP, "step", ld->errs) < 0) {
-        ld->bad++;
-        return;
+    const struct flow_def *def = ld->def;
+    char what[64];
+    snprintf(what, sizeof what, "%stype", where);
+    need_text(ld, type, what, &def->label_yes, "labels.yes");
+    need_text(ld, type, what, &def->label_no, "labels.no");
+    static const char *const codes[] = {"yes", "no"};
+    const struct flow_text *labels[] = {&def->label_yes, &def->label_no};
+    for (size_t i = 0; i < 2; i++) {
+        struct flow_choice *c = &s->choices[s->n_choices++];
+        c->code = strdup(codes[i]);
+        int oom = !c->code;
+        for (size_t l = 0; l < def->n_langs; l++)
+            if (labels[i]->s[l])
+                oom |= !(c->label.s[l] = strdup(labels[i]->s[l]));
+        if (oom)
+            problem(ld, type, "%s: out of memory", what);
     }
-    get_text(ld, m, "id", where, 1, &s->id);
-    if (s->id && (!valid_id(s->id) || strcmp(s->id, FLOW_CONSENT_STEP) == 0))
-        problem(ld, ynode_get(m, "id"),
-                "%sid: '%s' must be 1 to 63 of a-z, 0-9, '_' and '-', and not 'consent'", where,
-                s->id);
-    for (size_t j = 0; s->id && j + 1 < def->n_steps; j++)
-        if (def->steps[j].id && strcmp(def->steps[j].id, s->id) == 0)
-            problem(ld, ynode_get(m, "id"), "%sid: '%s' is used by an earlier step", where, s->id);
+}
 
-    get_text(ld, m, "text", where, 1, &s->text);
-    get_text(ld, m, "error", where, 0, &s->error);
-    s->pos = pos_of(ynode_get(m, "text"));
+static void load_range(struct loader *ld, const struct ynode *m, struct flow_step_def *s,
+                       const char *where)
+{
+    char what[64];
+    s->min = 0;
+    s->max = 999999999;
+    snprintf(what, sizeof what, "%smin", where);
+    get_int(ld, m, "min", what, -999999999, 999999999, &s->min);
+    snprintf(what, sizeof what, "%smax", where);
+    get_int(ld, m, "max", what, -999999999, 999999999, &s->max);
+    if (s->min > s->max)
+        problem(ld, ynode_get(m, "min"), "%smin: greater than %smax", where, where);
+}
 
+/* A decimal bound, read with the parser answers go through (flow_value.c). */
+static void get_decimal(struct loader *ld, const struct ynode *m, const char *key,
+                        const char *where, const struct flow_step_def *s, long long *out)
+{
+    const struct ynode *v = ynode_get(m, key);
+    const char *text;
+    char what[64];
+    snprintf(what, sizeof what, "%s%s", where, key);
+    if (!v)
+        return;
+    if (ynode_str(v, what, &text, ld->errs) < 0)
+        ld->bad++;
+    else if (flow_decimal_parse(text, s->decimals, out) < 0)
+        problem(ld, v, "%s: '%s' is not a number with at most %d decimals", what, text,
+                s->decimals);
+}
+
+static void load_decimal(struct loader *ld, const struct ynode *m, struct flow_step_def *s,
+                         const char *where)
+{
+    long long decimals = 1;
+    char what[64];
+    snprintf(what, sizeof what, "%sdecimals", where);
+    get_int(ld, m, "decimals", what, 1, FLOW_DECIMALS_MAX, &decimals);
+    s->decimals = (int)decimals;
+    s->min = 0;
+    s->max = 999999999;
+    for (int i = 0; i < s->decimals; i++)
+        s->max = s->max * 10 + 9;
+    get_decimal(ld, m, "min", where, s, &s->min);
+    get_decimal(ld, m, "max", where, s, &s->max);
+    if (s->min > s->max)
+        problem(ld, ynode_get(m, "min"), "%smin: greater than %smax", where, where);
+}
+
+/* Reads the type and what it brings; returns the keys a step of that type may have. */
+static const char *const *load_type(struct loader *ld, const struct ynode *m,
+                                    struct flow_step_def *s, const char *where)
+{
+#define STEP_KEYS "id", "type", "text", "error", "optional", "when"
+    static const char *const common[] = {STEP_KEYS, NULL};
+    static const char *const choice_keys[] = {STEP_KEYS, "choices", NULL};
+    static const char *const number_keys[] = {STEP_KEYS, "min", "max", NULL};
+    static const char *const decimal_keys[] = {STEP_KEYS, "min", "max", "decimals", NULL};
+    static const char *const text_keys[] = {STEP_KEYS, "max_length", NULL};
+#undef STEP_KEYS
+    const char *const *keys = common;
     char *type = NULL;
     get_text(ld, m, "type", where, 1, &type);
-    const char *const *keys = common;
     if (type && strcmp(type, "choice") == 0) {
         s->type = STEP_CHOICE;
         keys = choice_keys;
         load_choices(ld, m, s, where);
+    } else if (type && strcmp(type, "yes_no") == 0) {
+        s->type = STEP_YES_NO;
+        load_yes_no(ld, ynode_get(m, "type"), s, where);
     } else if (type && strcmp(type, "number") == 0) {
         s->type = STEP_NUMBER;
         keys = number_keys;
-        char what[64];
-        s->min = 0;
-        s->max = 999999999;
-        snprintf(what, sizeof what, "%smin", where);
-        get_int(ld, m, "min", what, -999999999, 999999999, &s->min);
-        snprintf(what, sizeof what, "%smax", where);
-        get_int(ld, m, "max", what, -999999999, 999999999, &s->max);
-        if (s->min > s->max)
-            problem(ld, ynode_get(m, "min"), "%smin: greater than %smax", where, where);
+        load_range(ld, m, s, where);
+    } else if (type && strcmp(type, "decimal") == 0) {
+        s->type = STEP_DECIMAL;
+        keys = decimal_keys;
+        load_decimal(ld, m, s, where);
     } else if (type && strcmp(type, "text") == 0) {
         long long max_length = 160;
         char what[64];
@@ -275,11 +426,145 @@ static void load_step(struct loader *ld, const struct ynode *m, size_t index)
         get_int(ld, m, "max_length", what, 1, 160, &max_length);
         s->max_length = (long)max_length;
     } else if (type) {
-        problem(ld, ynode_get(m, "type"), "%stype: '%s' is not choice, number or text", where,
-                type);
+        problem(ld, ynode_get(m, "type"),
+                "%stype: '%s' is not choice, yes_no, number, decimal or text", where, type);
     }
     free(type);
-    ld->bad += ynode_check_keys(m, keys, "step", ld->errs);
+    return keys;
+}
+
+static void load_step(struct loader *ld, const struct ynode *m, size_t index)
+{
+    struct flow_def *def = ld->def;
+    struct flow_step_def *s = &def->steps[def->n_steps++];
+    char where[40], what[64];
+    snprintf(where, sizeof where, "steps[%zu].", index);
+    if (ynode_expect(m, YNODE_MAP, "step", ld->errs) < 0) {
+        ld->bad++;
+        return;
+    }
+    get_text(ld, m, "id", where, 1, &s->id);
+    if (s->id && (!valid_id(s->id) || strcmp(s->id, FLOW_CONSENT_STEP) == 0 ||
+                  strcmp(s->id, FLOW_LANGUAGE_STEP) == 0))
+        problem(ld, ynode_get(m, "id"),
+                "%sid: '%s' must be 1 to 63 of a-z, 0-9, '_' and '-', not consent or language",
+                where, s->id);
+    for (size_t j = 0; s->id && j + 1 < def->n_steps; j++)
+        if (def->steps[j].id && strcmp(def->steps[j].id, s->id) == 0)
+            problem(ld, ynode_get(m, "id"), "%sid: '%s' is used by an earlier step", where, s->id);
+
+    get_ltext(ld, m, "text", where, "required", &s->text);
+    get_ltext(ld, m, "error", where, NULL, &s->error);
+    const struct ynode *optional = ynode_get(m, "optional");
+    snprintf(what, sizeof what, "%soptional", where);
+    if (optional && ynode_bool(optional, what, &s->optional, ld->errs) < 0)
+        ld->bad++;
+    if (s->optional)
+        need_text(ld, optional, what, &def->prefer_not, "prefer_not_to_say");
+    ld->bad += ynode_check_keys(m, load_type(ld, m, s, where), "step", ld->errs);
+}
+
+/* Copies the run of [a-z0-9_-] at *p into out (size FLOW_ID_MAX) and skips spaces after it. */
+static int cond_word(const char **p, char *out)
+{
+    size_t n = strspn(*p, "abcdefghijklmnopqrstuvwxyz0123456789_-");
+    if (n == 0 || n >= FLOW_ID_MAX)
+        return -1;
+    memcpy(out, *p, n);
+    out[n] = '\0';
+    *p += n + strspn(*p + n, " ");
+    return 0;
+}
+
+/* Splits "<id> == <code>" / "<id> != <code>" (spaces optional); -1 if part is not that. */
+static int split_cond(const char *part, char *id, int *negate, char *code)
+{
+    const char *p = part + strspn(part, " ");
+    if (cond_word(&p, id) < 0 || (p[0] != '=' && p[0] != '!') || p[1] != '=')
+        return -1;
+    *negate = p[0] == '!';
+    p += 2 + strspn(p + 2, " ");
+    return cond_word(&p, code) < 0 || *p ? -1 : 0;
+}
+
+/* The loaded step with this id, or NULL; steps with a bad id are passed over. */
+static const struct flow_step_def *find_step(const struct flow_def *def, const char *id)
+{
+    for (size_t i = 0; i < def->n_steps; i++)
+        if (def->steps[i].id && strcmp(def->steps[i].id, id) == 0)
+            return &def->steps[i];
+    return NULL;
+}
+
+/*
+ * One comparison of step index's `when` (node at): the step it names must
+ * come earlier and be a choice or yes_no step, and the code one of its
+ * codes ("refused" if that step is optional).
+ */
+static void parse_cond(struct loader *ld, const struct ynode *at, const char *where, size_t index,
+                       const char *part, struct flow_cond *c)
+{
+    char id[FLOW_ID_MAX], code[FLOW_ID_MAX];
+    if (split_cond(part, id, &c->negate, code) < 0) {
+        problem(ld, at, "%swhen: '%s' is not '<step> == <code>' or '<step> != <code>'", where,
+                part);
+        return;
+    }
+    const struct flow_step_def *target = find_step(ld->def, id);
+    if (!target) {
+        problem(ld, at, "%swhen: there is no step '%s'", where, id);
+        return;
+    }
+    c->step = flow_def_step_index(ld->def, target);
+    if (c->step >= index) {
+        problem(ld, at, "%swhen: step '%s' does not come before this step", where, id);
+        return;
+    }
+    if (target->type != STEP_CHOICE && target->type != STEP_YES_NO) {
+        problem(ld, at, "%swhen: step '%s' is not a choice or yes_no step", where, id);
+        return;
+    }
+    for (size_t i = 0; i < target->n_choices; i++)
+        if (target->choices[i].code && strcmp(target->choices[i].code, code) == 0)
+            c->mark = (char)('1' + i);
+    if (target->optional && strcmp(code, FLOW_REFUSED_CODE) == 0)
+        c->mark = FLOW_MARK_REFUSED;
+    if (!c->mark)
+        problem(ld, at, "%swhen: step '%s' has no code '%s'", where, id, code);
+}
+
+/* The step's `when`: comparisons joined by " and ", all of which must hold. */
+static void load_when(struct loader *ld, const struct ynode *m, size_t index)
+{
+    const struct ynode *w = m->kind == YNODE_MAP ? ynode_get(m, "when") : NULL;
+    struct flow_step_def *s = &ld->def->steps[index];
+    char where[40], what[64], buf[512];
+    const char *text;
+    snprintf(where, sizeof where, "steps[%zu].", index);
+    snprintf(what, sizeof what, "%swhen", where);
+    if (!w)
+        return;
+    if (ynode_str(w, what, &text, ld->errs) < 0) {
+        ld->bad++;
+        return;
+    }
+    if (strlen(text) >= sizeof buf) {
+        problem(ld, w, "%s: longer than %zu bytes", what, sizeof buf - 1);
+        return;
+    }
+    snprintf(buf, sizeof buf, "%s", text);
+    for (char *part = buf, *next; part; part = next) {
+        next = strstr(part, " and ");
+        if (next) {
+            *next = '\0';
+            next += 5;
+        }
+        if (s->n_conds == FLOW_CONDS_MAX) {
+            problem(ld, w, "%s: more than %d comparisons", what, FLOW_CONDS_MAX);
+            return;
+        }
+        parse_cond(ld, w, where, index, part, &s->conds[s->n_conds++]);
+    }
 }
 
 static void load_steps(struct loader *ld, const struct ynode *root)
@@ -299,6 +584,10 @@ static void load_steps(struct loader *ld, const struct ynode *root)
     }
     for (size_t i = 0; i < list->n; i++)
         load_step(ld, list->items[i], i);
+    /* After every step is loaded, so that a reference to a later step
+     * can be told from a reference to no step at all. */
+    for (size_t i = 0; i < list->n; i++)
+        load_when(ld, list->items[i], i);
 }
 
 static void load_messages(struct loader *ld, const struct ynode *root)
@@ -309,17 +598,24 @@ static void load_messages(struct loader *ld, const struct ynode *root)
         get_map(ld, root, "messages", "messages", keys, "invalid, abandoned and stopped texts");
     if (!m)
         return;
-    get_text(ld, m, "invalid", "messages.", 1, &def->msg_invalid);
-    get_text(ld, m, "abandoned", "messages.", 1, &def->msg_abandoned);
-    get_text(ld, m, "stopped", "messages.", 1, &def->msg_stopped);
-    def->messages_pos = pos_of(m);
+    get_ltext(ld, m, "invalid", "messages.", "required", &def->msg_invalid);
+    get_ltext(ld, m, "abandoned", "messages.", "required", &def->msg_abandoned);
+    get_ltext(ld, m, "stopped", "messages.", "required", &def->msg_stopped);
 }
 
-/* Measures one screen on every channel the flow uses. */
-static void check_screen(struct loader *ld, const char *screen, struct flow_pos at,
+/*
+ * Measures one screen on every channel the flow uses. name says which
+ * screen; in a flow with several languages, the language is added.
+ */
+static void check_screen(struct loader *ld, const char *screen, struct flow_pos at, size_t lang,
                          const char *name)
 {
     const struct flow_def *def = ld->def;
+    char label[128];
+    if (def->n_langs > 1)
+        snprintf(label, sizeof label, "%s (%s)", name, def->langs[lang]);
+    else
+        snprintf(label, sizeof label, "%s", name);
     for (int ch = FLOW_CHANNEL_USSD; ch <= FLOW_CHANNEL_SMS; ch++) {
         if ((ch == FLOW_CHANNEL_USSD && !def->ussd_code) ||
             (ch == FLOW_CHANNEL_SMS && !def->sms_short_code))
@@ -329,42 +625,131 @@ static void check_screen(struct loader *ld, const char *screen, struct flow_pos 
         if (flow_screen_fits(screen, (enum flow_channel)ch, &used, &limit, &enc))
             continue;
         raia_errlist_add(ld->errs, ld->file, at.line, at.col,
-                         "%s: the %s screen is %ld characters in %s, more than %ld", name,
+                         "%s: the %s screen is %ld characters in %s, more than %ld", label,
                          ch == FLOW_CHANNEL_USSD ? "USSD" : "SMS", used, enc, limit);
         ld->bad++;
     }
 }
 
-/* Every screen the engine can show, built as the engine builds it. */
+/* A step's screens in one language: the question, its re-prompt and its help. */
+static void check_step_screens(struct loader *ld, const struct flow_step_def *s, size_t l)
+{
+    const struct flow_def *def = ld->def;
+    char screen[FLOW_SCREEN_MAX], name[96];
+    snprintf(name, sizeof name, "step '%s'", s->id);
+    flow_screen_step(def, s, l, screen, sizeof screen);
+    check_screen(ld, screen, s->text.pos[l], l, name);
+    snprintf(name, sizeof name, "step '%s' after an invalid answer", s->id);
+    flow_screen_reprompt(def, s, l, screen, sizeof screen);
+    check_screen(ld, screen, s->text.pos[l], l, name);
+    if (def->help.s[0]) {
+        snprintf(name, sizeof name, "step '%s' after HELP", s->id);
+        flow_screen_help(def, s, l, screen, sizeof screen);
+        check_screen(ld, screen, def->help.pos[l], l, name);
+    }
+}
+
+/* Every screen the engine can show, in every language, built as the engine builds it. */
 static void check_screens(struct loader *ld)
 {
     struct flow_def *def = ld->def;
     char screen[FLOW_SCREEN_MAX];
-    flow_screen_consent(def, screen, sizeof screen);
-    check_screen(ld, screen, def->consent.pos, "consent");
-    flow_screen_consent_reprompt(def, screen, sizeof screen);
-    check_screen(ld, screen, def->consent.pos, "consent after an invalid answer");
-    check_screen(ld, def->consent.declined, def->consent.pos, "consent.declined");
-    for (size_t i = 0; i < def->n_steps; i++) {
-        const struct flow_step_def *s = &def->steps[i];
-        char name[96];
-        snprintf(name, sizeof name, "step '%s'", s->id);
-        flow_screen_step(s, screen, sizeof screen);
-        check_screen(ld, screen, s->pos, name);
-        snprintf(name, sizeof name, "step '%s' after an invalid answer", s->id);
-        flow_screen_reprompt(def, s, screen, sizeof screen);
-        check_screen(ld, screen, s->pos, name);
+    if (def->n_langs > 1) {
+        flow_screen_language(def, screen, sizeof screen);
+        check_screen(ld, screen, def->language_names.pos[0], 0, "language menu");
     }
-    check_screen(ld, def->msg_abandoned, def->messages_pos, "messages.abandoned");
-    check_screen(ld, def->msg_stopped, def->messages_pos, "messages.stopped");
-    check_screen(ld, def->end_text, def->end_pos, "end");
+    for (size_t l = 0; l < def->n_langs; l++) {
+        const struct flow_consent *c = &def->consent;
+        flow_screen_consent(def, l, screen, sizeof screen);
+        check_screen(ld, screen, c->text.pos[l], l, "consent");
+        flow_screen_consent_reprompt(def, l, screen, sizeof screen);
+        check_screen(ld, screen, c->text.pos[l], l, "consent after an invalid answer");
+        if (def->help.s[0]) {
+            flow_screen_help(def, NULL, l, screen, sizeof screen);
+            check_screen(ld, screen, def->help.pos[l], l, "consent after HELP");
+        }
+        check_screen(ld, c->declined.s[l], c->declined.pos[l], l, "consent.declined");
+        for (size_t i = 0; i < def->n_steps; i++)
+            check_step_screens(ld, &def->steps[i], l);
+        check_screen(ld, def->msg_abandoned.s[l], def->msg_abandoned.pos[l], l,
+                     "messages.abandoned");
+        check_screen(ld, def->msg_stopped.s[l], def->msg_stopped.pos[l], l, "messages.stopped");
+        check_screen(ld, def->end_text.s[l], def->end_text.pos[l], l, "end");
+    }
+}
+
+/*
+ * `language: en` (one language) or `languages: [en, sw, fr]`; the first
+ * is the default. Read before any text, since texts are checked against it.
+ */
+static void load_languages(struct loader *ld, const struct ynode *root)
+{
+    struct flow_def *def = ld->def;
+    const struct ynode *one = ynode_get(root, "language"), *list = ynode_get(root, "languages");
+    if (one && list) {
+        problem(ld, list, "languages: give language or languages, not both");
+        return;
+    }
+    if (!one && !list) {
+        problem(ld, root, "language: missing (e.g. language: en, or languages: [en, sw])");
+        return;
+    }
+    const struct ynode *const *items = &one;
+    size_t n = 1;
+    if (list) {
+        if (ynode_expect(list, YNODE_SEQ, "languages", ld->errs) < 0) {
+            ld->bad++;
+            return;
+        }
+        if (list->n == 0 || list->n > FLOW_LANGS_MAX) {
+            problem(ld, list, "languages: need 1 to %d languages", FLOW_LANGS_MAX);
+            return;
+        }
+        items = (const struct ynode *const *)list->items;
+        n = list->n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *lang;
+        copy_scalar(ld, items[i], list ? "languages" : "language", &def->langs[i]);
+        if (!(lang = def->langs[i]))
+            return; /* already reported */
+        if (strlen(lang) < 2 || strlen(lang) > 3 ||
+            strspn(lang, "abcdefghijklmnopqrstuvwxyz") != strlen(lang)) {
+            problem(ld, items[i], "language: '%s' is not an ISO 639 code such as en, sw or fr",
+                    lang);
+            return;
+        }
+        def->n_langs = i; /* the codes so far, to find a repeat */
+        if (flow_def_lang_index(def, lang) >= 0) {
+            problem(ld, items[i], "languages: '%s' is listed twice", lang);
+            def->n_langs = 0;
+            return;
+        }
+    }
+    def->n_langs = n; /* only once all are good: texts are not checked against bad codes */
+}
+
+/* Flow-level texts that steps and the engine share: names, labels, help. */
+static void load_shared_texts(struct loader *ld, const struct ynode *root)
+{
+    static const char *const label_keys[] = {"yes", "no", NULL};
+    struct flow_def *def = ld->def;
+    get_ltext(ld, root, "language_names", "",
+              def->n_langs > 1 ? "a flow with several languages opens with a language menu" : NULL,
+              &def->language_names);
+    const struct ynode *labels = get_map(ld, root, "labels", "labels", label_keys, NULL);
+    get_ltext_default(ld, labels, "yes", "labels.", "Yes", &def->label_yes);
+    get_ltext_default(ld, labels, "no", "labels.", "No", &def->label_no);
+    get_ltext_default(ld, root, "prefer_not_to_say", "", "Prefer not to say", &def->prefer_not);
+    get_ltext(ld, root, "help", "", NULL, &def->help);
 }
 
 static void load_root(struct loader *ld, const struct ynode *root)
 {
-    static const char *const keys[] = {"id",       "version",     "title",   "language",
-                                       "channels", "max_retries", "consent", "steps",
-                                       "messages", "end",         NULL};
+    static const char *const keys[] = {
+        "id",       "version",     "title",   "language", "languages", "language_names",
+        "channels", "max_retries", "consent", "labels",   "help",      "prefer_not_to_say",
+        "steps",    "messages",    "end",     NULL};
     struct flow_def *def = ld->def;
     if (ynode_expect(root, YNODE_MAP, "flow", ld->errs) < 0) {
         ld->bad++;
@@ -381,20 +766,17 @@ static void load_root(struct loader *ld, const struct ynode *root)
     get_int(ld, root, "version", "version", 1, 1000000, &version);
     def->version = (int)version;
     get_text(ld, root, "title", "", 1, &def->title);
-    get_text(ld, root, "language", "", 1, &def->language);
-    const char *lang = def->language;
-    if (lang && (strlen(lang) < 2 || strlen(lang) > 3 ||
-                 strspn(lang, "abcdefghijklmnopqrstuvwxyz") != strlen(lang)))
-        problem(ld, ynode_get(root, "language"),
-                "language: '%s' is not an ISO 639 code such as en, sw or fr", lang);
+    load_languages(ld, root);
     get_int(ld, root, "max_retries", "max_retries", 0, 5, &retries);
     def->max_retries = (int)retries;
     load_channels(ld, root);
+    if (!def->n_langs)
+        return; /* every text below would be measured against no language */
+    load_shared_texts(ld, root);
     load_consent(ld, root);
     load_steps(ld, root);
     load_messages(ld, root);
-    get_text(ld, root, "end", "", 1, &def->end_text);
-    def->end_pos = pos_of(ynode_get(root, "end"));
+    get_ltext(ld, root, "end", "", "required", &def->end_text);
     if (!ld->bad)
         check_screens(ld);
 }

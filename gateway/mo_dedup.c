@@ -146,13 +146,23 @@ static void evict_oldest(struct mo_dedup *d)
 int mo_dedup_seen(struct mo_dedup *d, const char *operator_name, const uint8_t *key, size_t key_len,
                   long long now_ms)
 {
+    long long first_ms;
+    return mo_dedup_first_seen(d, operator_name, key, key_len, now_ms, &first_ms);
+}
+
+int mo_dedup_first_seen(struct mo_dedup *d, const char *operator_name, const uint8_t *key,
+                        size_t key_len, long long now_ms, long long *first_ms)
+{
     uint8_t digest[DIGEST_LEN];
     if (digest_of(d, operator_name, key, key_len, digest) < 0)
         return -RAIA_EIO;
     while (d->count && now_ms - d->ring[d->head].seen_ms >= d->window_ms)
         evict_oldest(d);
-    if (d->table[probe(d, digest)])
+    size_t slot = probe(d, digest);
+    if (d->table[slot]) {
+        *first_ms = d->ring[d->table[slot] - 1].seen_ms;
         return 1;
+    }
     if (d->count == d->cap)
         evict_oldest(d);
     size_t pos = (d->head + d->count) % d->cap;

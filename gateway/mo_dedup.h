@@ -53,6 +53,10 @@ void mo_dedup_free(struct mo_dedup *d);
 int mo_dedup_seen(struct mo_dedup *d, const char *operator_name, const uint8_t *key, size_t key_len,
                   long long now_ms);
 
+/** As mo_dedup_seen(); on 1, *first_ms is when the key was first seen (now_ms's clock). */
+int mo_dedup_first_seen(struct mo_dedup *d, const char *operator_name, const uint8_t *key,
+                        size_t key_len, long long now_ms, long long *first_ms);
+
 /** Entries held now (never above the capacity); for tests and metrics. */
 size_t mo_dedup_count(const struct mo_dedup *d);
 

@@ -402,7 +402,7 @@ static void turn_store(struct turn *t)
         .operator_name = smpp_conn_operator(t->conn),
         .session_id = rec->session_id,
         .pseudonym = t->pseudonym,
-        .language = flow_def_language(t->def),
+        .language = flow_state_language(t->def, &t->rec.state),
         .started_ms = rec->started_ms,
         .ttl_s = redis_store_session_ttl(t->r->rs),
     };
@@ -569,9 +569,10 @@ static int mo_text(struct session_router *r, const struct smpp_sm *mo, char *tex
 }
 
 /*
- * 1 if mo repeats an MO seen in the last REDELIVERY_WINDOW_MS and the link
- * was rebound less than that ago: the SMSC redelivering what it may think
- * was lost. Every MO is remembered (as a salted hash, never its bytes).
+ * 1 if mo repeats an MO first seen before the link was rebound, less than
+ * REDELIVERY_WINDOW_MS ago: the SMSC redelivering what it may think was
+ * lost. An identical MO that first came after the rebind (a citizen typing
+ * "1" twice) is never one. Every MO is remembered as a salted hash only.
  */
 static int is_redelivery(struct session_router *r, struct smpp_conn *conn, const struct smpp_sm *mo)
 {
@@ -582,13 +583,16 @@ static int is_redelivery(struct session_router *r, struct smpp_conn *conn, const
     strbuf_append(&key, (const char *)mo->short_message, mo->sm_length);
     if (mo->has_payload)
         strbuf_append(&key, (const char *)mo->payload, mo->payload_len);
+    long long now = clock_ms(CLOCK_MONOTONIC), first = now;
     int seen =
-        !key.oom && mo_dedup_seen(r->recent, smpp_conn_operator(conn), (const uint8_t *)key.data,
-                                  key.len, clock_ms(CLOCK_MONOTONIC)) == 1;
+        !key.oom && mo_dedup_first_seen(r->recent, smpp_conn_operator(conn),
+                                        (const uint8_t *)key.data, key.len, now, &first) == 1;
     if (key.data)
         OPENSSL_cleanse(key.data, key.cap);
     strbuf_free(&key);
-    return seen && smpp_conn_rebound_within(conn, REDELIVERY_WINDOW_MS);
+    uint64_t bound_at;
+    return seen && smpp_conn_rebound_at(conn, &bound_at) && first < (long long)bound_at &&
+           now - (long long)bound_at < REDELIVERY_WINDOW_MS;
 }
 
 /* A delivery receipt: logged with its final state, never a turn. */

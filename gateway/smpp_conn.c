@@ -950,9 +950,10 @@ int smpp_conn_can_submit(const struct smpp_conn *c)
     return c->bind_type != SMPP_BIND_RX;
 }
 
-int smpp_conn_rebound_within(const struct smpp_conn *c, uint64_t window_ms)
+int smpp_conn_rebound_at(const struct smpp_conn *c, uint64_t *bound_at_ms)
 {
-    return c->state == SMPP_CONN_BOUND && c->binds > 1 && now_ms() - c->bound_at < window_ms;
+    *bound_at_ms = c->bound_at;
+    return c->state == SMPP_CONN_BOUND && c->binds > 1;
 }
 
 const char *smpp_conn_name(const struct smpp_conn *c)

@@ -91,11 +91,11 @@ const char *smpp_conn_operator(const struct smpp_conn *c);
 /** 1 for a transceiver or transmitter bind: smpp_conn_submit() is possible. */
 int smpp_conn_can_submit(const struct smpp_conn *c);
 /**
- * 1 if the current bind is a rebind (the link was lost and came back) that
- * came up less than window_ms ago: the time in which an SMSC redelivers MO
- * whose deliver_sm_resp it never got.
+ * 1 if the current bind is a rebind (the link was lost and came back), with
+ * *bound_at_ms the CLOCK_MONOTONIC time in ms it came up: MO seen before
+ * that moment may be redelivered by the SMSC if it never got their resp.
  */
-int smpp_conn_rebound_within(const struct smpp_conn *c, uint64_t window_ms);
+int smpp_conn_rebound_at(const struct smpp_conn *c, uint64_t *bound_at_ms);
 /** NULL is a no-op. Must not be called from inside this conn's callbacks. */
 void smpp_conn_free(struct smpp_conn *c);
 

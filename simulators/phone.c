@@ -2,13 +2,17 @@
  * phone.c - raia-phone, one test phone on the control port of
  * raia-smsc-sim (docs/simulators.md). Dials a USSD code, prints each screen
  * as `< ` lines, and answers either from --input arguments (scripted, for
- * tests) or from stdin (interactive, for people). Run by
- * tests/integration/e2e_ussd_test.sh and by hand.
+ * tests) or from stdin (interactive, for people). With --sms it texts a
+ * short code instead: the first input is the first SMS, each SMS received
+ * gets the next input, and the SMS that comes after the last input ends the
+ * run. Run by tests/integration/e2e_ussd_test.sh, e2e_sms_test.sh and by
+ * hand.
  *
  * A plain blocking socket with poll() is enough here: one phone, one
  * conversation, nothing else to serve.
  *
- * Exit codes: 0 end screen (or stdin EOF when interactive), 1 error or ERR
+ * Exit codes: 0 end screen, the SMS after the last input (--sms), or stdin
+ * EOF when interactive; 1 error or ERR
  * from the simulator, 2 no screen within --timeout, 3 --input values used
  * up while the screen still asks, 64 bad command line.
  */
@@ -36,7 +40,9 @@
 struct phone {
     int fd;
     const char *msisdn, *code;
-    char **inputs; /* borrowed from argv */
+    const char *shortcode; /* --sms: texting instead of dialling */
+    int reverse;           /* --reverse: long SMS go as SMSREV (parts in reverse order) */
+    char **inputs;         /* borrowed from argv */
     int n_inputs, next_input;
     long timeout_ms;
     char buf[LINE_MAX_LEN + 1]; /* received bytes not yet split into lines */
@@ -47,7 +53,10 @@ static void usage(FILE *f)
 {
     fputs("usage: raia-phone --sim HOST:PORT --msisdn N --dial CODE [--input TEXT]...\n"
           "                  [--timeout SECONDS]\n"
-          "Without --input, answers are read from stdin; EOF hangs up.\n",
+          "       raia-phone --sim HOST:PORT --msisdn N --sms SHORTCODE --input TEXT...\n"
+          "                  [--reverse] [--timeout SECONDS]\n"
+          "Without --input, answers are read from stdin; EOF hangs up.\n"
+          "With --sms, the SMS received after the last input ends the run.\n",
           f);
 }
 
@@ -224,8 +233,33 @@ static void answer(struct phone *p)
     send_phone_cmd(p, "REPLY", in);
 }
 
+/*
+ * The next line for this phone, split into kind and rest (text still
+ * escaped). Exits on ERR; at the deadline it hangs up, prints [timeout] and
+ * exits with EXIT_TIMEOUT.
+ */
+static char *next_line(struct phone *p, long deadline, char *line, char **kind)
+{
+    for (;;) {
+        char *rest = read_line(p, deadline, line);
+        if (!rest) {
+            send_phone_cmd(p, "HANGUP", NULL);
+            puts("[timeout]");
+            exit(EXIT_TIMEOUT);
+        }
+        *kind = next_word(&rest);
+        if (strcmp(*kind, "ERR") == 0)
+            die(EXIT_ERROR, "simulator: %s", rest);
+        if (strcmp(*kind, "SMS") != 0 && strcmp(*kind, "SCREEN") != 0)
+            continue;
+        char *who = next_word(&rest);
+        if (same_msisdn(who, p->msisdn))
+            return rest; /* the simulator only sends our lines, but be safe */
+    }
+}
+
 /* The conversation: DIAL, then screen, answer, screen ... until an end. */
-static int run(struct phone *p)
+static int run_ussd(struct phone *p)
 {
     char head[128];
     snprintf(head, sizeof head, "DIAL %s %s", p->msisdn, p->code);
@@ -233,25 +267,13 @@ static int run(struct phone *p)
     long deadline = now_ms() + p->timeout_ms;
     char line[LINE_MAX_LEN + 1], text[LINE_MAX_LEN + 1];
     for (;;) {
-        char *rest = read_line(p, deadline, line);
-        if (!rest) {
-            send_phone_cmd(p, "HANGUP", NULL);
-            puts("[timeout]");
-            return EXIT_TIMEOUT;
-        }
-        char *kind = next_word(&rest);
-        if (strcmp(kind, "ERR") == 0)
-            die(EXIT_ERROR, "simulator: %s", rest);
-        char *who = next_word(&rest);
-        if (!same_msisdn(who, p->msisdn))
-            continue; /* not ours: the simulator only sends our lines, but be safe */
+        char *kind;
+        char *rest = next_line(p, deadline, line, &kind);
         if (strcmp(kind, "SMS") == 0) {
             sim_text_unescape(rest, text, sizeof text);
             print_lines("< [sms] ", text);
             continue;
         }
-        if (strcmp(kind, "SCREEN") != 0)
-            continue;
         char *state = next_word(&rest);
         sim_text_unescape(rest, text, sizeof text);
         print_lines("< ", text);
@@ -264,11 +286,52 @@ static int run(struct phone *p)
     }
 }
 
+/* Texts the next input to the short code and prints it as `> ` lines. */
+static void send_sms(struct phone *p)
+{
+    char head[128];
+    const char *in = p->inputs[p->next_input++];
+    snprintf(head, sizeof head, "%s %s %s", p->reverse ? "SMSREV" : "SMS", p->msisdn, p->shortcode);
+    print_lines("> ", in);
+    send_cmd(p, head, in);
+}
+
+/*
+ * --sms: the first input is the first SMS; each SMS that comes back is
+ * printed and answered with the next input. An SMS has no "end" mark, so
+ * the rule is by count: the SMS that arrives after the last input was sent
+ * ends the run (exit 0). A USSD screen, if one came, is only printed.
+ */
+static int run_sms(struct phone *p)
+{
+    send_sms(p);
+    long deadline = now_ms() + p->timeout_ms;
+    char line[LINE_MAX_LEN + 1], text[LINE_MAX_LEN + 1];
+    for (;;) {
+        char *kind;
+        char *rest = next_line(p, deadline, line, &kind);
+        if (strcmp(kind, "SCREEN") == 0)
+            next_word(&rest); /* cont / end */
+        sim_text_unescape(rest, text, sizeof text);
+        print_lines(strcmp(kind, "SMS") == 0 ? "< " : "< [screen] ", text);
+        if (strcmp(kind, "SMS") != 0)
+            continue;
+        if (p->next_input == p->n_inputs) {
+            puts("[end]");
+            return 0;
+        }
+        send_sms(p);
+        deadline = now_ms() + p->timeout_ms;
+    }
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {{"sim", required_argument, NULL, 's'},
                                              {"msisdn", required_argument, NULL, 'm'},
                                              {"dial", required_argument, NULL, 'd'},
+                                             {"sms", required_argument, NULL, 'S'},
+                                             {"reverse", no_argument, NULL, 'r'},
                                              {"input", required_argument, NULL, 'i'},
                                              {"timeout", required_argument, NULL, 't'},
                                              {"help", no_argument, NULL, 'h'},
@@ -294,6 +357,12 @@ int main(int argc, char **argv)
         case 'd':
             p.code = optarg;
             break;
+        case 'S':
+            p.shortcode = optarg;
+            break;
+        case 'r':
+            p.reverse = 1;
+            break;
         case 'i':
             p.inputs[p.n_inputs++] = optarg;
             break;
@@ -311,9 +380,11 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (optind != argc || !sim || !p.msisdn || !p.code || strchr(p.msisdn, ' ') ||
-        strchr(p.code, ' ') || !*p.msisdn || !*p.code || strlen(p.msisdn) > 64 ||
-        strlen(p.code) > 40) {
+    /* Exactly one of --dial and --sms; --sms needs inputs (the first is the first SMS). */
+    const char *target = p.code ? p.code : p.shortcode;
+    if (optind != argc || !sim || !p.msisdn || !target || (p.code && p.shortcode) ||
+        (p.shortcode && p.n_inputs == 0) || strchr(p.msisdn, ' ') || strchr(target, ' ') ||
+        !*p.msisdn || !*target || strlen(p.msisdn) > 64 || strlen(target) > 40) {
         usage(stderr);
         return EXIT_USAGE;
     }
@@ -323,7 +394,7 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     p.fd = dial_sim(sim);
-    int rc = run(&p);
+    int rc = p.shortcode ? run_sms(&p) : run_ussd(&p);
     close(p.fd);
     free(p.inputs);
     return rc;

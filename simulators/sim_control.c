@@ -1,8 +1,9 @@
 /*
  * sim_control.c - control-port clients of raia-smsc-sim (see sim_control.h
  * and docs/simulators.md for the protocol). Reads LF- or CRLF-terminated
- * lines off a bufferevent, turns each into a sim_phones_* call and writes
- * the ERR answers; SCREEN and SMS lines are written by sim_phones.c through
+ * lines off a bufferevent, turns each into a sim_phones_* or sim_faults_*
+ * call through one table (the script checks its lines against it too) and
+ * writes the ERR answers; SCREEN and SMS lines are written by sim_phones.c through
  * sim_client_send(). The script's client has no socket and writes to stdout.
  *
  * A client that sent an over-long line gets `ERR line too long` and is
@@ -24,6 +25,8 @@
 
 #include "log.h"
 #include "raia_err.h"
+#include "sim_esme.h"
+#include "sim_faults.h"
 #include "sim_phones.h"
 #include "sim_text.h"
 
@@ -54,6 +57,7 @@ static void client_free(struct sim_client *c)
     if (*pp)
         *pp = c->next;
     sim_phones_drop_owner(c->sim, c);
+    sim_esme_forget_client(c->sim, c);
     if (c->bev)
         bufferevent_free(c->bev);
     free(c);
@@ -90,35 +94,107 @@ static char *next_word(char **p)
     return w;
 }
 
+/* Phone commands: the msisdn is the first word of args. */
+static const char *cmd_dial(struct sim *s, struct sim_client *c, char *args)
+{
+    char *msisdn = next_word(&args);
+    char *code = next_word(&args);
+    return *args ? "usage: DIAL msisdn code" : sim_phones_dial(s, c, msisdn, code);
+}
+
+static const char *cmd_reply(struct sim *s, struct sim_client *c, char *args)
+{
+    char *msisdn = next_word(&args);
+    char text[SIM_LINE_MAX + 1];
+    /* The text is the rest of the line, spaces and all. */
+    return sim_text_unescape(args, text, sizeof text) < 0 ? "text too long"
+                                                          : sim_phones_reply(s, c, msisdn, text);
+}
+
+static const char *sms_common(struct sim *s, struct sim_client *c, char *args, int reverse)
+{
+    char *msisdn = next_word(&args);
+    char *shortcode = next_word(&args);
+    char text[SIM_LINE_MAX + 1];
+    return sim_text_unescape(args, text, sizeof text) < 0
+               ? "text too long"
+               : sim_phones_sms(s, c, msisdn, shortcode, text, reverse);
+}
+
+static const char *cmd_sms(struct sim *s, struct sim_client *c, char *args)
+{
+    return sms_common(s, c, args, 0);
+}
+
+static const char *cmd_smsrev(struct sim *s, struct sim_client *c, char *args)
+{
+    return sms_common(s, c, args, 1);
+}
+
+static const char *cmd_hangup(struct sim *s, struct sim_client *c, char *args)
+{
+    char *msisdn = next_word(&args);
+    return *args ? "usage: HANGUP msisdn" : sim_phones_hangup(s, c, msisdn);
+}
+
+static const char *cmd_redeliver(struct sim *s, struct sim_client *c, char *args)
+{
+    char *msisdn = next_word(&args);
+    const char *err = *args ? "usage: REDELIVER msisdn" : sim_phones_redeliver(s, msisdn);
+    if (!err)
+        sim_client_send(c, "OK REDELIVER");
+    return err;
+}
+
+/* Every command: name, whether its first argument is an msisdn, handler. */
+static const struct {
+    const char *name;
+    int needs_msisdn;
+    const char *(*fn)(struct sim *s, struct sim_client *c, char *args);
+} commands[] = {
+    {"DIAL", 1, cmd_dial},
+    {"REPLY", 1, cmd_reply},
+    {"SMS", 1, cmd_sms},
+    {"SMSREV", 1, cmd_smsrev},
+    {"HANGUP", 1, cmd_hangup},
+    {"REDELIVER", 1, cmd_redeliver},
+    {"THROTTLE", 0, sim_faults_throttle},
+    {"NORESP", 0, sim_faults_noresp},
+    {"DROP", 0, sim_faults_drop},
+    {"DUP", 0, sim_faults_dup},
+    {"REPLAY", 0, sim_faults_replay},
+};
+
+/* The index of the command named by the first len bytes of word, or -1. */
+static int command_find(const char *word, size_t len)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strlen(commands[i].name) == len && memcmp(commands[i].name, word, len) == 0)
+            return (int)i;
+    return -1;
+}
+
+int sim_control_known(const char *line)
+{
+    return command_find(line, strcspn(line, " ")) >= 0;
+}
+
 void sim_control_exec(struct sim *s, struct sim_client *c, char *line)
 {
-    char *p = line;
-    char *cmd = next_word(&p);
-    char *msisdn = next_word(&p);
-    const char *err = NULL;
-    char text[SIM_LINE_MAX + 1];
+    char *args = line;
+    char *cmd = next_word(&args);
+    const char *err;
 
     if (*cmd == '\0')
         return; /* blank lines are allowed */
-    if (*msisdn == '\0') {
-        err = "missing msisdn";
-    } else if (strcmp(cmd, "DIAL") == 0) {
-        char *code = next_word(&p);
-        err = *p ? "usage: DIAL msisdn code" : sim_phones_dial(s, c, msisdn, code);
-    } else if (strcmp(cmd, "REPLY") == 0) {
-        /* The text is the rest of the line, spaces and all. */
-        err = sim_text_unescape(p, text, sizeof text) < 0 ? "text too long"
-                                                          : sim_phones_reply(s, c, msisdn, text);
-    } else if (strcmp(cmd, "SMS") == 0) {
-        char *shortcode = next_word(&p);
-        err = sim_text_unescape(p, text, sizeof text) < 0
-                  ? "text too long"
-                  : sim_phones_sms(s, c, msisdn, shortcode, text);
-    } else if (strcmp(cmd, "HANGUP") == 0) {
-        err = *p ? "usage: HANGUP msisdn" : sim_phones_hangup(s, c, msisdn);
-    } else {
+    int i = command_find(cmd, strlen(cmd));
+    args += strspn(args, " ");
+    if (i < 0)
         err = "unknown command";
-    }
+    else if (commands[i].needs_msisdn && *args == '\0')
+        err = "missing msisdn";
+    else
+        err = commands[i].fn(s, c, args);
     if (err) {
         log_at(LOG_INFO, "sim", "op=control cmd=%.16s err=\"%s\"", cmd, err);
         sim_client_send(c, "ERR %s", err);

@@ -1,8 +1,9 @@
 /**
  * sim_control.h - the line-based control port of raia-smsc-sim, where
  * raia-phone (or a test, or nc) plays the phones. Many clients at once; each
- * line is one command (DIAL, REPLY, SMS, HANGUP), answered only when there
- * is something to say (SCREEN, SMS, ERR). Listener set up by smsc_sim.c;
+ * line is one command (DIAL, REPLY, SMS, SMSREV, HANGUP, REDELIVER and the
+ * faults THROTTLE, NORESP, DROP, DUP, REPLAY), answered only when there is
+ * something to say (SCREEN, SMS, ERR; OK for the fault commands). Listener set up by smsc_sim.c;
  * sim_phones.c writes to clients through sim_client_send(); sim_script.c
  * runs its lines through sim_control_exec().
  */
@@ -35,5 +36,8 @@ void sim_client_send(struct sim_client *c, const char *fmt, ...)
  * answering `ERR ...` to c if it fails.
  */
 void sim_control_exec(struct sim *s, struct sim_client *c, char *line);
+
+/** 1 if the first word of line names a control command, else 0 (for the script check). */
+int sim_control_known(const char *line);
 
 #endif

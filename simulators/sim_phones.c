@@ -7,12 +7,20 @@
  * sessions follow SMPP 3.4 §5.3.2.43: the session number sits in the high
  * octet of its_session_info and cycles through 1..255 (the field is 16
  * bits), skipping numbers still open.
+ *
+ * Long SMS go both ways as a phone network carries them: an MO text that
+ * does not fit one part leaves as concatenated deliver_sm parts (UDH, in
+ * order or, for SMSREV, reversed), and the gateway's concatenated submit_sm
+ * parts are put together before the phone sees one SMS line. Both use
+ * sms_concat from raia_smpp: the gateway's codec, not its logic. Each
+ * phone keeps its last deliver_sm so REDELIVER can send it again.
  */
 #include "sim_phones.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "raia_err.h"
@@ -20,6 +28,10 @@
 #include "sim_esme.h"
 #include "sim_sm.h"
 #include "sim_text.h"
+#include "sms_concat.h"
+
+#define MT_PARTS_PENDING 64       /* long MT SMS being put together at once */
+#define MT_PARTS_TIMEOUT_MS 60000 /* a missing part gives up after a minute */
 
 struct sim_phone {
     char msisdn[22];          /* as the client wrote it, echoed back in SCREEN / SMS lines */
@@ -27,6 +39,7 @@ struct sim_phone {
     struct sim_client *owner; /* NULL once its client left */
     unsigned session;         /* open USSD session number, 0 when none */
     char code[21];            /* the code dialled: destination_addr of every MO in the session */
+    struct smpp_sm *last_mo;  /* the last deliver_sm sent for it, for REDELIVER; owned */
 };
 
 /* "+256700000001" or "256700000001": 1..20 digits after an optional '+'. */
@@ -114,18 +127,29 @@ static void mo_init(struct smpp_sm *sm, const struct sim_phone *p, const char *d
     sm->its_session_info = -1;
 }
 
-/* Encodes text and hands the deliver_sm to the bound gateway. */
-static const char *mo_send(struct sim *s, struct smpp_sm *sm, const char *text)
+/* Hands a ready deliver_sm from p to the bound gateway and keeps a copy. */
+static const char *mo_deliver(struct sim *s, struct sim_phone *p, const struct smpp_sm *sm)
+{
+    int rc = sim_esme_deliver(s, sm);
+    if (rc == -RAIA_ENOTFOUND)
+        return "no bind";
+    if (rc < 0)
+        return "cannot encode deliver_sm";
+    if (!p->last_mo && !(p->last_mo = malloc(sizeof *p->last_mo)))
+        return "out of memory";
+    memcpy(p->last_mo, sm, sizeof *sm);
+    return NULL;
+}
+
+/* Encodes text (one part) and sends the deliver_sm. */
+static const char *mo_send(struct sim *s, struct sim_phone *p, struct smpp_sm *sm, const char *text)
 {
     int rc = sim_sm_set_text(sm, text);
     if (rc == -RAIA_EINVAL)
         return "bad utf-8";
     if (rc < 0)
         return "text too long";
-    rc = sim_esme_deliver(s, sm);
-    if (rc == -RAIA_ENOTFOUND)
-        return "no bind";
-    return rc < 0 ? "cannot encode deliver_sm" : NULL;
+    return mo_deliver(s, p, sm);
 }
 
 static const char *ussd_send(struct sim *s, struct sim_phone *p, const char *dest, int op,
@@ -136,7 +160,7 @@ static const char *ussd_send(struct sim *s, struct sim_phone *p, const char *des
     memcpy(sm.service_type, "USSD", 5);
     sm.ussd_service_op = op;
     sm.its_session_info = (int)(session << 8);
-    return mo_send(s, &sm, text);
+    return mo_send(s, p, &sm, text);
 }
 
 const char *sim_phones_dial(struct sim *s, struct sim_client *c, const char *msisdn,
@@ -177,7 +201,7 @@ const char *sim_phones_reply(struct sim *s, struct sim_client *c, const char *ms
 }
 
 const char *sim_phones_sms(struct sim *s, struct sim_client *c, const char *msisdn,
-                           const char *shortcode, const char *text)
+                           const char *shortcode, const char *text, int reverse)
 {
     const char *err = NULL;
     if (strlen(shortcode) == 0 || strlen(shortcode) > 20)
@@ -185,11 +209,44 @@ const char *sim_phones_sms(struct sim *s, struct sim_client *c, const char *msis
     struct sim_phone *p = phone_get(s, c, msisdn, &err);
     if (!p)
         return err;
-    struct smpp_sm sm;
-    mo_init(&sm, p, shortcode);
-    err = mo_send(s, &sm, text);
+    struct sms_part parts[SMS_CONCAT_MAX_PARTS];
+    int n = sms_concat_split(text, strlen(text), (uint8_t)s->mo_ref++, parts);
+    if (n == -RAIA_EINVAL)
+        return "bad utf-8";
+    if (n < 0)
+        return "text too long";
+    struct smpp_sm *sm = malloc(sizeof *sm); /* ~2 KB: not on the stack of a callback */
+    if (!sm)
+        return "out of memory";
+    for (int i = 0; i < n && !err; i++) {
+        const struct sms_part *part = &parts[reverse ? n - 1 - i : i];
+        mo_init(sm, p, shortcode);
+        sm->data_coding = part->data_coding;
+        sm->esm_class = part->esm_class;
+        memcpy(sm->short_message, part->short_message, part->sm_length);
+        sm->sm_length = part->sm_length;
+        err = mo_deliver(s, p, sm);
+    }
+    free(sm);
     if (!err)
-        log_at(LOG_INFO, "sim", "op=sms_mo msisdn=%s to=%s", p->digits, shortcode);
+        log_at(LOG_INFO, "sim", "op=sms_mo msisdn=%s to=%s parts=%d reverse=%d", p->digits,
+               shortcode, n, reverse);
+    return err;
+}
+
+const char *sim_phones_redeliver(struct sim *s, const char *msisdn)
+{
+    /* Not phone_get(): the answers keep going to the client playing the phone. */
+    char digits[21];
+    if (msisdn_digits(msisdn, digits) < 0)
+        return "bad msisdn";
+    struct sim_phone *p = phone_find(s, digits);
+    const char *err;
+    if (!p || !p->last_mo)
+        return "nothing to redeliver";
+    err = mo_deliver(s, p, p->last_mo);
+    if (!err)
+        log_at(LOG_INFO, "sim", "op=redeliver msisdn=%s", p->digits);
     return err;
 }
 
@@ -203,6 +260,41 @@ const char *sim_phones_hangup(struct sim *s, struct sim_client *c, const char *m
         log_at(LOG_INFO, "sim", "op=hangup msisdn=%s session=%u", p->digits, p->session);
     p->session = 0;
     return NULL;
+}
+
+/*
+ * An SMS for p: one SMS line, once every part of a concatenated message is
+ * in (a part is only logged). A malformed UDH shows the text as it came.
+ */
+static void sms_mt(struct sim *s, struct sim_phone *p, const struct smpp_sm *sm)
+{
+    if (!s->mt_parts && !(s->mt_parts = sms_concat_new(MT_PARTS_PENDING, MT_PARTS_TIMEOUT_MS))) {
+        log_at(LOG_ERROR, "sim", "op=sms_mt err=nomem");
+        return;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    size_t tsize = 3 * SMS_CONCAT_MSG_MAX + 1;
+    struct sms_concat_msg *msg = malloc(sizeof *msg);
+    char *text = malloc(tsize), *esc = malloc(2 * tsize);
+    int rc = msg && text && esc ? sms_concat_mo(s->mt_parts, sm, now, msg) : -RAIA_ENOMEM;
+    if (rc == SMS_CONCAT_DONE)
+        sim_sm_decode(msg->data_coding, msg->data, msg->len, text, tsize);
+    else if (rc < 0 && text)
+        sim_sm_text(sm, text);
+    if (rc == 0) {
+        log_at(LOG_INFO, "sim", "op=sms_mt_part msisdn=%s", p->digits);
+    } else if (rc == -RAIA_ENOMEM) {
+        log_at(LOG_ERROR, "sim", "op=sms_mt err=nomem");
+    } else {
+        sim_text_escape(text, strlen(text), esc, 2 * tsize);
+        log_at(LOG_INFO, "sim", "op=sms_mt msisdn=%s concat=%d", p->digits, rc);
+        sim_client_send(p->owner, "SMS %s %s", p->msisdn, esc);
+    }
+    free(msg);
+    free(text);
+    free(esc);
 }
 
 void sim_phones_mt(struct sim *s, const struct smpp_sm *sm)
@@ -220,8 +312,7 @@ void sim_phones_mt(struct sim *s, const struct smpp_sm *sm)
     sim_text_escape(text, strlen(text), esc, sizeof esc);
     int ussd = sm->ussd_service_op >= 0 || strcmp(sm->service_type, "USSD") == 0;
     if (!ussd) {
-        log_at(LOG_INFO, "sim", "op=sms_mt msisdn=%s", p->digits);
-        sim_client_send(p->owner, "SMS %s %s", p->msisdn, esc);
+        sms_mt(s, p, sm);
         return;
     }
     int end = sm->ussd_service_op == SMPP_USSD_PSSR_RESP ||
@@ -246,8 +337,12 @@ void sim_phones_drop_owner(struct sim *s, const struct sim_client *c)
 
 void sim_phones_free_all(struct sim *s)
 {
-    for (size_t i = 0; i < s->n_phones; i++)
+    for (size_t i = 0; i < s->n_phones; i++) {
+        free(s->phones[i]->last_mo);
         free(s->phones[i]);
+    }
     RAIA_FREE(s->phones);
+    sms_concat_free(s->mt_parts);
+    s->mt_parts = NULL;
     s->n_phones = s->cap_phones = 0;
 }

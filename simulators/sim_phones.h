@@ -19,9 +19,18 @@ const char *sim_phones_dial(struct sim *s, struct sim_client *c, const char *msi
 /** Answer the open session: deliver_sm with ussd_service_op 18. */
 const char *sim_phones_reply(struct sim *s, struct sim_client *c, const char *msisdn,
                              const char *text);
-/** Plain SMS from msisdn to shortcode (no USSD fields). */
+/**
+ * Plain SMS from msisdn to shortcode (no USSD fields); text that does not
+ * fit one part goes as concatenated parts (UDH, esm_class 0x40), in reverse
+ * order when reverse is set (SMSREV).
+ */
 const char *sim_phones_sms(struct sim *s, struct sim_client *c, const char *msisdn,
-                           const char *shortcode, const char *text);
+                           const char *shortcode, const char *text, int reverse);
+/**
+ * Send the last deliver_sm of msisdn again, with a new sequence number, as
+ * an SMSC does that never saw its deliver_sm_resp. The phone keeps its owner.
+ */
+const char *sim_phones_redeliver(struct sim *s, const char *msisdn);
 /** Forget the open session of msisdn; nothing is sent to the gateway. */
 const char *sim_phones_hangup(struct sim *s, struct sim_client *c, const char *msisdn);
 

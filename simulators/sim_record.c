@@ -70,8 +70,10 @@ void sim_record_pdu(struct sim_record *r, const char *dir, const struct smpp_hea
         put_str(r->f, "service_type", sm->service_type);
         put_str(r->f, "source_addr", sm->source_addr);
         put_str(r->f, "destination_addr", sm->destination_addr);
-        fprintf(r->f, ",\"data_coding\":%u,\"ussd_service_op\":%d,\"its_session_info\":%d",
-                sm->data_coding, sm->ussd_service_op, sm->its_session_info);
+        fprintf(r->f,
+                ",\"data_coding\":%u,\"esm_class\":%u,\"ussd_service_op\":%d,"
+                "\"its_session_info\":%d",
+                sm->data_coding, sm->esm_class, sm->ussd_service_op, sm->its_session_info);
         put_str(r->f, "text", text);
     }
     fputs("}\n", r->f);

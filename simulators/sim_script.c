@@ -36,15 +36,11 @@ static double wait_seconds(const char *line)
 
 static int line_ok(const char *line)
 {
-    static const char *const cmds[] = {"DIAL ", "REPLY ", "SMS ", "HANGUP "};
     if (line[0] == '\0' || line[0] == '#')
         return 1;
     if (strncmp(line, "WAIT", 4) == 0)
         return wait_seconds(line) >= 0;
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        if (strncmp(line, cmds[i], strlen(cmds[i])) == 0)
-            return 1;
-    return 0;
+    return sim_control_known(line);
 }
 
 static void script_step(evutil_socket_t fd, short what, void *ctx)
@@ -114,7 +110,7 @@ struct sim_script *sim_script_load(struct sim *s, const char *path, struct raia_
         buf[len] = '\0';
         if (!line_ok(buf))
             bad = raia_err_set_at(err, RAIA_ECONFIG, path, lineno, 1,
-                                  "expected DIAL, REPLY, SMS, HANGUP or WAIT seconds (0..3600)");
+                                  "expected a control command or WAIT seconds (0..3600)");
         else if (add_line(sc, buf, &cap) < 0)
             bad = raia_err_set(err, RAIA_ENOMEM, "out of memory");
     }

@@ -1,7 +1,7 @@
 /**
  * sim_script.h - the --script file of raia-smsc-sim: control commands
- * (DIAL, REPLY, SMS, HANGUP) and `WAIT seconds`, one a line, played once
- * when the first gateway binds for receiving. Answers (SCREEN, SMS, ERR) are
+ * (any of sim_control.h) and `WAIT seconds`, one a line, played once when
+ * the first gateway binds for receiving. Answers (SCREEN, SMS, ERR) are
  * printed to stdout. Loaded by smsc_sim.c, started by sim_esme.c.
  */
 #ifndef RAIA_SIM_SCRIPT_H

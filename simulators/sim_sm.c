@@ -30,21 +30,27 @@ int sim_sm_set_text(struct smpp_sm *sm, const char *utf8)
     return 0;
 }
 
+long sim_sm_decode(uint8_t data_coding, const uint8_t *in, size_t len, char *out, size_t size)
+{
+    long r;
+    switch (data_coding) {
+    case SMPP_DC_DEFAULT:
+        r = charset_gsm7_to_utf8(in, len, out, size);
+        break;
+    case SMPP_DC_UCS2:
+        r = charset_ucs2_to_utf8(in, len, out, size);
+        break;
+    default:
+        r = charset_latin1_to_utf8(in, len, out, size);
+        break;
+    }
+    if (r < 0 && size > 0)
+        out[0] = '\0';
+    return r;
+}
+
 void sim_sm_text(const struct smpp_sm *sm, char out[SIM_SM_TEXT_MAX])
 {
     size_t n = sm->sm_length <= sizeof sm->short_message ? sm->sm_length : 0;
-    long r;
-    switch (sm->data_coding) {
-    case SMPP_DC_DEFAULT:
-        r = charset_gsm7_to_utf8(sm->short_message, n, out, SIM_SM_TEXT_MAX);
-        break;
-    case SMPP_DC_UCS2:
-        r = charset_ucs2_to_utf8(sm->short_message, n, out, SIM_SM_TEXT_MAX);
-        break;
-    default:
-        r = charset_latin1_to_utf8(sm->short_message, n, out, SIM_SM_TEXT_MAX);
-        break;
-    }
-    if (r < 0)
-        out[0] = '\0';
+    sim_sm_decode(sm->data_coding, sm->short_message, n, out, SIM_SM_TEXT_MAX);
 }

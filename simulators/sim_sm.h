@@ -10,6 +10,7 @@
 #define RAIA_SIM_SM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "smpp_pdu.h"
 
@@ -30,5 +31,12 @@ int sim_sm_set_text(struct smpp_sm *sm, const char *utf8);
  * coding is read as Latin-1, so the bytes still show.
  */
 void sim_sm_text(const struct smpp_sm *sm, char out[SIM_SM_TEXT_MAX]);
+
+/**
+ * Decode len octets of in (borrowed), written in data_coding, to UTF-8 in
+ * out (size bytes, NUL-terminated), as sim_sm_text() does; for reassembled
+ * long messages. Returns the length, or < 0 with out "" when it does not fit.
+ */
+long sim_sm_decode(uint8_t data_coding, const uint8_t *in, size_t len, char *out, size_t size);
 
 #endif

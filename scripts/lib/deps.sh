@@ -9,7 +9,7 @@ RAIA_PACKAGES=(
   redis-server redis-tools                   # throwaway Redis for demo and tests
   postgresql postgresql-client               # throwaway PostgreSQL for demo and tests
   clang libclang-rt-14-dev                   # libFuzzer targets
-  python3                                    # integration-test helpers
+  python3 libnet-smpp-perl                   # integration-test helpers, an independent SMSC
 )
 
 raia_install_deps() {

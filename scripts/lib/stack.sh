@@ -49,7 +49,7 @@ raia_stack_start() {
 
   RAIA_SIM_RECORD="$run/smsc-sim.record.jsonl"
   "$build/simulators/raia-smsc-sim" --port "$RAIA_SMSC_PORT" --system-id raia --password secret \
-    --control-port "$RAIA_SIM_CONTROL" --record "$RAIA_SIM_RECORD" 2>"$run/smsc-sim.log" &
+    --control-port "$RAIA_SIM_CONTROL" --record "$RAIA_SIM_RECORD" >"$run/smsc-sim.out" 2>"$run/smsc-sim.log" &
   RAIA_SIM_PID=$!
   raia_wait_port "$RAIA_SMSC_PORT" 10 || { echo "raia: simulator did not start" >&2; return 1; }
   raia_wait_port "$RAIA_SIM_CONTROL" 10 || { echo "raia: simulator control port" >&2; return 1; }

@@ -5,15 +5,8 @@
 # configured system_type, TON/NPI and address_range (accepted by the SMSC),
 # and the answers land under the operator's name.
 set -euo pipefail
-build=$(cd "$1" && pwd)
-src=$(cd "$(dirname "$0")/../.." && pwd)
-source "$src/scripts/lib/servers.sh"
-source "$src/scripts/lib/stack.sh"
-source "$src/tests/integration/lib/check.sh"
-
-run=$(mktemp -d "$build/bindpair.XXXXXX")
-trap 'raia_stack_stop >/dev/null 2>&1 || true' EXIT
-raia_stack_start "$build" "$run"
+source "$(dirname "$0")/lib/stack_test.sh"
+stack_test_begin "$1" bindpair
 check "stops the transceiver gateway" raia_stack_stop_gateway
 
 # The same config with the smsc list replaced by a pair.

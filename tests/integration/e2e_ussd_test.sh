@@ -6,37 +6,22 @@
 # the exact rows in PostgreSQL, a clean SIGTERM, and that no test phone
 # number appears in any form in Redis, the database dump or the gateway log.
 set -euo pipefail
-build=$(cd "$1" && pwd)
-src=$(cd "$(dirname "$0")/../.." && pwd)
-source "$src/scripts/lib/servers.sh"
-source "$src/scripts/lib/stack.sh"
-source "$src/tests/integration/lib/check.sh"
-
-run=$(mktemp -d "$build/e2e.XXXXXX")
+source "$(dirname "$0")/lib/stack_test.sh"
 RAIA_LOG_LEVEL=debug
-trap 'raia_stack_stop >/dev/null 2>&1 || true' EXIT
-raia_stack_start "$build" "$run"
+stack_test_begin "$1" e2e
 
 
-phone() { # MSISDN INPUT...
-  local msisdn=$1
-  shift
-  local args=()
-  for a in "$@"; do args+=(--input "$a"); done
-  "$build/simulators/raia-phone" --sim "127.0.0.1:$RAIA_SIM_CONTROL" --msisdn "$msisdn" \
-    --dial '*384*12#' --timeout 20 "${args[@]}" >"$run/phone$msisdn.txt" 2>&1
-}
 
 check "schema migrated on start" grep -q "^applied 001" "$run/migrate.log"
 "$build/cli/raia" db migrate --config "$RAIA_ADMIN_CONFIG" >"$run/migrate2.log" 2>&1
 check "second migrate applies nothing" bash -c "! grep -q '^applied' '$run/migrate2.log'"
 
 # Five phones at once. Inputs: consent, category, severity, details.
-phone +256700000001 1 1 4 "Borehole pump broken" & p1=$!
-phone +256700000002 1 2 7 5 "No nurse since June" & p2=$!   # 7 is out of range: re-prompt
-phone +256700000003 1 3 2 "Roof leaks in class 4" & p3=$!
-phone +256700000004 2 & p4=$!                              # refuses consent
-phone +256700000005 1 4 1 "Road to market flooded" & p5=$!
+ussd_phone +256700000001 1 1 4 "Borehole pump broken" & p1=$!
+ussd_phone +256700000002 1 2 7 5 "No nurse since June" & p2=$!   # 7 is out of range: re-prompt
+ussd_phone +256700000003 1 3 2 "Roof leaks in class 4" & p3=$!
+ussd_phone +256700000004 2 & p4=$!                              # refuses consent
+ussd_phone +256700000005 1 4 1 "Road to market flooded" & p5=$!
 for p in $p1 $p2 $p3 $p4 $p5; do
   check "phone $p finished its session" wait "$p"
 done
@@ -44,10 +29,7 @@ check "re-prompt shown for an out-of-range number" \
   grep -q "1 to 5" "$run/phone+256700000002.txt"
 
 # The writer moves the stream into PostgreSQL asynchronously: wait, bounded.
-for i in $(seq 1 100); do
-  [ "$(sql "SELECT count(*) FROM answers")" = 12 ] && [ "$(sql "SELECT count(*) FROM sessions WHERE outcome IS NOT NULL")" = 4 ] && break
-  sleep 0.2
-done
+wait_rows 12 4 || true
 
 expected_answers() {
   cat <<ROWS
@@ -65,12 +47,8 @@ $(pseud +256700000005)|details||Road to market flooded
 $(pseud +256700000005)|severity||1
 ROWS
 }
-actual_answers() {
-  sql "SELECT s.pseudonym, a.question_id, coalesce(a.code, ''), coalesce(a.value, '')
-       FROM answers a JOIN sessions s USING (session_id) ORDER BY 1, 2"
-}
 check "answers in PostgreSQL are exactly the ones given" \
-  diff <(expected_answers | sort) <(actual_answers | sort)
+  diff <(expected_answers | sort) <(stored_answers)
 check "four completed sessions, all fields recorded" test "$(sql "
   SELECT count(*) FROM sessions WHERE outcome = 'completed' AND flow_id = 'community-report'
      AND flow_version = 1 AND consent_version <> '' AND language = 'en' AND channel = 'ussd'

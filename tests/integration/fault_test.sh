@@ -8,15 +8,8 @@
 # came back) must be in PostgreSQL, and no answer may be there twice. Each
 # step prints the counts it compared.
 set -euo pipefail
-build=$(cd "$1" && pwd)
-src=$(cd "$(dirname "$0")/../.." && pwd)
-source "$src/scripts/lib/servers.sh"
-source "$src/scripts/lib/stack.sh"
-source "$src/tests/integration/lib/check.sh"
-
-run=$(mktemp -d "$build/fault.XXXXXX")
-trap 'raia_stack_stop >/dev/null 2>&1 || true' EXIT
-raia_stack_start "$build" "$run"
+source "$(dirname "$0")/lib/stack_test.sh"
+stack_test_begin "$1" fault
 
 # load NAME FIRST SECONDS WORKERS: WORKERS phones in parallel, each playing
 # whole sessions one after another for SECONDS (at most 500 each), every
@@ -58,8 +51,7 @@ compare() {
   local name=$1 dir=$run/$1
   python3 "$src/tests/integration/lib/acknowledged.py" "$RAIA_KEY_FILE" community-report \
     "$dir"/phone-*.txt | sort >"$dir/acknowledged.txt"
-  sql "SELECT s.pseudonym, a.question_id, coalesce(a.code, ''), coalesce(a.value, '')
-       FROM answers a JOIN sessions s USING (session_id)" | sort >"$dir/stored.txt"
+  stored_answers >"$dir/stored.txt"
   comm -23 "$dir/acknowledged.txt" "$dir/stored.txt" >"$dir/lost.txt"
   local sessions completed acked lost
   sessions=$(ls "$dir" | grep -c '^phone-')

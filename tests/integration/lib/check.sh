@@ -4,6 +4,8 @@
 #   sql QUERY                      one query as the database owner, unaligned, '|' separated
 #   pseud MSISDN                   the pseudonym the gateway stores for an E.164 number
 #   finish                         print the failure count; status 0 only if none
+#   ussd_phone MSISDN INPUT...     a USSD session on raia-phone; wait_rows ANSWERS ENDED
+#   stored_answers                 every answer as pseudonym|question|code|value, sorted
 fail=0
 
 check() {
@@ -22,4 +24,32 @@ pseud() {
 finish() {
   echo "$fail failed"
   [ "$fail" -eq 0 ]
+}
+
+# Every answer in PostgreSQL as pseudonym|question|code|value, sorted.
+stored_answers() {
+  sql "SELECT s.pseudonym, a.question_id, coalesce(a.code, ''), coalesce(a.value, '')
+       FROM answers a JOIN sessions s USING (session_id)" | sort
+}
+
+# ussd_phone MSISDN INPUT...: one community-report session on raia-phone,
+# transcript in $run/phoneMSISDN.txt.
+ussd_phone() {
+  local msisdn=$1 a args=()
+  shift
+  for a in "$@"; do args+=(--input "$a"); done
+  "$build/simulators/raia-phone" --sim "127.0.0.1:$RAIA_SIM_CONTROL" --msisdn "$msisdn" \
+    --dial '*384*12#' --timeout 20 "${args[@]}" >"$run/phone$msisdn.txt" 2>&1
+}
+
+# wait_rows ANSWERS ENDED: until PostgreSQL holds that many answers and ended
+# sessions (the writer is asynchronous); 20 s at most.
+wait_rows() {
+  local i
+  for i in $(seq 1 100); do
+    [ "$(sql "SELECT count(*) FROM answers")" = "$1" ] &&
+      [ "$(sql "SELECT count(*) FROM sessions WHERE outcome IS NOT NULL")" = "$2" ] && return 0
+    sleep 0.2
+  done
+  return 1
 }
