@@ -100,6 +100,10 @@ const char *flow_def_sms_short_code(const struct flow_def *def);
 const char *flow_def_sms_keyword(const struct flow_def *def);
 /** SHA-256 of the file's bytes, 64 hex chars: identifies exactly what ran. */
 const char *flow_def_checksum(const struct flow_def *def);
+/** The operator-facing title. */
+const char *flow_def_title(const struct flow_def *def);
+/** The file exactly as loaded (what flow_def_checksum hashes), for the flows registry. */
+const char *flow_def_source(const struct flow_def *def);
 
 /**
  * Load every *.yaml file in dir. Fails (NULL, errors in errs) if any file
@@ -115,6 +119,8 @@ struct flow_def *flow_set_find_sms(const struct flow_set *set, const char *short
                                    const char *keyword);
 struct flow_def *flow_set_find(const struct flow_set *set, const char *id, int version);
 size_t flow_set_count(const struct flow_set *set);
+/** The i-th flow (0 <= i < count), borrowed. */
+struct flow_def *flow_set_get(const struct flow_set *set, size_t i);
 
 /* ---- engine ---- */
 

@@ -36,6 +36,7 @@ void flow_def_unref(struct flow_def *def)
     if (!def || --def->refs > 0)
         return;
     free(def->file);
+    free(def->source);
     free(def->id);
     free(def->title);
     for (size_t i = 0; i < FLOW_LANGS_MAX; i++)
@@ -106,6 +107,16 @@ const char *flow_def_sms_keyword(const struct flow_def *def)
 {
     return def->sms_keyword;
 }
+const char *flow_def_title(const struct flow_def *def)
+{
+    return def->title;
+}
+
+const char *flow_def_source(const struct flow_def *def)
+{
+    return def->source;
+}
+
 const char *flow_def_checksum(const struct flow_def *def)
 {
     return def->checksum;

@@ -90,6 +90,7 @@ struct flow_def {
     struct flow_text label_no;
     struct flow_text prefer_not; /* the "prefer not to say" choice */
     char checksum[65];
+    char *source; /* the file's bytes, NUL-terminated: the flow's exact definition */
 };
 
 /** Index of language code in def->langs, 0 for "" (the default), -1 if def has no such language. */

@@ -820,6 +820,12 @@ struct flow_def *flow_def_load_buf(const char *name, const char *buf, size_t len
         return NULL;
     }
     checksum(buf, len, def->checksum);
+    def->source = strndup(buf, len);
+    if (!def->source) {
+        raia_errlist_add(errs, name, 0, 0, "out of memory");
+        flow_def_unref(def);
+        return NULL;
+    }
     return def;
 }
 

@@ -36,6 +36,11 @@ size_t flow_set_count(const struct flow_set *set)
     return set->n;
 }
 
+struct flow_def *flow_set_get(const struct flow_set *set, size_t i)
+{
+    return i < set->n ? set->defs[i] : NULL;
+}
+
 static int is_flow_file(const char *name)
 {
     size_t n = strlen(name);

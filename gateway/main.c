@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "flow.h"
+#include "flow_registry.h"
 #include "log.h"
 #include "pg_writer.h"
 #include "pseudonym.h"
@@ -32,6 +33,7 @@ struct gateway {
     struct redis_store *rs;
     struct pg_writer *writer;
     struct session_router *router;
+    struct flow_registry *registry;
     struct smpp_conn *conns[CONFIG_MAX_SMSC];
     size_t n_conns;
     struct event *sig_term, *sig_int, *stop_tick;
@@ -217,7 +219,8 @@ static int start_services(struct gateway *gw)
         return -1;
     }
     gw->router = session_router_new(gw->rs, gw->ps, gw->flows);
-    if (!gw->router) {
+    gw->registry = flow_registry_start(gw->base, gw->rs, gw->flows);
+    if (!gw->router || !gw->registry) {
         fprintf(stderr, "raia-gateway: out of memory\n");
         return -1;
     }
@@ -244,6 +247,7 @@ static void teardown(struct gateway *gw)
         event_free(gw->sig_term);
     pg_writer_free(gw->writer);
     redis_store_free(gw->rs);
+    flow_registry_free(gw->registry); /* after the store: its pending appends call back */
     session_router_free(gw->router);
     flow_set_free(gw->flows);
     pseudonymizer_free(gw->ps);

@@ -52,7 +52,8 @@ struct request {
 struct redis_store *redis_store_new(struct event_base *base, const struct redis_store_opts *opts,
                                     struct raia_err *err)
 {
-    if (strlen(opts->prefix) >= sizeof ((struct redis_store *)0)->prefix || opts->session_ttl_s < 1) {
+    if (strlen(opts->prefix) >= sizeof((struct redis_store *)0)->prefix ||
+        opts->session_ttl_s < 1) {
         raia_err_set(err, RAIA_EINVAL, "redis prefix too long or ttl below 1 s");
         return NULL;
     }
@@ -166,9 +167,38 @@ static void on_save_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
     free(req);
 }
 
+static void on_append_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
+{
+    redisReply *reply = reply_ptr;
+    struct request *req = priv;
+    (void)ac;
+    int status = 0;
+    if (!reply || reply->type != REDIS_REPLY_STRING) {
+        log_reply_error("append", reply);
+        status = -RAIA_EIO;
+    }
+    req->on_done(req->ctx, status);
+    free(req);
+}
+
+int redis_store_append(struct redis_store *rs, const char *event, redis_store_done_cb cb, void *ctx)
+{
+    redisAsyncContext *ac = redis_link_ctx(rs->link);
+    if (!ac)
+        return -RAIA_EIO;
+    struct request *req = request_new(NULL, cb, ctx);
+    if (!req)
+        return -RAIA_ENOMEM;
+    if (redisAsyncCommand(ac, on_append_reply, req, "XADD %s * e %s", rs->stream_key, event) !=
+        REDIS_OK) {
+        free(req);
+        return -RAIA_EIO;
+    }
+    return 0;
+}
+
 int redis_store_save(struct redis_store *rs, const char *pseudonym, const char *blob, size_t len,
-                     const char *const *events, size_t n_events, redis_store_done_cb cb,
-                     void *ctx)
+                     const char *const *events, size_t n_events, redis_store_done_cb cb, void *ctx)
 {
     redisAsyncContext *ac = redis_link_ctx(rs->link);
     if (!ac)
@@ -183,9 +213,16 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym, const char *
     person_key(rs, "rl", pseudonym, rate_key);
     int rc = -RAIA_ENOMEM;
     if (argv && argvlen && req) {
-        const char *fixed[FIXED_ARGS] = {"EVAL",    save_script, "3", key, rs->stream_key,
-                                         rate_key,  blob ? "set" : "del", blob ? blob : "",
-                                         rs->ttl,   rs->turns_per_minute};
+        const char *fixed[FIXED_ARGS] = {"EVAL",
+                                         save_script,
+                                         "3",
+                                         key,
+                                         rs->stream_key,
+                                         rate_key,
+                                         blob ? "set" : "del",
+                                         blob ? blob : "",
+                                         rs->ttl,
+                                         rs->turns_per_minute};
         for (size_t i = 0; i < argc; i++) {
             argv[i] = i < FIXED_ARGS ? fixed[i] : events[i - FIXED_ARGS];
             argvlen[i] = strlen(argv[i]);

@@ -46,6 +46,13 @@ int redis_store_load(struct redis_store *rs, const char *pseudonym, redis_store_
                      void *ctx);
 
 /**
+ * Append one event that belongs to no person (a flow definition) to the
+ * answer stream. cb gets 0 once Redis confirmed it. Returns 0 if sent.
+ */
+int redis_store_append(struct redis_store *rs, const char *event, redis_store_done_cb cb,
+                       void *ctx);
+
+/**
  * In one atomic Lua call: store blob as the session of pseudonym with the TTL
  * (or delete the session when blob is NULL) and XADD each of events (JSON
  * documents from store_event_json) to the answer stream. cb gets 0 only when

@@ -11,10 +11,8 @@
 #include "raia_err.h"
 
 static const char *const kind_names[] = {
-    [STORE_EVENT_SESSION] = "session",
-    [STORE_EVENT_ANSWER] = "answer",
-    [STORE_EVENT_END] = "end",
-    [STORE_EVENT_REFUSAL] = "refusal",
+    [STORE_EVENT_SESSION] = "session", [STORE_EVENT_ANSWER] = "answer", [STORE_EVENT_END] = "end",
+    [STORE_EVENT_REFUSAL] = "refusal", [STORE_EVENT_FLOW] = "flow",
 };
 
 static void put_str(struct strbuf *out, const char *key, const char *value)
@@ -39,7 +37,10 @@ static int has_session_fields(const struct store_event *ev)
 
 static int is_complete(const struct store_event *ev)
 {
-    if ((unsigned)ev->kind > STORE_EVENT_REFUSAL || !has_common_fields(ev))
+    if (ev->kind == STORE_EVENT_FLOW)
+        return ev->flow_id && ev->flow_version > 0 && ev->flow_checksum && ev->title &&
+               ev->definition && ev->at_ms > 0;
+    if ((unsigned)ev->kind > STORE_EVENT_FLOW || !has_common_fields(ev))
         return 0;
     switch (ev->kind) {
     case STORE_EVENT_REFUSAL:
@@ -50,14 +51,31 @@ static int is_complete(const struct store_event *ev)
         return has_session_fields(ev) && ev->question_id && (ev->code || ev->value);
     case STORE_EVENT_END:
         return has_session_fields(ev) && ev->outcome;
+    case STORE_EVENT_FLOW:
+        break;
     }
     return 0;
+}
+
+/* A flow definition: no person, no session, no channel. */
+static int flow_json(const struct store_event *ev, struct strbuf *out)
+{
+    strbuf_printf(out, "{\"v\":1,\"kind\":\"flow\",\"at\":%lld", (long long)ev->at_ms);
+    put_str(out, "flow", ev->flow_id);
+    strbuf_printf(out, ",\"flow_version\":%d", ev->flow_version);
+    put_str(out, "flow_checksum", ev->flow_checksum);
+    put_str(out, "title", ev->title);
+    put_str(out, "definition", ev->definition);
+    strbuf_puts(out, "}");
+    return out->oom ? -RAIA_ENOMEM : 0;
 }
 
 int store_event_json(const struct store_event *ev, struct strbuf *out)
 {
     if (!is_complete(ev))
         return -RAIA_EINVAL;
+    if (ev->kind == STORE_EVENT_FLOW)
+        return flow_json(ev, out);
     strbuf_printf(out, "{\"v\":1,\"kind\":\"%s\",\"at\":%lld", kind_names[ev->kind],
                   (long long)ev->at_ms);
     put_str(out, "flow", ev->flow_id);

@@ -18,7 +18,8 @@ enum store_event_kind {
     STORE_EVENT_SESSION, /* consent accepted: the session row is created */
     STORE_EVENT_ANSWER,  /* one answered question */
     STORE_EVENT_END,     /* the session ended with an outcome */
-    STORE_EVENT_REFUSAL  /* consent refused: counted, nothing about the person */
+    STORE_EVENT_REFUSAL, /* consent refused: counted, nothing about the person */
+    STORE_EVENT_FLOW     /* a flow definition the gateway runs, for the flows registry */
 };
 
 /*
@@ -47,7 +48,10 @@ struct store_event {
     const char *code;  /* choice code or NULL */
     const char *value; /* typed value or choice label, or NULL */
     /* END: */
-    const char *outcome; /* "completed" | "abandoned" | "stopped" | "timed_out" */
+    const char *outcome;
+    /* FLOW (with flow_id, flow_version, flow_checksum): */
+    const char *title;
+    const char *definition; /* the flow file's text */ /* "completed" | "abandoned" | "stopped" | "timed_out" */
 };
 
 /** Append ev as one JSON object to out. Returns 0, or -RAIA_EINVAL if a required field is missing. */

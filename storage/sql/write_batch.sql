@@ -5,7 +5,8 @@
 -- Rerunning a batch changes nothing: answers and refusals are unique by
 -- stream id, and a session row only ever gains an outcome (a 'timed_out'
 -- mark excepted: a later event of that session replaces it).
--- STOP opens a standing opt-out (005_opt_outs.sql).
+-- STOP opens a standing opt-out (005_opt_outs.sql); flow events fill the
+-- flows registry (007_flows.sql).
 -- Sessions not in the batch whose Redis state has expired are marked
 -- 'timed_out' (004_timeouts.sql).
 WITH entries AS (
@@ -88,6 +89,16 @@ lifted_opt_outs AS (
       AND o.opted_out_at < v.consented_at AND o.lifted_at IS NULL
     RETURNING 1
 ),
+registered_flows AS (
+    INSERT INTO flows (flow_id, flow_version, flow_checksum, title, definition, first_seen_at)
+    SELECT DISTINCT ON (e->>'flow', (e->>'flow_version')::integer, e->>'flow_checksum')
+           e->>'flow', (e->>'flow_version')::integer, e->>'flow_checksum', e->>'title',
+           e->>'definition', to_timestamp((e->>'at')::bigint / 1000.0)
+    FROM entries
+    WHERE e->>'kind' = 'flow'
+    ON CONFLICT (flow_id, flow_version, flow_checksum) DO NOTHING
+    RETURNING 1
+),
 inserted_answers AS (
     INSERT INTO answers (stream_id, session_id, question_id, code, value, answered_at)
     SELECT stream_id, e->>'session', e->>'question', e->>'code', e->>'value',
@@ -113,4 +124,5 @@ SELECT (SELECT count(*) FROM entries),
        (SELECT count(*) FROM inserted_refusals),
        (SELECT count(*) FROM upserted_sessions),
        (SELECT count(*) FROM timed_out),
-       (SELECT count(*) FROM opened_opt_outs) + (SELECT count(*) FROM lifted_opt_outs)
+       (SELECT count(*) FROM opened_opt_outs) + (SELECT count(*) FROM lifted_opt_outs),
+       (SELECT count(*) FROM registered_flows)

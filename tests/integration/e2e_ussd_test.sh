@@ -56,6 +56,13 @@ check "four completed sessions, all fields recorded" test "$(sql "
 check "sessions record the exact flow file that ran" test "$(sql "
   SELECT count(*) FROM sessions WHERE flow_checksum =
      '$(sha256sum "$src/config/flows/community-report.yaml" | cut -d' ' -f1)'")" = 4
+registered() {
+  test "$(sql "SELECT count(*) FROM flows
+               WHERE encode(sha256(convert_to(definition, 'UTF8')), 'hex') = flow_checksum")" = \
+    "$(ls "$src"/config/flows/*.yaml | wc -l)"
+}
+for i in $(seq 1 50); do registered && break; sleep 0.2; done
+check "flows registry holds every shipped flow, byte for byte" registered
 check "refusal counted, refusing person not stored" test "$(sql "
   SELECT (SELECT count(*) FROM consent_refusals) || '/' ||
          (SELECT count(*) FROM sessions WHERE pseudonym = '$(pseud +256700000004)')")" = "1/0"
@@ -69,6 +76,8 @@ as_partner() { psql -X -tA -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$RAIA_PG_PORT
 as_gateway() { psql -X -tA -v ON_ERROR_STOP=1 "$RAIA_GW_CONNINFO" -c "$1" 2>&1; }
 export -f as_partner as_gateway
 check "partner reads answers through its view" test "$(as_partner "SELECT count(*) FROM partner.answers")" = 12
+check "partner reads the questionnaires" test "$(as_partner "
+  SELECT count(*) FROM partner.flows WHERE flow_id = 'community-report'")" = 1
 check "partner view withholds free text" test "$(as_partner "
   SELECT count(*) FROM partner.answers WHERE free_text_withheld AND value IS NULL")" = 4
 check "partner view has day-precision dates only" test "$(as_partner "

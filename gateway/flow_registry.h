@@ -1,0 +1,24 @@
+/**
+ * flow_registry.h - tells storage which flow definitions this gateway runs.
+ *
+ * At start every loaded flow (its id, version, SHA-256, title and file
+ * text) is appended to the answer stream as a `flow` event; the writer
+ * keeps it in the PostgreSQL `flows` table, so each session can be read
+ * against the exact questions it was asked. Retries every second until Redis
+ * has confirmed every flow. Called by gateway/main.c.
+ */
+#ifndef RAIA_FLOW_REGISTRY_H
+#define RAIA_FLOW_REGISTRY_H
+
+struct event_base;
+struct flow_set;
+struct redis_store;
+struct flow_registry;
+
+/** Start registering flows (borrowed; both must outlive the registry). NULL on OOM. */
+struct flow_registry *flow_registry_start(struct event_base *base, struct redis_store *rs,
+                                          const struct flow_set *flows);
+/** Free after redis_store_free(): pending appends call back into the registry. */
+void flow_registry_free(struct flow_registry *reg);
+
+#endif
