@@ -1,8 +1,10 @@
 /*
  * flow_registry.c - appends one `flow` event per loaded flow to the answer
- * stream, again every second for the flows Redis has not confirmed yet (it may
- * be down at start). The writer's insert is idempotent, so a flow sent twice
- * is stored once.
+ * stream, again every second for the flows Redis has not confirmed yet (it
+ * may be down at start). The writer's insert is idempotent, so a flow sent
+ * twice is stored once. After a reload the registry starts over with the
+ * new set; answers about the old set that arrive late are ignored by
+ * generation.
  */
 #include "flow_registry.h"
 
@@ -19,31 +21,34 @@
 
 #define RETRY_S 1
 
-struct pending_flow {
-    struct flow_registry *reg;
-    size_t index;
-};
-
 struct flow_registry {
     struct redis_store *rs;
     const struct flow_set *flows;
+    unsigned generation; /* bumped by each new set */
     struct event *timer;
-    struct pending_flow *slots; /* one per flow: the callback's context */
-    unsigned char *confirmed;   /* 1 once Redis took the flow's event */
+    unsigned char *confirmed; /* per flow: 1 once Redis took its event */
     size_t left;
+};
+
+/* One append in flight; freed by its callback. */
+struct append {
+    struct flow_registry *reg;
+    unsigned generation;
+    size_t index;
 };
 
 static void on_appended(void *ctx, int status)
 {
-    struct pending_flow *p = ctx;
-    struct flow_registry *reg = p->reg;
-    if (status != 0 || reg->confirmed[p->index])
-        return;
-    reg->confirmed[p->index] = 1;
-    if (--reg->left == 0) {
-        event_del(reg->timer);
-        log_at(LOG_INFO, "registry", "op=flows_registered n=%zu", flow_set_count(reg->flows));
+    struct append *a = ctx;
+    struct flow_registry *reg = a->reg;
+    if (status == 0 && a->generation == reg->generation && !reg->confirmed[a->index]) {
+        reg->confirmed[a->index] = 1;
+        if (--reg->left == 0) {
+            event_del(reg->timer);
+            log_at(LOG_INFO, "registry", "op=flows_registered n=%zu", flow_set_count(reg->flows));
+        }
     }
+    free(a);
 }
 
 static void append_flow(struct flow_registry *reg, size_t i)
@@ -61,8 +66,13 @@ static void append_flow(struct flow_registry *reg, size_t i)
         .definition = flow_def_source(def),
     };
     struct strbuf json = {0};
-    if (store_event_json(&ev, &json) == 0 && !json.oom)
-        redis_store_append(reg->rs, strbuf_cstr(&json), on_appended, &reg->slots[i]);
+    struct append *a = malloc(sizeof *a);
+    if (a && store_event_json(&ev, &json) == 0 && !json.oom) {
+        *a = (struct append){reg, reg->generation, i};
+        if (redis_store_append(reg->rs, strbuf_cstr(&json), on_appended, a) == 0)
+            a = NULL; /* the callback owns it now */
+    }
+    free(a);
     strbuf_free(&json);
 }
 
@@ -76,27 +86,36 @@ static void on_timer(evutil_socket_t fd, short what, void *ctx)
             append_flow(reg, i);
 }
 
+int flow_registry_set_flows(struct flow_registry *reg, const struct flow_set *flows)
+{
+    size_t n = flow_set_count(flows);
+    unsigned char *confirmed = calloc(n ? n : 1, 1);
+    struct timeval every = {RETRY_S, 0};
+    if (!confirmed || event_add(reg->timer, &every) < 0) {
+        free(confirmed);
+        return -RAIA_ENOMEM;
+    }
+    free(reg->confirmed);
+    reg->confirmed = confirmed;
+    reg->flows = flows;
+    reg->left = n;
+    reg->generation++;
+    event_active(reg->timer, EV_TIMEOUT, 0); /* a first try now, then every RETRY_S */
+    return 0;
+}
+
 struct flow_registry *flow_registry_start(struct event_base *base, struct redis_store *rs,
                                           const struct flow_set *flows)
 {
-    size_t n = flow_set_count(flows);
     struct flow_registry *reg = calloc(1, sizeof *reg);
     if (!reg)
         return NULL;
     reg->rs = rs;
-    reg->flows = flows;
-    reg->left = n;
-    reg->slots = calloc(n ? n : 1, sizeof *reg->slots);
-    reg->confirmed = calloc(n ? n : 1, 1);
     reg->timer = event_new(base, -1, EV_PERSIST, on_timer, reg);
-    struct timeval every = {RETRY_S, 0};
-    if (!reg->slots || !reg->confirmed || !reg->timer || event_add(reg->timer, &every) < 0) {
+    if (!reg->timer || flow_registry_set_flows(reg, flows) < 0) {
         flow_registry_free(reg);
         return NULL;
     }
-    for (size_t i = 0; i < n; i++)
-        reg->slots[i] = (struct pending_flow){reg, i};
-    event_active(reg->timer, EV_TIMEOUT, 0); /* a first try now, then every RETRY_S */
     return reg;
 }
 
@@ -106,7 +125,6 @@ void flow_registry_free(struct flow_registry *reg)
         return;
     if (reg->timer)
         event_free(reg->timer);
-    free(reg->slots);
     free(reg->confirmed);
     free(reg);
 }

@@ -29,14 +29,14 @@ struct gateway {
     struct event_base *base;
     struct raia_config *cfg;
     struct pseudonymizer *ps;
-    struct flow_set *flows;
+    struct flow_set *flows, *previous_flows; /* previous: until the next reload */
     struct redis_store *rs;
     struct pg_writer *writer;
     struct session_router *router;
     struct flow_registry *registry;
     struct smpp_conn *conns[CONFIG_MAX_SMSC];
     size_t n_conns;
-    struct event *sig_term, *sig_int, *stop_tick;
+    struct event *sig_term, *sig_int, *sig_hup, *stop_tick;
     int stopping, writer_drained;
     long long stop_deadline_ticks;
 };
@@ -115,6 +115,39 @@ static void on_signal(evutil_socket_t sig, short what, void *ctx)
     session_router_stop(gw->router);
     struct timeval tick = {0, 100 * 1000};
     event_add(gw->stop_tick, &tick);
+}
+
+/*
+ * SIGHUP: load the flows folder again. A folder with any mistake is refused
+ * with every error in the log, and the flows running now stay live.
+ */
+static void on_reload(evutil_socket_t sig, short what, void *ctx)
+{
+    struct gateway *gw = ctx;
+    struct raia_errlist errs = {0};
+    (void)sig;
+    (void)what;
+    struct flow_set *fresh = flow_set_load_dir(gw->cfg->flows.dir, &errs);
+    if (!fresh) {
+        char line[RAIA_ERR_MSG_MAX + 256];
+        for (size_t i = 0; i < errs.n; i++) {
+            raia_err_format(&errs.items[i], line, sizeof line);
+            log_at(LOG_ERROR, "main", "op=reload err=\"%s\"", line);
+        }
+        log_at(LOG_ERROR, "main", "op=reload status=refused kept=%zu", flow_set_count(gw->flows));
+        raia_errlist_free(&errs);
+        return;
+    }
+    if (flow_registry_set_flows(gw->registry, fresh) < 0) {
+        log_at(LOG_ERROR, "main", "op=reload err=out_of_memory");
+        flow_set_free(fresh);
+        return;
+    }
+    session_router_set_flows(gw->router, fresh);
+    flow_set_free(gw->previous_flows); /* turns still running hold their own references */
+    gw->previous_flows = gw->flows;
+    gw->flows = fresh;
+    log_at(LOG_INFO, "main", "op=reload status=ok flows=%zu", flow_set_count(fresh));
 }
 
 static int start_conns(struct gateway *gw)
@@ -226,9 +259,11 @@ static int start_services(struct gateway *gw)
     }
     gw->sig_term = evsignal_new(gw->base, SIGTERM, on_signal, gw);
     gw->sig_int = evsignal_new(gw->base, SIGINT, on_signal, gw);
+    gw->sig_hup = evsignal_new(gw->base, SIGHUP, on_reload, gw);
     gw->stop_tick = event_new(gw->base, -1, EV_PERSIST, on_stop_tick, gw);
-    if (!gw->sig_term || !gw->sig_int || !gw->stop_tick || event_add(gw->sig_term, NULL) < 0 ||
-        event_add(gw->sig_int, NULL) < 0) {
+    if (!gw->sig_term || !gw->sig_int || !gw->sig_hup || !gw->stop_tick ||
+        event_add(gw->sig_term, NULL) < 0 || event_add(gw->sig_int, NULL) < 0 ||
+        event_add(gw->sig_hup, NULL) < 0) {
         fprintf(stderr, "raia-gateway: cannot set up signals\n");
         return -1;
     }
@@ -245,11 +280,14 @@ static void teardown(struct gateway *gw)
         event_free(gw->sig_int);
     if (gw->sig_term)
         event_free(gw->sig_term);
+    if (gw->sig_hup)
+        event_free(gw->sig_hup);
     pg_writer_free(gw->writer);
     redis_store_free(gw->rs);
     flow_registry_free(gw->registry); /* after the store: its pending appends call back */
     session_router_free(gw->router);
     flow_set_free(gw->flows);
+    flow_set_free(gw->previous_flows);
     pseudonymizer_free(gw->ps);
     config_free(gw->cfg);
     if (gw->base)

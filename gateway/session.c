@@ -58,6 +58,7 @@ struct session_router {
     struct redis_store *rs;
     struct pseudonymizer *ps;
     const struct flow_set *flows;
+    const struct flow_set *previous;            /* the set before the last reload */
     struct sms_concat *concat;                  /* long MO SMS being put together */
     struct mo_dedup *recent;                    /* salted hashes of recent MO, for redeliveries */
     struct smpp_conn *conns[SESSION_CONNS_MAX]; /* every bind, for reply routes */
@@ -130,6 +131,7 @@ struct session_router *session_router_new(struct redis_store *rs, struct pseudon
 
 void session_router_set_flows(struct session_router *r, const struct flow_set *flows)
 {
+    r->previous = r->flows;
     r->flows = flows;
 }
 
@@ -509,6 +511,8 @@ static void on_loaded(void *ctx, int status, const char *blob, size_t len)
     }
     /* A session finishes on the flow version it began with. */
     t->def = flow_set_find(t->r->flows, t->rec.flow_id, t->rec.flow_version);
+    if (!t->def && t->r->previous) /* the version went away in a reload */
+        t->def = flow_set_find(t->r->previous, t->rec.flow_id, t->rec.flow_version);
     if (!t->def) {
         log_at(LOG_WARN, "session", "op=load pseud=%.12s flow=%s version=%d err=flow_gone",
                t->pseudonym, t->rec.flow_id, t->rec.flow_version);

@@ -28,7 +28,11 @@ struct ussd_profile;
  */
 struct session_router *session_router_new(struct redis_store *rs, struct pseudonymizer *ps,
                                           const struct flow_set *flows);
-/** Use a newly loaded flow set for new sessions; sessions in flight keep their definitions. */
+/**
+ * Use a newly loaded flow set for new sessions. The set it replaces (which
+ * must stay alive until the next call) still serves sessions in flight whose
+ * flow version the new set no longer has.
+ */
 void session_router_set_flows(struct session_router *r, const struct flow_set *flows);
 /**
  * Make conn (borrowed, outlives r) a route for replies: a reply leaves

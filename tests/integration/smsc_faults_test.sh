@@ -17,14 +17,9 @@ sed -i 's|^    window: 10$|    window: 10\n    response_timeout_s: 2|' "$RAIA_CO
 grep -q "response_timeout_s: 2" "$RAIA_CONFIG" || { echo "config edit failed" >&2; exit 1; }
 raia_stack_start_gateway
 
-# The test's own control connection to the sim (fd 3), for fault commands
-# and for phones played by hand.
-exec 3<>"/dev/tcp/127.0.0.1/$RAIA_SIM_CONTROL"
-ctl() { printf '%s\n' "$1" >&3; }
-# ctl_read SECONDS: the next line from the sim, or "" after SECONDS.
-ctl_read() { local line=""; IFS= read -r -t "$1" line <&3 || true; printf '%s' "${line%$'\r'}"; }
-# ctl_expect PATTERN: the next line matches the grep -E PATTERN (within 10 s).
-ctl_expect() { local got; got=$(ctl_read 10); echo "  sim: $got"; [[ $got =~ $1 ]]; }
+# The test's own control connection to the sim, for fault commands and for
+# phones played by hand.
+sim_control_open
 
 bound_count() { grep -c "state=bound" "$RAIA_GATEWAY_LOG" || true; }
 wait_rebind() { # BOUND_BEFORE: until the log shows one more bind (10 s at most)

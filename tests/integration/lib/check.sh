@@ -5,6 +5,8 @@
 #   pseud MSISDN                   the pseudonym the gateway stores for an E.164 number
 #   finish                         print the failure count; status 0 only if none
 #   ussd_phone MSISDN INPUT...     a USSD session on raia-phone; wait_rows ANSWERS ENDED
+#   sim_control_open, ctl, ctl_read, ctl_expect   drive the simulator's control port by hand
+#   wait_log REGEX                 until the gateway log has a matching line
 #   stored_answers                 every answer as pseudonym|question|code|value, sorted
 fail=0
 
@@ -50,6 +52,24 @@ wait_rows() {
     [ "$(sql "SELECT count(*) FROM answers")" = "$1" ] &&
       [ "$(sql "SELECT count(*) FROM sessions WHERE outcome IS NOT NULL")" = "$2" ] && return 0
     sleep 0.2
+  done
+  return 1
+}
+
+# sim_control_open: the test's own connection to the simulator's control port
+# (fd 3), then ctl LINE sends a command, ctl_read SECONDS returns the next
+# line (or "" after SECONDS), ctl_expect REGEX checks the next line (10 s).
+sim_control_open() { exec 3<>"/dev/tcp/127.0.0.1/$RAIA_SIM_CONTROL"; }
+ctl() { printf '%s\n' "$1" >&3; }
+ctl_read() { local line=""; IFS= read -r -t "$1" line <&3 || true; printf '%s' "${line%$'\r'}"; }
+ctl_expect() { local got; got=$(ctl_read 10); echo "  sim: $got"; [[ $got =~ $1 ]]; }
+
+# wait_log REGEX: until the gateway log has a matching line (10 s at most).
+wait_log() {
+  local i
+  for i in $(seq 1 100); do
+    grep -Eq "$1" "$RAIA_GATEWAY_LOG" && return 0
+    sleep 0.1
   done
   return 1
 }
