@@ -7,6 +7,7 @@
  *   raia db migrate --config FILE     apply the numbered SQL migrations (idempotent)
  *   raia forget --config FILE NUMBER  erase everything stored about one phone number
  *   raia purge --config FILE --older-than DAYSd   apply the retention policy
+ *   raia export --config FILE --flow ID ... --out DIR   a flow's data with a codebook
  *
  * Exit status: 0 success, 1 problems found or an operation failed, 2 usage.
  * Synchronous by design: nothing here runs inside the gateway's event loop.
@@ -19,6 +20,7 @@
 
 #include "config.h"
 #include "erase.h"
+#include "export_cmd.h"
 #include "flow.h"
 #include "pg_migrate.h"
 #include "pseudonym.h"
@@ -32,7 +34,9 @@ static int usage(void)
                     "  raia config check FILE\n"
                     "  raia db migrate --config FILE\n"
                     "  raia forget --config FILE NUMBER\n"
-                    "  raia purge --config FILE --older-than DAYSd\n");
+                    "  raia purge --config FILE --older-than DAYSd\n"
+                    "  raia export --config FILE --flow ID [--version V] [--since YYYY-MM-DD]\n"
+                    "      [--format csv|jsonl|datapackage] --out DIR [--long] [--free-text]\n");
     return 2;
 }
 
@@ -228,6 +232,8 @@ int main(int argc, char **argv)
         return forget(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "purge") == 0)
         return purge(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "export") == 0)
+        return export_cmd(argc - 2, argv + 2, actor());
     if (argc < 3)
         return usage();
     const char *noun = argv[1], *verb = argv[2];

@@ -159,4 +159,51 @@ int flow_state_decode(const char *buf, size_t len, struct flow_state *state);
  */
 int flow_def_render(const struct flow_def *def, enum flow_channel channel, struct strbuf *out);
 
+/* ---- describing a flow (flow_describe.c): read-only, for codebooks and exports ---- */
+
+/** The code stored for "prefer not to say" on an optional step. */
+#define FLOW_CODE_REFUSED "refused"
+
+/** Number of languages of def (1..8); language i is flow_def_language_at(def, i), 0 the default. */
+size_t flow_def_language_count(const struct flow_def *def);
+/** Language code i (0 <= i < count), borrowed from def; NULL out of range. */
+const char *flow_def_language_at(const struct flow_def *def, size_t i);
+/** The consent text in language lang (an index as above), borrowed; NULL out of range. */
+const char *flow_def_consent_text(const struct flow_def *def, size_t lang);
+
+/** Number of steps (questions) of def, in the order they are asked. */
+size_t flow_def_step_count(const struct flow_def *def);
+/** Step i's id, borrowed from def; NULL out of range (as for every step accessor below). */
+const char *flow_def_step_id(const struct flow_def *def, size_t i);
+/** Step i's type as written in the file: "choice", "yes_no", "number", "decimal" or "text". */
+const char *flow_def_step_type(const struct flow_def *def, size_t i);
+/** Step i's question in language lang, borrowed. */
+const char *flow_def_step_text(const struct flow_def *def, size_t i, size_t lang);
+/** Choices of step i: a choice step's choices, yes/no for yes_no, 0 for free entry. */
+size_t flow_def_step_choice_count(const struct flow_def *def, size_t i);
+/** Code of choice c of step i ("yes"/"no" for yes_no), borrowed. */
+const char *flow_def_step_choice_code(const struct flow_def *def, size_t i, size_t c);
+/** Label of choice c of step i in language lang, borrowed. */
+const char *flow_def_step_choice_label(const struct flow_def *def, size_t i, size_t c, size_t lang);
+/**
+ * The accepted range of a number or decimal step as the citizen writes it
+ * ("1", "0.5"), into min and max (size bytes each). Returns 1 for number and
+ * decimal steps, 0 (min and max untouched) for the other types.
+ */
+int flow_def_step_range(const struct flow_def *def, size_t i, char *min, char *max, size_t size);
+/** Digits after the point of a decimal step; 0 for the other types. */
+int flow_def_step_decimals(const struct flow_def *def, size_t i);
+/** Longest answer in characters of a text step; 0 for the other types. */
+long flow_def_step_max_length(const struct flow_def *def, size_t i);
+/** FLOW_CODE_REFUSED if step i is optional (offers "prefer not to say"), else NULL. */
+const char *flow_def_step_refused_code(const struct flow_def *def, size_t i);
+/** The "prefer not to say" label in language lang, borrowed; NULL if the flow has none. */
+const char *flow_def_prefer_not_label(const struct flow_def *def, size_t lang);
+/**
+ * Step i's `when` condition, rewritten from the loaded form as
+ * "has_pet == yes and kind != cat", appended to out. Returns the number of
+ * comparisons appended (0: the step is always asked).
+ */
+size_t flow_def_step_condition(const struct flow_def *def, size_t i, struct strbuf *out);
+
 #endif

@@ -10,6 +10,7 @@
  */
 #include "session.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -599,20 +600,64 @@ static int is_redelivery(struct session_router *r, struct smpp_conn *conn, const
            now - (long long)bound_at < REDELIVERY_WINDOW_MS;
 }
 
-/* A delivery receipt: logged with its final state, never a turn. */
-static void on_receipt(struct smpp_conn *conn, const struct smpp_sm *mo, struct smpp_mo_ref ref)
+/* A receipt waiting for Redis before its deliver_sm is answered. */
+struct receipt_ack {
+    struct smpp_conn *conn;
+    struct smpp_mo_ref ref;
+};
+
+static void on_receipt_stored(void *ctx, int status)
+{
+    struct receipt_ack *a = ctx;
+    /* Not stored: a temporary error makes the SMSC send the receipt again. */
+    smpp_conn_ack_mo(a->conn, a->ref, status == 0 ? SMPP_ESME_ROK : SMPP_ESME_RX_T_APPN);
+    free(a);
+}
+
+/*
+ * A delivery receipt: never a turn. Its state is logged and stored
+ * (message_receipts) before the deliver_sm is answered.
+ */
+static void on_receipt(struct session_router *r, struct smpp_conn *conn, const struct smpp_sm *mo,
+                       struct smpp_mo_ref ref)
 {
     struct dlr d;
     const uint8_t *text = mo->has_payload ? mo->payload : mo->short_message;
     size_t len = mo->has_payload ? mo->payload_len : mo->sm_length;
     if (dlr_parse(text, len, mo->receipted_message_id[0] ? mo->receipted_message_id : NULL,
-                  mo->has_message_state ? mo->message_state : -1, &d) < 0)
+                  mo->has_message_state ? mo->message_state : -1, &d) < 0) {
         log_at(LOG_WARN, "receipt", "op=receipt operator=%s err=unparsed", smpp_conn_name(conn));
-    else
-        log_at(d.final ? LOG_INFO : LOG_DEBUG, "receipt",
-               "op=receipt operator=%s message_id=%s state=%s final=%d err=%s",
-               smpp_conn_name(conn), d.message_id, dlr_state_name(d.state), d.final, d.err);
-    smpp_conn_ack_mo(conn, ref, SMPP_ESME_ROK);
+        smpp_conn_ack_mo(conn, ref, SMPP_ESME_ROK); /* nothing to keep: do not ask again */
+        return;
+    }
+    log_at(d.final ? LOG_INFO : LOG_DEBUG, "receipt",
+           "op=receipt operator=%s message_id=%s state=%s final=%d err=%s", smpp_conn_name(conn),
+           d.message_id, dlr_state_name(d.state), d.final, d.err);
+    char state[16];
+    size_t n = 0;
+    for (const char *s = dlr_state_name(d.state); *s && n + 1 < sizeof state; s++)
+        state[n++] = (char)tolower((unsigned char)*s);
+    state[n] = '\0';
+    struct store_event ev = {
+        .kind = STORE_EVENT_RECEIPT,
+        .at_ms = now_ms(),
+        .operator_name = smpp_conn_operator(conn),
+        .message_id = d.message_id,
+        .state = state,
+        .final = d.final,
+    };
+    struct strbuf json = {0};
+    struct receipt_ack *a = malloc(sizeof *a);
+    int rc = -RAIA_ENOMEM;
+    if (a && store_event_json(&ev, &json) == 0 && !json.oom) {
+        *a = (struct receipt_ack){conn, ref};
+        rc = redis_store_append(r->rs, strbuf_cstr(&json), on_receipt_stored, a);
+    }
+    strbuf_free(&json);
+    if (rc < 0) {
+        free(a);
+        smpp_conn_ack_mo(conn, ref, SMPP_ESME_RX_T_APPN);
+    }
 }
 
 static void first_word(const char *text, char *out, size_t size)
@@ -638,7 +683,7 @@ void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
         return;
     }
     if (dlr_is_receipt(mo->esm_class)) {
-        on_receipt(conn, mo, ref);
+        on_receipt(r, conn, mo, ref);
         return;
     }
     if (is_redelivery(r, conn, mo)) {

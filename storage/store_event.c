@@ -11,8 +11,9 @@
 #include "raia_err.h"
 
 static const char *const kind_names[] = {
-    [STORE_EVENT_SESSION] = "session", [STORE_EVENT_ANSWER] = "answer", [STORE_EVENT_END] = "end",
-    [STORE_EVENT_REFUSAL] = "refusal", [STORE_EVENT_FLOW] = "flow",
+    [STORE_EVENT_SESSION] = "session", [STORE_EVENT_ANSWER] = "answer",
+    [STORE_EVENT_END] = "end",         [STORE_EVENT_REFUSAL] = "refusal",
+    [STORE_EVENT_FLOW] = "flow",       [STORE_EVENT_RECEIPT] = "receipt",
 };
 
 static void put_str(struct strbuf *out, const char *key, const char *value)
@@ -40,7 +41,9 @@ static int is_complete(const struct store_event *ev)
     if (ev->kind == STORE_EVENT_FLOW)
         return ev->flow_id && ev->flow_version > 0 && ev->flow_checksum && ev->title &&
                ev->definition && ev->at_ms > 0;
-    if ((unsigned)ev->kind > STORE_EVENT_FLOW || !has_common_fields(ev))
+    if (ev->kind == STORE_EVENT_RECEIPT)
+        return ev->operator_name && ev->message_id && ev->state && ev->at_ms > 0;
+    if ((unsigned)ev->kind > STORE_EVENT_RECEIPT || !has_common_fields(ev))
         return 0;
     switch (ev->kind) {
     case STORE_EVENT_REFUSAL:
@@ -52,6 +55,7 @@ static int is_complete(const struct store_event *ev)
     case STORE_EVENT_END:
         return has_session_fields(ev) && ev->outcome;
     case STORE_EVENT_FLOW:
+    case STORE_EVENT_RECEIPT:
         break;
     }
     return 0;
@@ -70,12 +74,25 @@ static int flow_json(const struct store_event *ev, struct strbuf *out)
     return out->oom ? -RAIA_ENOMEM : 0;
 }
 
+/* A receipt: which operator, which message, what state; nothing about the person. */
+static int receipt_json(const struct store_event *ev, struct strbuf *out)
+{
+    strbuf_printf(out, "{\"v\":1,\"kind\":\"receipt\",\"at\":%lld", (long long)ev->at_ms);
+    put_str(out, "operator", ev->operator_name);
+    put_str(out, "message_id", ev->message_id);
+    put_str(out, "state", ev->state);
+    strbuf_printf(out, ",\"final\":%s}", ev->final ? "true" : "false");
+    return out->oom ? -RAIA_ENOMEM : 0;
+}
+
 int store_event_json(const struct store_event *ev, struct strbuf *out)
 {
     if (!is_complete(ev))
         return -RAIA_EINVAL;
     if (ev->kind == STORE_EVENT_FLOW)
         return flow_json(ev, out);
+    if (ev->kind == STORE_EVENT_RECEIPT)
+        return receipt_json(ev, out);
     strbuf_printf(out, "{\"v\":1,\"kind\":\"%s\",\"at\":%lld", kind_names[ev->kind],
                   (long long)ev->at_ms);
     put_str(out, "flow", ev->flow_id);

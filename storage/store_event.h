@@ -19,7 +19,8 @@ enum store_event_kind {
     STORE_EVENT_ANSWER,  /* one answered question */
     STORE_EVENT_END,     /* the session ended with an outcome */
     STORE_EVENT_REFUSAL, /* consent refused: counted, nothing about the person */
-    STORE_EVENT_FLOW     /* a flow definition the gateway runs, for the flows registry */
+    STORE_EVENT_FLOW,    /* a flow definition the gateway runs, for the flows registry */
+    STORE_EVENT_RECEIPT  /* a delivery receipt: an MT message's state at the operator */
 };
 
 /*
@@ -29,7 +30,7 @@ enum store_event_kind {
  */
 struct store_event {
     enum store_event_kind kind;
-    int64_t at_ms;          /* when it happened: wall clock, ms since the epoch */
+    int64_t at_ms; /* when it happened: wall clock, ms since the epoch */
     /* every kind: */
     const char *flow_id;
     int flow_version;
@@ -51,10 +52,15 @@ struct store_event {
     const char *outcome;
     /* FLOW (with flow_id, flow_version, flow_checksum): */
     const char *title;
-    const char *definition; /* the flow file's text */ /* "completed" | "abandoned" | "stopped" | "timed_out" */
+    const char *definition; /* the flow file's text */
+    /* RECEIPT (with operator_name): */
+    const char *message_id; /* the operator's id of the MT message */
+    const char *state;      /* delivered, expired, undeliverable, ... */
+    int final;              /* "completed" | "abandoned" | "stopped" | "timed_out" */
 };
 
-/** Append ev as one JSON object to out. Returns 0, or -RAIA_EINVAL if a required field is missing. */
+/** Append ev as one JSON object to out. Returns 0, or -RAIA_EINVAL if a required field is missing.
+ */
 int store_event_json(const struct store_event *ev, struct strbuf *out);
 
 #endif

@@ -6,7 +6,8 @@
 -- stream id, and a session row only ever gains an outcome (a 'timed_out'
 -- mark excepted: a later event of that session replaces it).
 -- STOP opens a standing opt-out (005_opt_outs.sql); flow events fill the
--- flows registry (007_flows.sql).
+-- flows registry (007_flows.sql); receipts go to message_receipts
+-- (008_receipts.sql).
 -- Sessions not in the batch whose Redis state has expired are marked
 -- 'timed_out' (004_timeouts.sql).
 WITH entries AS (
@@ -99,6 +100,15 @@ registered_flows AS (
     ON CONFLICT (flow_id, flow_version, flow_checksum) DO NOTHING
     RETURNING 1
 ),
+inserted_receipts AS (
+    INSERT INTO message_receipts (stream_id, operator, message_id, state, final, received_at)
+    SELECT stream_id, e->>'operator', e->>'message_id', e->>'state', (e->>'final')::boolean,
+           to_timestamp((e->>'at')::bigint / 1000.0)
+    FROM entries
+    WHERE e->>'kind' = 'receipt'
+    ON CONFLICT (stream_id) DO NOTHING
+    RETURNING 1
+),
 inserted_answers AS (
     INSERT INTO answers (stream_id, session_id, question_id, code, value, answered_at)
     SELECT stream_id, e->>'session', e->>'question', e->>'code', e->>'value',
@@ -125,4 +135,5 @@ SELECT (SELECT count(*) FROM entries),
        (SELECT count(*) FROM upserted_sessions),
        (SELECT count(*) FROM timed_out),
        (SELECT count(*) FROM opened_opt_outs) + (SELECT count(*) FROM lifted_opt_outs),
-       (SELECT count(*) FROM registered_flows)
+       (SELECT count(*) FROM registered_flows),
+       (SELECT count(*) FROM inserted_receipts)

@@ -43,6 +43,13 @@ check "SMS answers in PostgreSQL" test "$(sql "
   FROM answers a JOIN sessions s USING (session_id)
   WHERE s.pseudonym = '$(pseud +256700000078)' AND s.channel = 'sms'")" = "school,2,Roof leaking"
 check "the delivery receipt was read" grep -qi 'op=receipt .*state=delivered final=1' "$RAIA_GATEWAY_LOG"
+for i in $(seq 1 50); do
+  [ "$(sql "SELECT count(*) FROM message_receipts")" -ge 1 ] && break
+  sleep 0.2
+done
+check "the receipt's final state is in PostgreSQL" test "$(sql "
+  SELECT count(*) FROM message_receipts
+  WHERE operator = 'operator-a' AND state = 'delivered' AND final AND message_id ~ '^[0-9]+$'")" -ge 1
 check "gateway unbinds on SIGTERM" raia_stack_stop_gateway
 wait "$perl_pid" 2>/dev/null || true
 check "the Net::SMPP SMSC saw the unbind" grep -q '^UNBOUND' "$run/perl.txt"

@@ -12,23 +12,33 @@
 static void test_event_json(void)
 {
     struct store_event ev = {
-        .kind = STORE_EVENT_ANSWER, .at_ms = 1764000000123, .flow_id = "community-report",
-        .flow_version = 1, .consent_version = "cr-consent-1", .channel = "ussd",
-        .operator_name = "operator-a", .session_id = "0123456789abcdef0123456789abcdef",
-        .pseudonym = "ab", .language = "en", .started_ms = 1764000000000, .ttl_s = 600,
-        .question_id = "details", .value = "Pump \"broken\"\n",
+        .kind = STORE_EVENT_ANSWER,
+        .at_ms = 1764000000123,
+        .flow_id = "community-report",
+        .flow_version = 1,
+        .consent_version = "cr-consent-1",
+        .channel = "ussd",
+        .operator_name = "operator-a",
+        .session_id = "0123456789abcdef0123456789abcdef",
+        .pseudonym = "ab",
+        .language = "en",
+        .started_ms = 1764000000000,
+        .ttl_s = 600,
+        .question_id = "details",
+        .value = "Pump \"broken\"\n",
     };
     struct strbuf out = {0};
     test_cond("answer encodes", store_event_json(&ev, &out) == 0);
-    test_cond("answer document",
-              strcmp(strbuf_cstr(&out),
-                     "{\"v\":1,\"kind\":\"answer\",\"at\":1764000000123,"
-                     "\"flow\":\"community-report\",\"flow_version\":1,"
-                     "\"consent_version\":\"cr-consent-1\",\"channel\":\"ussd\","
-                     "\"operator\":\"operator-a\","
-                     "\"session\":\"0123456789abcdef0123456789abcdef\",\"pseudonym\":\"ab\","
-                     "\"language\":\"en\",\"started\":1764000000000,\"ttl\":600,\"question\":\"details\","
-                     "\"code\":null,\"value\":\"Pump \\\"broken\\\"\\n\"}") == 0);
+    test_cond(
+        "answer document",
+        strcmp(strbuf_cstr(&out),
+               "{\"v\":1,\"kind\":\"answer\",\"at\":1764000000123,"
+               "\"flow\":\"community-report\",\"flow_version\":1,"
+               "\"consent_version\":\"cr-consent-1\",\"channel\":\"ussd\","
+               "\"operator\":\"operator-a\","
+               "\"session\":\"0123456789abcdef0123456789abcdef\",\"pseudonym\":\"ab\","
+               "\"language\":\"en\",\"started\":1764000000000,\"ttl\":600,\"question\":\"details\","
+               "\"code\":null,\"value\":\"Pump \\\"broken\\\"\\n\"}") == 0);
 
     struct store_event refusal = ev;
     refusal.kind = STORE_EVENT_REFUSAL;
@@ -36,6 +46,33 @@ static void test_event_json(void)
     test_cond("refusal encodes", store_event_json(&refusal, &out) == 0);
     test_cond("refusal carries no pseudonym or session",
               !strstr(strbuf_cstr(&out), "pseudonym") && !strstr(strbuf_cstr(&out), "session"));
+
+    struct store_event receipt = {.kind = STORE_EVENT_RECEIPT,
+                                  .at_ms = 1764000000000,
+                                  .operator_name = "operator-a",
+                                  .message_id = "42",
+                                  .state = "delivered",
+                                  .final = 1};
+    strbuf_reset(&out);
+    test_cond("receipt encodes", store_event_json(&receipt, &out) == 0);
+    test_cond("receipt document",
+              strcmp(strbuf_cstr(&out), "{\"v\":1,\"kind\":\"receipt\",\"at\":1764000000000,"
+                                        "\"operator\":\"operator-a\",\"message_id\":\"42\","
+                                        "\"state\":\"delivered\",\"final\":true}") == 0);
+    struct store_event flow = {.kind = STORE_EVENT_FLOW,
+                               .at_ms = 1764000000000,
+                               .flow_id = "f",
+                               .flow_version = 2,
+                               .flow_checksum = "ab",
+                               .title = "T",
+                               .definition = "id: f\n"};
+    strbuf_reset(&out);
+    test_cond("flow event carries its definition",
+              store_event_json(&flow, &out) == 0 &&
+                  strstr(strbuf_cstr(&out), "\"definition\":\"id: f\\n\"") != NULL);
+    flow.definition = NULL;
+    test_cond("flow event without definition refused",
+              store_event_json(&flow, &out) == -RAIA_EINVAL);
 
     struct store_event bad = ev;
     bad.question_id = NULL;
@@ -57,15 +94,15 @@ static void test_redis_url(void)
     test_cond("tcp url", redis_url_parse("redis://127.0.0.1:6390/2", &u, &err) == 0 &&
                              strcmp(u.host, "127.0.0.1") == 0 && u.port == 6390 && u.db == 2 &&
                              !u.unix_socket && !u.password[0]);
-    test_cond("default port and db", redis_url_parse("redis://cache", &u, &err) == 0 &&
-                                         u.port == 6379 && u.db == 0);
+    test_cond("default port and db",
+              redis_url_parse("redis://cache", &u, &err) == 0 && u.port == 6379 && u.db == 0);
     test_cond("password", redis_url_parse("redis://:s3cret@h:1/0", &u, &err) == 0 &&
                               strcmp(u.password, "s3cret") == 0 && strcmp(u.host, "h") == 0);
     test_cond("unix socket", redis_url_parse("unix:/run/redis.sock?db=3", &u, &err) == 0 &&
                                  u.unix_socket && strcmp(u.host, "/run/redis.sock") == 0 &&
                                  u.db == 3);
-    const char *bad[] = {"http://x", "redis://", "redis://h:0", "redis://h:99999", "redis://h:1/x",
-                         "unix:relative", "redis://user@h", "unix:/s?db=-1"};
+    const char *bad[] = {"http://x",      "redis://",      "redis://h:0",    "redis://h:99999",
+                         "redis://h:1/x", "unix:relative", "redis://user@h", "unix:/s?db=-1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int rc = redis_url_parse(bad[i], &u, &err);
         test_cond(bad[i], rc == -RAIA_ECONFIG && strstr(err.msg, "bad redis url"));

@@ -1,0 +1,214 @@
+/*
+ * export_cmd.c - `raia export` (see export_cmd.h and docs/exports.md).
+ *
+ * The order of work: check the arguments, read the config, find the flow's
+ * definition in the `flows` registry and load it (the codebook and the
+ * columns come from the exact file that ran), stream the rows into the data
+ * file, write the codebook (and the data package), and record the export in
+ * audit_log. A failure at any step leaves no finished-looking file behind
+ * and no audit row; the audit row is written last, once the files exist.
+ */
+#include "export_cmd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "export_codebook.h"
+#include "export_query.h"
+#include "export_table.h"
+#include "flow.h"
+#include "strbuf.h"
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "usage: raia export --config FILE --flow ID [--version V] [--since YYYY-MM-DD]\n"
+            "                   [--format csv|jsonl|datapackage] --out DIR [--long] "
+            "[--free-text]\n");
+    return 2;
+}
+
+/* A calendar date written YYYY-MM-DD, checked by a round trip through timegm. */
+static int valid_date(const char *s)
+{
+    struct tm tm = {0};
+    if (strlen(s) != 10 || strspn(s, "0123456789-") != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    tm.tm_year = (int)strtol(s, NULL, 10) - 1900;
+    tm.tm_mon = (int)strtol(s + 5, NULL, 10) - 1;
+    tm.tm_mday = (int)strtol(s + 8, NULL, 10);
+    int year = tm.tm_year, mon = tm.tm_mon, mday = tm.tm_mday;
+    if (timegm(&tm) == (time_t)-1)
+        return 0;
+    return tm.tm_year == year && tm.tm_mon == mon && tm.tm_mday == mday && year > 0;
+}
+
+/* Fills o from argv; 0, or -1 after a message on a bad argument. */
+static int parse_args(int argc, char **argv, struct export_opts *o)
+{
+    *o = (struct export_opts){.format = EXPORT_FORMAT_CSV};
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--long") == 0) {
+            o->long_form = 1;
+            continue;
+        }
+        if (strcmp(a, "--free-text") == 0) {
+            o->free_text = 1;
+            continue;
+        }
+        if (!v)
+            return -1;
+        i++;
+        if (strcmp(a, "--config") == 0) {
+            o->config = v;
+        } else if (strcmp(a, "--flow") == 0) {
+            o->flow = v;
+        } else if (strcmp(a, "--out") == 0) {
+            o->out_dir = v;
+        } else if (strcmp(a, "--since") == 0) {
+            if (!valid_date(v)) {
+                fprintf(stderr, "raia export: --since takes a date, YYYY-MM-DD\n");
+                return -1;
+            }
+            o->since = v;
+        } else if (strcmp(a, "--version") == 0) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (end == v || *end || n < 1 || n > 1000000) {
+                fprintf(stderr, "raia export: --version takes a whole number 1-1000000\n");
+                return -1;
+            }
+            o->version = (int)n;
+        } else if (strcmp(a, "--format") == 0) {
+            static const char *const names[] = {"csv", "jsonl", "datapackage"};
+            size_t f = 0;
+            while (f < 3 && strcmp(v, names[f]) != 0)
+                f++;
+            if (f == 3)
+                return -1;
+            o->format = (enum export_format)f;
+        } else {
+            return -1;
+        }
+    }
+    return o->config && o->flow && o->out_dir && *o->out_dir ? 0 : -1;
+}
+
+/* The audit detail: parameters and counts only, never a person. */
+static void audit_detail(const struct export_opts *o, int version, const struct export_stats *st,
+                         struct strbuf *sb)
+{
+    static const char *const names[] = {"csv", "jsonl", "datapackage"};
+    strbuf_puts(sb, "{\"flow\":");
+    strbuf_json_str(sb, o->flow);
+    strbuf_printf(sb,
+                  ",\"version\":%d,\"format\":\"%s\",\"layout\":\"%s\",\"rows\":%lld,"
+                  "\"sessions\":%lld,\"free_text\":%s,\"since\":",
+                  version, names[o->format], o->long_form ? "long" : "wide", st->rows, st->sessions,
+                  o->free_text ? "true" : "false");
+    if (o->since)
+        strbuf_json_str(sb, o->since);
+    else
+        strbuf_puts(sb, "null");
+    strbuf_append(sb, "}", 1);
+}
+
+/* Loads the newest registered definition (revs[0]); NULL after printing why. */
+static struct flow_def *load_definition(const struct export_opts *o,
+                                        const struct export_flow_rev *rev)
+{
+    char name[128];
+    snprintf(name, sizeof name, "flows registry: %s (%.12s)", o->flow, rev->checksum);
+    struct raia_errlist errs = {0};
+    struct flow_def *def = flow_def_load_buf(name, rev->definition, strlen(rev->definition), &errs);
+    char line[RAIA_ERR_MSG_MAX + 256];
+    for (size_t i = 0; !def && i < errs.n; i++) {
+        raia_err_format(&errs.items[i], line, sizeof line);
+        fprintf(stderr, "raia export: %s\n", line);
+    }
+    raia_errlist_free(&errs);
+    return def;
+}
+
+/* Rows, codebook, audit: everything after the definition is known. */
+static int run(struct export_db *db, const struct export_opts *o, const struct flow_def *def,
+               const struct export_flow_rev *revs, size_t n_revs, int version, const char *actor)
+{
+    struct raia_err err = {0};
+    struct export_table *t = export_table_new(def, o, &err);
+    int rc = t ? 0 : -1;
+    if (rc == 0) {
+        rc = export_db_stream(db, o->flow, version, o->since, export_table_row, t, &err);
+        if (rc > 0 || (rc < 0 && err.code == 0))
+            err = *export_table_error(t);
+    }
+    if (rc == 0)
+        rc = export_table_finish(t, &err);
+    char created[32];
+    time_t now = time(NULL);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    struct export_doc doc = {def, revs, n_revs, version, o, t, created};
+    if (rc == 0)
+        rc = export_codebook_write(&doc, &err);
+    struct strbuf detail = {0};
+    if (rc == 0) {
+        audit_detail(o, version, export_table_stats(t), &detail);
+        rc = detail.oom ? raia_err_set(&err, RAIA_ENOMEM, "out of memory")
+                        : export_db_audit(db, actor, strbuf_cstr(&detail), &err);
+    }
+    if (rc == 0) {
+        const struct export_stats *st = export_table_stats(t);
+        printf("exported %s version %d: %lld rows, %lld sessions to %s/%s\n", o->flow, version,
+               st->rows, st->sessions, o->out_dir, export_table_file(t));
+    } else {
+        fprintf(stderr, "raia export: %s\n", err.msg[0] ? err.msg : raia_strerror(rc));
+    }
+    strbuf_free(&detail);
+    export_table_free(t);
+    return rc == 0 ? 0 : 1;
+}
+
+int export_cmd(int argc, char **argv, const char *actor)
+{
+    struct export_opts o;
+    if (parse_args(argc, argv, &o) < 0)
+        return usage();
+    struct raia_errlist errs = {0};
+    struct raia_config *cfg = config_load(o.config, &errs);
+    char line[RAIA_ERR_MSG_MAX + 256];
+    for (size_t i = 0; !cfg && i < errs.n; i++) {
+        raia_err_format(&errs.items[i], line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+    }
+    raia_errlist_free(&errs);
+    if (!cfg)
+        return 1;
+    struct raia_err err = {0};
+    struct export_db *db = export_db_open(cfg->postgres.conninfo, &err);
+    config_free(cfg);
+    if (!db) {
+        fprintf(stderr, "raia export: %s\n", err.msg);
+        return 1;
+    }
+    struct export_flow_rev *revs = NULL;
+    int version = 0, rc = 1;
+    int n = export_db_flow(db, o.flow, o.version, &version, &revs, &err);
+    if (n < 0) {
+        fprintf(stderr, "raia export: %s\n", err.msg);
+    } else if (n == 0) {
+        fprintf(stderr, "raia export: no flow '%s'%s in the flows registry\n", o.flow,
+                o.version ? " at that version" : "");
+    } else {
+        struct flow_def *def = load_definition(&o, &revs[0]);
+        if (def)
+            rc = run(db, &o, def, revs, (size_t)n, version, actor);
+        flow_def_unref(def);
+    }
+    export_flow_revs_free(revs, n > 0 ? (size_t)n : 0);
+    export_db_close(db);
+    return rc;
+}

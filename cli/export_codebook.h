@@ -1,0 +1,32 @@
+/**
+ * export_codebook.h - the documentation that travels with an export:
+ * codebook.json (machine-readable dictionary), codebook.md (the same for
+ * people) and, for --format datapackage, datapackage.json (a Frictionless
+ * Tabular Data Package whose Table Schema is derived from the same columns).
+ * Everything comes from the flow definition that ran and the statistics the
+ * table gathered while writing the rows. Used by cli/export_cmd.c.
+ */
+#ifndef RAIA_EXPORT_CODEBOOK_H
+#define RAIA_EXPORT_CODEBOOK_H
+
+#include <stddef.h>
+
+#include "export_query.h"
+#include "export_table.h"
+#include "flow.h"
+
+/** One export's facts; every pointer borrowed for the call. */
+struct export_doc {
+    const struct flow_def *def;         /* the definition the columns come from (revs[0]) */
+    const struct export_flow_rev *revs; /* every registered definition of this version */
+    size_t n_revs;
+    int version;
+    const struct export_opts *opts;
+    const struct export_table *table; /* finished */
+    const char *created;              /* when the export ran, ISO 8601 UTC */
+};
+
+/** Write codebook.json, codebook.md and (datapackage) datapackage.json into opts->out_dir. */
+int export_codebook_write(const struct export_doc *doc, struct raia_err *err);
+
+#endif

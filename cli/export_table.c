@@ -1,0 +1,456 @@
+/*
+ * export_table.c - rows of `raia export` (see export_table.h).
+ *
+ * export_db_stream() delivers one session-and-answer row at a time, ordered
+ * by session. In the wide layout the table keeps the current session's
+ * values (one slot per flow step) and writes the row when the next session
+ * begins or the stream ends; in the long layout each answer is written at
+ * once. Either way it holds one session at most. The data file is written
+ * as out_dir/.NAME.part and renamed when complete, so a failed export never
+ * leaves a file that looks whole.
+ */
+#include "export_table.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "strbuf.h"
+
+#define RESPONDENT_BYTES 8 /* 16 hex characters: unique enough within one export */
+#define PROGRESS_EVERY 10000
+
+enum wide_col {
+    W_RESPONSE,
+    W_RESPONDENT,
+    W_VERSION,
+    W_LANGUAGE,
+    W_CHANNEL,
+    W_OPERATOR,
+    W_STARTED,
+    W_OUTCOME,
+    W_FIXED
+};
+enum long_col { L_RESPONSE, L_RESPONDENT, L_QUESTION, L_CODE, L_VALUE, L_ANSWERED, L_FIXED };
+
+static const struct export_column wide_fixed[W_FIXED] = {
+    {"response", EXPORT_KIND_INTEGER, -1},     {"respondent", EXPORT_KIND_STRING, -1},
+    {"flow_version", EXPORT_KIND_INTEGER, -1}, {"language", EXPORT_KIND_STRING, -1},
+    {"channel", EXPORT_KIND_STRING, -1},       {"operator", EXPORT_KIND_STRING, -1},
+    {"started_on", EXPORT_KIND_DATE, -1},      {"outcome", EXPORT_KIND_STRING, -1}};
+static const struct export_column long_fixed[L_FIXED] = {
+    {"response", EXPORT_KIND_INTEGER, -1}, {"respondent", EXPORT_KIND_STRING, -1},
+    {"question", EXPORT_KIND_STRING, -1},  {"code", EXPORT_KIND_STRING, -1},
+    {"value", EXPORT_KIND_STRING, -1},     {"answered_on", EXPORT_KIND_DATE, -1}};
+
+struct export_table {
+    const struct flow_def *def;
+    const struct export_opts *opts;
+    char file[32];
+    char *path, *part_path;
+    FILE *out;
+    struct export_column cols[W_FIXED + FLOW_STEPS_MAX];
+    size_t n_cols;
+    int included[FLOW_STEPS_MAX]; /* step has a column / long rows */
+    unsigned char key[32];        /* this export's respondent key; wiped on free */
+    /* the session being folded */
+    char *session_id;
+    long long response;
+    char response_text[24], respondent[2 * RESPONDENT_BYTES + 1];
+    char *fixed[W_FIXED]; /* wide: copies of the session's values */
+    char *vals[FLOW_STEPS_MAX];
+    struct strbuf line;
+    struct export_stats stats;
+    struct raia_err err;
+    int tty;
+};
+
+static char *path_join(const char *dir, const char *prefix, const char *name, const char *suffix)
+{
+    size_t n = strlen(dir) + strlen(prefix) + strlen(name) + strlen(suffix) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s%s%s", dir, prefix, name, suffix);
+    return p;
+}
+
+int export_write_file(const char *dir, const char *name, const char *buf, size_t len,
+                      struct raia_err *err)
+{
+    char *path = path_join(dir, "", name, ""), *part = path_join(dir, ".", name, ".part");
+    int rc = 0;
+    FILE *f = path && part ? fopen(part, "w") : NULL;
+    if (!f) {
+        rc = raia_err_set(err, RAIA_EIO, "%s/%s: %s", dir, name, strerror(errno));
+    } else {
+        int bad = fwrite(buf, 1, len, f) != len;
+        bad |= fclose(f) != 0;
+        if (bad || rename(part, path) < 0) {
+            rc = raia_err_set(err, RAIA_EIO, "%s: %s", path, strerror(errno));
+            unlink(part);
+        }
+    }
+    free(path);
+    free(part);
+    return rc;
+}
+
+/* Does s read as a number (what number and decimal steps store)? */
+static int numeric(const char *s)
+{
+    const char *p = s + (*s == '-');
+    size_t digits = strspn(p, "0123456789");
+    if (!digits)
+        return 0;
+    p += digits;
+    if (*p == '.' && p[1])
+        p += 1 + strspn(p + 1, "0123456789");
+    return *p == '\0';
+}
+
+static void csv_field(struct strbuf *sb, const char *v)
+{
+    if (!v || !*v)
+        return;
+    if (!strpbrk(v, ",\"\r\n")) {
+        strbuf_puts(sb, v);
+        return;
+    }
+    strbuf_append(sb, "\"", 1);
+    for (const char *p = v; *p; p++) {
+        if (*p == '"')
+            strbuf_append(sb, "\"", 1); /* a quote inside is doubled */
+        strbuf_append(sb, p, 1);
+    }
+    strbuf_append(sb, "\"", 1);
+}
+
+/* One line in the table's format: vals[i] is column i's value, NULL or "" for missing. */
+static int write_line(struct export_table *t, const char *const *vals)
+{
+    struct strbuf *sb = &t->line;
+    strbuf_reset(sb);
+    int jsonl = t->opts->format == EXPORT_FORMAT_JSONL;
+    if (jsonl)
+        strbuf_append(sb, "{", 1);
+    for (size_t i = 0; i < t->n_cols; i++) {
+        const char *v = vals[i];
+        if (jsonl) {
+            strbuf_puts(sb, i ? "," : "");
+            strbuf_json_str(sb, t->cols[i].name);
+            strbuf_append(sb, ":", 1);
+            if (!v || !*v)
+                strbuf_puts(sb, "null");
+            else if ((t->cols[i].kind == EXPORT_KIND_INTEGER ||
+                      t->cols[i].kind == EXPORT_KIND_NUMBER) &&
+                     numeric(v))
+                strbuf_puts(sb, v);
+            else
+                strbuf_json_str(sb, v);
+        } else {
+            if (i)
+                strbuf_append(sb, ",", 1);
+            csv_field(sb, v);
+        }
+    }
+    strbuf_puts(sb, jsonl ? "}\n" : "\r\n");
+    if (sb->oom)
+        return raia_err_set(&t->err, RAIA_ENOMEM, "out of memory");
+    if (fwrite(sb->data, 1, sb->len, t->out) != sb->len)
+        return raia_err_set(&t->err, RAIA_EIO, "%s: %s", t->part_path, strerror(errno));
+    t->stats.rows++;
+    if (t->tty && t->stats.rows % PROGRESS_EVERY == 0)
+        fprintf(stderr, "\rraia export: %lld rows", t->stats.rows);
+    return 0;
+}
+
+static int step_is_choice(const struct flow_def *def, size_t step)
+{
+    return flow_def_step_choice_count(def, step) > 0;
+}
+
+static int step_is_text(const struct flow_def *def, size_t step)
+{
+    return strcmp(flow_def_step_type(def, step), "text") == 0;
+}
+
+static void build_columns(struct export_table *t)
+{
+    const struct flow_def *def = t->def;
+    size_t n_steps = flow_def_step_count(def);
+    for (size_t i = 0; i < n_steps; i++)
+        t->included[i] = t->opts->free_text || !step_is_text(def, i);
+    if (t->opts->long_form) {
+        memcpy(t->cols, long_fixed, sizeof long_fixed);
+        t->n_cols = L_FIXED;
+        return;
+    }
+    memcpy(t->cols, wide_fixed, sizeof wide_fixed);
+    t->n_cols = W_FIXED;
+    for (size_t i = 0; i < n_steps; i++) {
+        if (!t->included[i])
+            continue;
+        const char *type = flow_def_step_type(def, i);
+        enum export_kind kind = strcmp(type, "number") == 0    ? EXPORT_KIND_INTEGER
+                                : strcmp(type, "decimal") == 0 ? EXPORT_KIND_NUMBER
+                                                               : EXPORT_KIND_STRING;
+        t->cols[t->n_cols++] = (struct export_column){flow_def_step_id(def, i), kind, (int)i};
+    }
+}
+
+struct export_table *export_table_new(const struct flow_def *def, const struct export_opts *opts,
+                                      struct raia_err *err)
+{
+    if (mkdir(opts->out_dir, 0750) < 0 && errno != EEXIST) {
+        raia_err_set(err, RAIA_EIO, "%s: %s", opts->out_dir, strerror(errno));
+        return NULL;
+    }
+    struct export_table *t = calloc(1, sizeof *t);
+    if (!t) {
+        raia_err_set(err, RAIA_ENOMEM, "out of memory");
+        return NULL;
+    }
+    t->def = def;
+    t->opts = opts;
+    t->tty = isatty(STDERR_FILENO);
+    snprintf(t->file, sizeof t->file, "%s.%s", opts->long_form ? "answers" : "responses",
+             opts->format == EXPORT_FORMAT_JSONL ? "jsonl" : "csv");
+    build_columns(t);
+    t->path = path_join(opts->out_dir, "", t->file, "");
+    t->part_path = path_join(opts->out_dir, ".", t->file, ".part");
+    if (!t->path || !t->part_path) {
+        raia_err_set(err, RAIA_ENOMEM, "out of memory");
+    } else if (RAND_bytes(t->key, sizeof t->key) != 1) {
+        raia_err_set(err, RAIA_EIO, "no random bytes for the respondent key");
+    } else if (!(t->out = fopen(t->part_path, "w"))) {
+        raia_err_set(err, RAIA_EIO, "%s: %s", t->part_path, strerror(errno));
+    } else if (opts->format != EXPORT_FORMAT_JSONL) {
+        const char *names[W_FIXED + FLOW_STEPS_MAX];
+        for (size_t i = 0; i < t->n_cols; i++)
+            names[i] = t->cols[i].name;
+        if (write_line(t, names) == 0) {
+            t->stats.rows = 0; /* the header is not a row */
+            return t;
+        }
+        *err = t->err;
+    } else {
+        return t;
+    }
+    export_table_free(t);
+    return NULL;
+}
+
+static void tally_add(struct export_tally *ty, const char *key)
+{
+    key = key ? key : "";
+    for (size_t i = 0; i < ty->n; i++)
+        if (strcmp(ty->keys[i], key) == 0) {
+            ty->counts[i]++;
+            return;
+        }
+    if (ty->n < EXPORT_TALLY_MAX && (ty->keys[ty->n] = strdup(key)))
+        ty->counts[ty->n++] = 1;
+    else
+        ty->other++;
+}
+
+static void tally_free(struct export_tally *ty)
+{
+    for (size_t i = 0; i < ty->n; i++)
+        free(ty->keys[i]);
+}
+
+/* Forget the session being folded. */
+static void drop_session(struct export_table *t)
+{
+    RAIA_FREE(t->session_id);
+    for (size_t i = 0; i < W_FIXED; i++)
+        if (i != W_RESPONSE && i != W_RESPONDENT)
+            RAIA_FREE(t->fixed[i]);
+    for (size_t i = 0; i < FLOW_STEPS_MAX; i++)
+        RAIA_FREE(t->vals[i]);
+}
+
+/* Write the folded session (wide layout) and forget it. */
+static int flush_session(struct export_table *t)
+{
+    int rc = 0;
+    if (t->session_id && !t->opts->long_form) {
+        const char *vals[W_FIXED + FLOW_STEPS_MAX];
+        for (size_t i = 0; i < W_FIXED; i++)
+            vals[i] = t->fixed[i];
+        for (size_t i = W_FIXED; i < t->n_cols; i++)
+            vals[i] = t->vals[t->cols[i].step];
+        rc = write_line(t, vals);
+    }
+    drop_session(t);
+    return rc;
+}
+
+static void first_last(struct export_stats *st, const char *day)
+{
+    if (!day)
+        return;
+    if (!st->first_started_on[0] || strcmp(day, st->first_started_on) < 0)
+        snprintf(st->first_started_on, sizeof st->first_started_on, "%s", day);
+    if (strcmp(day, st->last_started_on) > 0)
+        snprintf(st->last_started_on, sizeof st->last_started_on, "%s", day);
+}
+
+/* A new session: its export-scoped ids, its fixed columns and the statistics. */
+static int begin_session(struct export_table *t, const struct export_row *r)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    if (!HMAC(EVP_sha256(), t->key, sizeof t->key, (const unsigned char *)r->pseudonym,
+              strlen(r->pseudonym), md, &md_len))
+        return raia_err_set(&t->err, RAIA_EIO, "HMAC failed");
+    for (size_t i = 0; i < RESPONDENT_BYTES; i++)
+        snprintf(t->respondent + 2 * i, 3, "%02x", md[i]);
+    snprintf(t->response_text, sizeof t->response_text, "%lld", ++t->response);
+    char version[16];
+    snprintf(version, sizeof version, "%d", r->flow_version);
+    t->session_id = strdup(r->session_id);
+    t->fixed[W_RESPONSE] = t->response_text;
+    t->fixed[W_RESPONDENT] = t->respondent;
+    const char *copy[W_FIXED] = {
+        [W_VERSION] = version,           [W_LANGUAGE] = r->language,  [W_CHANNEL] = r->channel,
+        [W_OPERATOR] = r->operator_name, [W_STARTED] = r->started_on, [W_OUTCOME] = r->outcome};
+    int oom = !t->session_id;
+    for (size_t i = W_VERSION; i < W_FIXED; i++)
+        oom |= copy[i] && !(t->fixed[i] = strdup(copy[i]));
+    if (oom)
+        return raia_err_set(&t->err, RAIA_ENOMEM, "out of memory");
+    struct export_stats *st = &t->stats;
+    st->sessions++;
+    first_last(st, r->started_on);
+    tally_add(&st->channels, r->channel);
+    tally_add(&st->outcomes, r->outcome);
+    tally_add(&st->languages, r->language);
+    tally_add(&st->consent_versions, r->consent_version);
+    tally_add(&st->checksums, r->flow_checksum);
+    return 0;
+}
+
+/* Is code one the definition lists for step (a choice code, or refused if optional)? */
+static int code_known(const struct flow_def *def, size_t step, const char *code)
+{
+    const char *refused = flow_def_step_refused_code(def, step);
+    if (refused && strcmp(code, refused) == 0)
+        return 1;
+    for (size_t c = 0; c < flow_def_step_choice_count(def, step); c++)
+        if (strcmp(code, flow_def_step_choice_code(def, step, c)) == 0)
+            return 1;
+    return 0;
+}
+
+static int add_answer(struct export_table *t, const struct export_row *r)
+{
+    const struct flow_def *def = t->def;
+    size_t n_steps = flow_def_step_count(def), step = 0;
+    while (step < n_steps && strcmp(flow_def_step_id(def, step), r->question) != 0)
+        step++;
+    t->stats.answers++;
+    if (step == n_steps) {
+        t->stats.unknown_questions++;
+        return 0;
+    }
+    const char *code = r->code && *r->code ? r->code : NULL;
+    if ((code || step_is_choice(def, step)) && !code_known(def, step, code ? code : ""))
+        t->stats.unknown_codes++;
+    if (!t->included[step])
+        return 0;
+    if (t->opts->long_form) {
+        const char *vals[L_FIXED] = {t->response_text, t->respondent, r->question, code,
+                                     r->value,         r->answered_on};
+        return write_line(t, vals);
+    }
+    const char *v = code ? code : r->value;
+    free(t->vals[step]);
+    if (v && !(t->vals[step] = strdup(v)))
+        return raia_err_set(&t->err, RAIA_ENOMEM, "out of memory");
+    return 0;
+}
+
+int export_table_row(const struct export_row *row, void *ctx)
+{
+    struct export_table *t = ctx;
+    int rc = 0;
+    if (!t->session_id || strcmp(t->session_id, row->session_id) != 0) {
+        rc = flush_session(t);
+        if (rc == 0)
+            rc = begin_session(t, row);
+    }
+    if (rc == 0 && row->question)
+        rc = add_answer(t, row);
+    return rc;
+}
+
+int export_table_finish(struct export_table *t, struct raia_err *err)
+{
+    int rc = flush_session(t);
+    if (t->tty && t->stats.rows >= PROGRESS_EVERY)
+        fprintf(stderr, "\rraia export: %lld rows\n", t->stats.rows);
+    if (rc < 0) {
+        *err = t->err;
+        return rc;
+    }
+    int bad = fclose(t->out) != 0;
+    t->out = NULL;
+    if (bad || rename(t->part_path, t->path) < 0)
+        return raia_err_set(err, RAIA_EIO, "%s: %s", t->path, strerror(errno));
+    return 0;
+}
+
+void export_table_free(struct export_table *t)
+{
+    if (!t)
+        return;
+    if (t->out) {
+        fclose(t->out);
+        unlink(t->part_path);
+    }
+    drop_session(t);
+    OPENSSL_cleanse(t->key, sizeof t->key);
+    strbuf_free(&t->line);
+    struct export_stats *st = &t->stats;
+    tally_free(&st->channels);
+    tally_free(&st->outcomes);
+    tally_free(&st->languages);
+    tally_free(&st->consent_versions);
+    tally_free(&st->checksums);
+    free(t->path);
+    free(t->part_path);
+    free(t);
+}
+
+const char *export_table_file(const struct export_table *t)
+{
+    return t->file;
+}
+
+size_t export_table_column_count(const struct export_table *t)
+{
+    return t->n_cols;
+}
+
+const struct export_column *export_table_column(const struct export_table *t, size_t i)
+{
+    return i < t->n_cols ? &t->cols[i] : NULL;
+}
+
+const struct export_stats *export_table_stats(const struct export_table *t)
+{
+    return &t->stats;
+}
+
+const struct raia_err *export_table_error(const struct export_table *t)
+{
+    return &t->err;
+}
