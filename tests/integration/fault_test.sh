@@ -3,7 +3,8 @@
 # phones playing the community report over SMPP while something breaks:
 #   1. kill -9 of the gateway mid-load, then a restart;
 #   2. PostgreSQL stopped for RAIA_FAULT_PG_DOWN_S (default 30) seconds;
-#   3. Redis shut down and restarted (append-only file on).
+#   3. Redis shut down and restarted (append-only file on);
+#   4. Redis out of memory (maxmemory with noeviction).
 # After each, every answer a phone saw acknowledged (the flow's next screen
 # came back) must be in PostgreSQL, and no answer may be there twice. Each
 # step prints the counts it compared.
@@ -105,6 +106,23 @@ check "redis: stream drained after the restart" drained
 compare redis
 check "redis: sessions started after the restart complete" \
   test "$(grep -l 'Your report was recorded' "$run"/redis/phone-*.txt | wc -l)" -gt 0
+
+echo "== 4. Redis out of memory (maxmemory reached, noeviction) =="
+redis-cli -p "$RAIA_REDIS_PORT" CONFIG SET maxmemory-policy noeviction >/dev/null
+redis-cli -p "$RAIA_REDIS_PORT" CONFIG SET maxmemory 1 >/dev/null
+mkdir -p "$run/oom"
+"$build/simulators/raia-phone" --sim "127.0.0.1:$RAIA_SIM_CONTROL" --msisdn +256799000001 \
+  --dial '*384*12#' --timeout 10 --input 1 >"$run/oom/phone-+256799000001.txt" 2>&1 || true
+check "oom: the citizen is told politely that nothing was saved" \
+  grep -q "your answer was not saved" "$run/oom/phone-+256799000001.txt"
+redis-cli -p "$RAIA_REDIS_PORT" CONFIG SET maxmemory 0 >/dev/null
+"$build/simulators/raia-phone" --sim "127.0.0.1:$RAIA_SIM_CONTROL" --msisdn +256799000002 \
+  --dial '*384*12#' --timeout 10 --input 1 --input 2 --input 3 --input "after oom" \
+  >"$run/oom/phone-+256799000002.txt" 2>&1 || true
+check "oom: once memory is back, sessions complete" \
+  grep -q "Your report was recorded" "$run/oom/phone-+256799000002.txt"
+check "oom: stream drained" drained
+compare oom
 
 check "gateway stops cleanly on SIGTERM" raia_stack_stop_gateway
 finish
