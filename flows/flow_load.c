@@ -79,7 +79,7 @@ static void get_text(struct loader *ld, const struct ynode *map, const char *key
                      int required, char **slot)
 {
     const struct ynode *v = ynode_get(map, key);
-    char what[96];
+    char what[160];
     snprintf(what, sizeof what, "%s%s", where, key);
     if (v)
         copy_scalar(ld, v, what, slot);

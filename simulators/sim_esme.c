@@ -35,6 +35,7 @@
 #include "log.h"
 #include "raia_err.h"
 #include "sim_control.h"
+#include "sim_net.h"
 #include "sim_phones.h"
 #include "sim_record.h"
 #include "sim_script.h"
@@ -137,16 +138,7 @@ static void on_bind(struct sim_esme *e, const struct smpp_header *h, const uint8
 {
     const struct sim_options *o = e->sim->opt;
     uint32_t resp = h->command_id | SMPP_GENERIC_NACK; /* the _resp id sets bit 31 */
-    struct smpp_bind b;
-    uint32_t status = SMPP_ESME_ROK;
-    if (esme_bound(e))
-        status = SMPP_ESME_RALYBND;
-    else if (smpp_decode_bind(pdu, h->command_length, &b, &status) < 0)
-        ; /* status set by the decoder */
-    else if (strcmp(b.system_id, o->system_id) != 0)
-        status = SMPP_ESME_RINVSYSID;
-    else if (strcmp(b.password, o->password) != 0)
-        status = SMPP_ESME_RINVPASWD;
+    uint32_t status = sim_net_bind_status(h, pdu, esme_bound(e), o->system_id, o->password);
     uint8_t out[64];
     esme_send(e, out,
               smpp_encode_bind_resp(resp, status, h->sequence_number, "raia-sim", out, sizeof out),
@@ -377,19 +369,18 @@ static void esme_read(struct bufferevent *bev, void *ctx)
 {
     struct sim_esme *e = ctx;
     struct evbuffer *in = bufferevent_get_input(bev);
-    while (e->state != SIM_ESME_CLOSING && evbuffer_get_length(in) >= SMPP_HEADER_LEN) {
+    while (e->state != SIM_ESME_CLOSING) {
         uint8_t pdu[SMPP_PDU_MAX];
         struct smpp_header h;
-        evbuffer_copyout(in, pdu, SMPP_HEADER_LEN);
-        if (smpp_header_parse(pdu, SMPP_HEADER_LEN, &h) < 0) {
+        int r = sim_net_take_pdu(in, pdu, &h);
+        if (r == 0)
+            return;
+        if (r < 0) {
             log_at(LOG_WARN, "sim", "op=frame conn=%d len=%lu err=bad_length", e->id,
                    (unsigned long)h.command_length);
             esme_close_after(e, SMPP_GENERIC_NACK, SMPP_ESME_RINVCMDLEN, h.sequence_number);
             return;
         }
-        if (evbuffer_get_length(in) < h.command_length)
-            return;
-        evbuffer_remove(in, pdu, h.command_length);
         esme_pdu(e, &h, pdu);
     }
 }
@@ -449,15 +440,7 @@ static void esme_accept(struct evconnlistener *l, evutil_socket_t fd, struct soc
 
 int sim_esme_listen(struct sim *s)
 {
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons((uint16_t)s->opt->port);
-    if (inet_pton(AF_INET, s->opt->bind_addr, &sin.sin_addr) != 1)
-        return -RAIA_EINVAL;
-    s->smpp_lis =
-        evconnlistener_new_bind(s->base, esme_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
-                                16, (struct sockaddr *)&sin, sizeof sin);
+    s->smpp_lis = sim_net_listen(s->base, s->opt->bind_addr, s->opt->port, esme_accept, s);
     return s->smpp_lis ? 0 : -RAIA_EIO;
 }
 
