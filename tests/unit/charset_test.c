@@ -18,13 +18,14 @@ static void test_gsm7(void)
     test_cond("gsm7_length agrees", charset_gsm7_length(s, strlen(s)) == n);
     test_cond("'@' is septet 0", buf[0] == 0x00);
     test_cond("euro is ESC 0x65", buf[4] == 0x1B && buf[5] == 0x65);
-    test_cond("round trip", charset_gsm7_to_utf8(buf, (size_t)n, back, sizeof back) > 0 &&
-                                strcmp(back, s) == 0);
+    test_cond("round trip",
+              charset_gsm7_to_utf8(buf, (size_t)n, back, sizeof back) > 0 && strcmp(back, s) == 0);
     test_cond("amharic not gsm7", charset_gsm7_length("\xE1\x88\x80", 3) == -1);
     test_cond("output too small", charset_utf8_to_gsm7("abcd", 4, buf, 3) == -2);
     const uint8_t bad[] = {0x41, 0x80, 0x1B, 0x21, 0x1B};
-    test_cond("bad septets become '?'", charset_gsm7_to_utf8(bad, sizeof bad, back, sizeof back) == 4 &&
-                                            strcmp(back, "A???") == 0);
+    test_cond("bad septets become '?'",
+              charset_gsm7_to_utf8(bad, sizeof bad, back, sizeof back) == 4 &&
+                  strcmp(back, "A???") == 0);
 }
 
 static void test_ucs2(void)
@@ -36,8 +37,8 @@ static void test_ucs2(void)
     test_cond("ucs2 bytes incl. surrogate pair", n == 8);
     test_cond("ucs2 units", charset_ucs2_length(s, strlen(s)) == 4);
     test_cond("surrogates", buf[4] == 0xD8 && buf[5] == 0x3D && buf[6] == 0xDE && buf[7] == 0x00);
-    test_cond("round trip", charset_ucs2_to_utf8(buf, (size_t)n, back, sizeof back) > 0 &&
-                                strcmp(back, s) == 0);
+    test_cond("round trip",
+              charset_ucs2_to_utf8(buf, (size_t)n, back, sizeof back) > 0 && strcmp(back, s) == 0);
     const uint8_t odd[] = {0x00, 0x41, 0xD8};
     test_cond("odd byte replaced", charset_ucs2_to_utf8(odd, sizeof odd, back, sizeof back) == 4 &&
                                        strcmp(back, "A\xEF\xBF\xBD") == 0);
@@ -56,8 +57,36 @@ static void test_utf8_validation(void)
                              strcmp(out, "A\xC3\xA9") == 0);
 }
 
+/* Every printable ASCII character but ` survives GSM 7-bit both ways (the encoder
+ * takes a shortcut for those at their ASCII position), with the known
+ * exceptions mapped where GSM 03.38 puts them. */
+static void test_gsm7_ascii(void)
+{
+    int ok = 1;
+    for (int c = 32; c < 127; c++) {
+        char in[2] = {(char)c, 0}, back[8];
+        uint8_t septets[4];
+        long n = charset_utf8_to_gsm7(in, 1, septets, sizeof septets);
+        if (c == '`') { /* the one printable ASCII character GSM 03.38 lacks */
+            ok &= n == -1;
+            continue;
+        }
+        if (n < 1 || charset_gsm7_to_utf8(septets, (size_t)n, back, sizeof back) < 0 ||
+            strcmp(back, in) != 0)
+            ok = 0;
+    }
+    test_cond("printable ASCII round trips through GSM 7-bit", ok);
+    uint8_t s[4];
+    test_cond("@ is septet 0", charset_utf8_to_gsm7("@", 1, s, sizeof s) == 1 && s[0] == 0);
+    test_cond("$ is septet 2", charset_utf8_to_gsm7("$", 1, s, sizeof s) == 1 && s[0] == 2);
+    test_cond("_ is septet 0x11", charset_utf8_to_gsm7("_", 1, s, sizeof s) == 1 && s[0] == 0x11);
+    test_cond("[ is ESC <",
+              charset_utf8_to_gsm7("[", 1, s, sizeof s) == 2 && s[0] == 0x1B && s[1] == 0x3C);
+}
+
 int main(void)
 {
+    test_gsm7_ascii();
     test_gsm7();
     test_ucs2();
     test_utf8_validation();
