@@ -10,7 +10,7 @@ RAIA_PACKAGES=(
   postgresql postgresql-client               # throwaway PostgreSQL for demo and tests
   clang libclang-rt-14-dev                   # libFuzzer targets
   python3 libnet-smpp-perl                   # integration-test helpers, an independent SMSC
-  procps                                     # ps/uptime for bench/run and its smoke test
+  procps openssl                             # ps/uptime for bench/run; keys and pseudonyms in scripts
 )
 
 raia_install_deps() {
