@@ -25,9 +25,12 @@
 
 #define KEY_MAX 256
 #define BLOCK_MS "1000"
-#define CLAIM_IDLE_MS "60000"   /* an entry this long unacked belongs to a dead consumer */
+#define CLAIM_IDLE_MS "60000" /* an entry this long unacked belongs to a dead consumer */
 #define CLAIM_EVERY_MS 30000
 #define BACKLOG_EVERY_S 10
+/* With nothing to write, an empty batch still marks expired sessions
+ * timed_out (the statement's sweep), at most this often. */
+#define SWEEP_EVERY_MS 60000
 
 enum read_kind { READ_NONE, READ_OWN_PENDING, READ_CLAIM, READ_NEW };
 
@@ -46,7 +49,8 @@ struct pg_writer {
     int own_pending_done; /* our PEL (entries read before a restart or failure) is empty */
     char claim_cursor[32];
     long long next_claim_ms;
-    int one_at_a_time; /* entries still to write singly after a batch was rejected */
+    long long next_sweep_ms; /* when an idle writer next runs an empty batch */
+    int one_at_a_time;       /* entries still to write singly after a batch was rejected */
     enum read_kind reading;
     int writing, acking;
     struct entry *batch;
@@ -114,6 +118,10 @@ static void on_acked(redisAsyncContext *ac, void *reply_ptr, void *priv)
 /* XACK then XDEL in one MULTI: the stream keeps only what is not yet in PostgreSQL. */
 static void ack_batch(struct pg_writer *w)
 {
+    if (w->n == 0) { /* an empty batch (a sweep): nothing to acknowledge */
+        next_step(w);
+        return;
+    }
     redisAsyncContext *ac = redis_link_ctx(w->link);
     if (!ac) {
         w->own_pending_done = 0;
@@ -297,10 +305,14 @@ static void on_read(redisAsyncContext *ac, void *reply_ptr, void *priv)
     }
     if (kind == READ_OWN_PENDING && w->n == 0)
         w->own_pending_done = 1;
-    if (w->n)
+    if (w->n) {
         write_batch(w);
-    else
+    } else if (kind == READ_NEW && mono_ms() >= w->next_sweep_ms && pg_async_idle(w->pg)) {
+        w->next_sweep_ms = mono_ms() + SWEEP_EVERY_MS;
+        write_batch(w); /* an empty batch: the statement marks expired sessions timed_out */
+    } else {
         next_step(w);
+    }
 }
 
 static void send_read(struct pg_writer *w, redisAsyncContext *ac)
@@ -309,8 +321,8 @@ static void send_read(struct pg_writer *w, redisAsyncContext *ac)
     snprintf(count, sizeof count, "%d", w->one_at_a_time > 0 ? 1 : w->batch_max);
     if (!w->own_pending_done) {
         w->reading = READ_OWN_PENDING;
-        redisAsyncCommand(ac, on_read, w, "XREADGROUP GROUP %s %s COUNT %s STREAMS %s 0",
-                          w->group, w->consumer, count, w->stream);
+        redisAsyncCommand(ac, on_read, w, "XREADGROUP GROUP %s %s COUNT %s STREAMS %s 0", w->group,
+                          w->consumer, count, w->stream);
     } else if (mono_ms() >= w->next_claim_ms) {
         w->reading = READ_CLAIM;
         redisAsyncCommand(ac, on_read, w, "XAUTOCLAIM %s %s %s " CLAIM_IDLE_MS " %s COUNT %s",

@@ -389,6 +389,31 @@ static void test_timed_out(void)
 #undef SESSION_T
 }
 
+/* A writer with nothing to write still marks expired sessions timed_out. */
+static int quiet_swept(void)
+{
+    return sql_count("SELECT count(*) FROM sessions WHERE outcome = 'timed_out' AND"
+                     " session_id = '7777777777777777777777777777777c'") == 1;
+}
+
+static void test_quiet_sweep(void)
+{
+    PQclear(PQexec(pg, "INSERT INTO sessions (session_id, pseudonym, flow_id, flow_version,"
+                       " consent_version, channel, operator, language, started_at, last_seen_at,"
+                       " ttl_s) VALUES ('7777777777777777777777777777777c', repeat('e', 64), 'f',"
+                       " 1, 'c1', 'ussd', 'op', 'en', now() - interval '1 hour',"
+                       " now() - interval '20 minutes', 600)"));
+    struct raia_err err = {0};
+    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
+                                  .redis_url = redis_url,
+                                  .prefix = "quiet:",
+                                  .consumer = "test-q",
+                                  .batch_max = 10};
+    struct pg_writer *w = pg_writer_new(base, &opts, &err);
+    test_cond("an idle writer marks an expired session timed_out", w && run_until(quiet_swept, 10));
+    pg_writer_free(w);
+}
+
 /* STOP opens a standing opt-out; a later consent to the flow lifts it;
  * `raia forget` erases it with the person. */
 static void test_opt_out(void)
@@ -544,6 +569,7 @@ int main(void)
     test_retention();
     test_timed_out();
     test_opt_out();
+    test_quiet_sweep();
     redis_store_free(store);
     event_base_free(base);
     redisFree(redis);
