@@ -16,11 +16,15 @@ raia_pg_bindir() {
   for d in /usr/lib/postgresql/*/bin; do [ -x "$d/initdb" ] && echo "$d"; done | sort -V | tail -n 1
 }
 
-# A port nobody listens on, in a private range, picked at random.
+# A port nobody listens on, picked at random below the kernel's ephemeral
+# range (outgoing connections take their local ports from that range, and a
+# server could not bind a port one of them holds).
 raia_free_port() {
-  local p i
+  local p i low
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+  [ "${low:-0}" -gt 21000 ] || low=32768
   for i in $(seq 1 50); do
-    p=$(( 20000 + RANDOM % 20000 ))
+    p=$(( 20000 + RANDOM % (low - 20000) ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
       return 0

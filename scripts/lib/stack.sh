@@ -27,6 +27,7 @@ raia_stack_start() {
 
   RAIA_SMSC_PORT=$(raia_free_port)
   RAIA_SIM_CONTROL=$(raia_free_port)
+  while [ "$RAIA_SIM_CONTROL" = "$RAIA_SMSC_PORT" ]; do RAIA_SIM_CONTROL=$(raia_free_port); done
   RAIA_CONFIG="$run/raia.yaml"
   sed -e "s|port: 2775|port: $RAIA_SMSC_PORT|" \
       -e "s|redis://127.0.0.1:6379/0|$RAIA_REDIS_URL|" \
