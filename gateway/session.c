@@ -20,13 +20,13 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "charset.h"
 #include "dlr_parse.h"
 #include "flow.h"
 #include "log.h"
 #include "mo_dedup.h"
 #include "pseudonym.h"
 #include "redis_store.h"
+#include "smpp_text.h"
 #include "sms_concat.h"
 #include "store_event.h"
 #include "strbuf.h"
@@ -59,9 +59,10 @@ struct session_router {
     struct redis_store *rs;
     struct pseudonymizer *ps;
     const struct flow_set *flows;
-    const struct flow_set *previous;            /* the set before the last reload */
-    struct sms_concat *concat;                  /* long MO SMS being put together */
-    struct mo_dedup *recent;                    /* salted hashes of recent MO, for redeliveries */
+    const struct flow_set *previous; /* the set before the last reload */
+    struct sms_concat *concat;       /* long MO SMS being put together */
+    struct sms_concat_msg *whole;    /* mo_text()'s buffer: one turn at a time, no malloc per MO */
+    struct mo_dedup *recent;         /* salted hashes of recent MO, for redeliveries */
     struct smpp_conn *conns[SESSION_CONNS_MAX]; /* every bind, for reply routes */
     struct ussd_profile profiles[SESSION_CONNS_MAX];
     struct ussd_profile default_profile; /* SMPP 3.4, for a bind not added */
@@ -119,8 +120,9 @@ struct session_router *session_router_new(struct redis_store *rs, struct pseudon
         return NULL;
     ussd_profile_preset("smpp34", &r->default_profile);
     r->concat = sms_concat_new(CONCAT_PENDING_MAX, CONCAT_TIMEOUT_MS);
+    r->whole = malloc(sizeof *r->whole);
     r->recent = mo_dedup_new(REDELIVERY_KEYS_MAX, REDELIVERY_WINDOW_MS);
-    if (!r->concat || !r->recent) {
+    if (!r->concat || !r->whole || !r->recent) {
         session_router_free(r);
         return NULL;
     }
@@ -190,6 +192,7 @@ void session_router_free(struct session_router *r)
 {
     if (r) {
         sms_concat_free(r->concat);
+        free(r->whole);
         mo_dedup_free(r->recent);
     }
     free(r);
@@ -200,7 +203,7 @@ static void turn_free(struct turn *t)
     t->r->in_flight--;
     flow_def_unref(t->def);
     OPENSSL_cleanse(t->msisdn, sizeof t->msisdn);
-    OPENSSL_cleanse(t->text, sizeof t->text);
+    OPENSSL_cleanse(t->text, strlen(t->text));
     free(t);
 }
 
@@ -291,17 +294,10 @@ static void submit(struct turn *t, const struct smpp_sm *mt)
 /* USSD: one screen, GSM 7-bit or else UCS-2 (the flow checker made sure it fits). */
 static void submit_ussd(struct turn *t, struct smpp_sm *mt, const char *screen)
 {
-    long n = charset_utf8_to_gsm7(screen, strlen(screen), mt->short_message, SMPP_SM_SEND_MAX);
-    mt->data_coding = SMPP_DC_DEFAULT;
-    if (n < 0) {
-        n = charset_utf8_to_ucs2(screen, strlen(screen), mt->short_message, SMPP_SM_SEND_MAX);
-        mt->data_coding = SMPP_DC_UCS2;
-    }
-    if (n < 0) {
+    if (smpp_text_set(mt, screen) < 0) {
         log_at(LOG_ERROR, "session", "op=encode pseud=%.12s err=screen_too_long", t->pseudonym);
         return;
     }
-    mt->sm_length = (size_t)n;
     submit(t, mt);
 }
 
@@ -342,7 +338,9 @@ static void turn_reply(struct turn *t, const char *screen, int end)
         submit_sms(t, &mt, screen);
     }
     smpp_conn_ack_mo(t->conn, t->ref, SMPP_ESME_ROK);
-    OPENSSL_cleanse(&mt, sizeof mt);
+    /* The number, and the text that went to it; the rest of mt is protocol. */
+    OPENSSL_cleanse(mt.destination_addr, sizeof mt.destination_addr);
+    OPENSSL_cleanse(mt.short_message, mt.sm_length);
     turn_free(t);
 }
 
@@ -532,25 +530,6 @@ static void on_loaded(void *ctx, int status, const char *blob, size_t len)
 
 /* ---- MO intake ---- */
 
-/* MO text as UTF-8 by data_coding; unknown codings are read as GSM 7-bit (as Kannel does). */
-static void decode_text(uint8_t data_coding, const uint8_t *in, size_t len, char *out, size_t size)
-{
-    long n;
-    switch (data_coding) {
-    case SMPP_DC_UCS2:
-        n = charset_ucs2_to_utf8(in, len, out, size);
-        break;
-    case SMPP_DC_LATIN1:
-        n = charset_latin1_to_utf8(in, len, out, size);
-        break;
-    default:
-        n = charset_gsm7_to_utf8(in, len, out, size);
-        break;
-    }
-    if (n < 0)
-        out[0] = '\0';
-}
-
 /*
  * The whole text of an MO: a part of a long message is kept until the rest
  * arrives (returns 0: acknowledge and wait); a complete message or one of its
@@ -559,16 +538,13 @@ static void decode_text(uint8_t data_coding, const uint8_t *in, size_t len, char
  */
 static int mo_text(struct session_router *r, const struct smpp_sm *mo, char *text, size_t size)
 {
-    struct sms_concat_msg *msg = malloc(sizeof *msg);
-    int rc =
-        msg ? sms_concat_mo(r->concat, mo, (uint64_t)clock_ms(CLOCK_MONOTONIC), msg) : -RAIA_ENOMEM;
-    if (rc == SMS_CONCAT_DONE)
-        decode_text(msg->data_coding, msg->data, msg->len, text, size);
-    else if (rc < 0)
-        decode_text(mo->data_coding, mo->short_message, mo->sm_length, text, size);
-    if (msg) {
-        OPENSSL_cleanse(msg, sizeof *msg);
-        free(msg);
+    struct sms_concat_msg *msg = r->whole;
+    int rc = sms_concat_mo(r->concat, mo, (uint64_t)clock_ms(CLOCK_MONOTONIC), msg);
+    if (rc == SMS_CONCAT_DONE) {
+        smpp_text_decode(msg->data_coding, msg->data, msg->len, text, size);
+        OPENSSL_cleanse(msg->data, msg->len);
+    } else if (rc < 0) {
+        smpp_text_decode(mo->data_coding, mo->short_message, mo->sm_length, text, size);
     }
     return rc != 0;
 }
@@ -581,20 +557,21 @@ static int mo_text(struct session_router *r, const struct smpp_sm *mo, char *tex
  */
 static int is_redelivery(struct session_router *r, struct smpp_conn *conn, const struct smpp_sm *mo)
 {
-    struct strbuf key = {0};
-    strbuf_printf(&key, "%s|%s|%s|%d|%d|%d|%d|", mo->source_addr, mo->destination_addr,
-                  mo->service_type, mo->esm_class, mo->data_coding, mo->its_session_info,
-                  mo->ussd_service_op);
-    strbuf_append(&key, (const char *)mo->short_message, mo->sm_length);
-    if (mo->has_payload)
-        strbuf_append(&key, (const char *)mo->payload, mo->payload_len);
+    /* On the stack: the key is hashed at once, and it holds the number. */
+    uint8_t key[128 + sizeof mo->short_message + SMPP_PAYLOAD_MAX];
+    int head = snprintf((char *)key, 128, "%s|%s|%s|%d|%d|%d|%d|", mo->source_addr,
+                        mo->destination_addr, mo->service_type, mo->esm_class, mo->data_coding,
+                        mo->its_session_info, mo->ussd_service_op);
+    size_t len = head > 0 && head < 128 ? (size_t)head : 0;
+    memcpy(key + len, mo->short_message, mo->sm_length);
+    len += mo->sm_length;
+    if (mo->has_payload) {
+        memcpy(key + len, mo->payload, mo->payload_len);
+        len += mo->payload_len;
+    }
     long long now = clock_ms(CLOCK_MONOTONIC), first = now;
-    int seen =
-        !key.oom && mo_dedup_first_seen(r->recent, smpp_conn_operator(conn),
-                                        (const uint8_t *)key.data, key.len, now, &first) == 1;
-    if (key.data)
-        OPENSSL_cleanse(key.data, key.cap);
-    strbuf_free(&key);
+    int seen = mo_dedup_seen(r->recent, smpp_conn_operator(conn), key, len, now, &first) == 1;
+    OPENSSL_cleanse(key, len);
     uint64_t bound_at;
     return seen && smpp_conn_rebound_at(conn, &bound_at) && first < (long long)bound_at &&
            now - (long long)bound_at < REDELIVERY_WINDOW_MS;

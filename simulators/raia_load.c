@@ -35,7 +35,6 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
-#include "charset.h"
 #include "load_script.h"
 #include "load_stats.h"
 #include "log.h"
@@ -43,6 +42,7 @@
 #include "sim_net.h"
 #include "sim_sm.h"
 #include "smpp_pdu.h"
+#include "smpp_text.h"
 
 #define EXIT_USAGE 64
 #define CRON_MS 5
@@ -171,10 +171,8 @@ static int phone_send(struct load *l, struct phone *p)
     if (!c || load_script_text(p->turn, l->opt->code, &l->rng, text, sizeof text) < 0)
         return -1;
     struct smpp_sm *mo = &l->mo;
-    long n = charset_utf8_to_gsm7(text, strlen(text), mo->short_message, SMPP_SM_SEND_MAX);
-    if (n < 0)
+    if (smpp_text_set(mo, text) < 0)
         return -1;
-    mo->sm_length = (size_t)n;
     memcpy(mo->source_addr, p->msisdn, sizeof mo->source_addr);
     mo->ussd_service_op = p->turn == 0 ? SMPP_USSD_PSSR_IND : SMPP_USSD_USSR_CONF;
     mo->its_session_info = p->its_session;

@@ -28,6 +28,7 @@
 #include "sim_esme.h"
 #include "sim_sm.h"
 #include "sim_text.h"
+#include "smpp_text.h"
 #include "sms_concat.h"
 
 #define MT_PARTS_PENDING 64       /* long MT SMS being put together at once */
@@ -144,7 +145,7 @@ static const char *mo_deliver(struct sim *s, struct sim_phone *p, const struct s
 /* Encodes text (one part) and sends the deliver_sm. */
 static const char *mo_send(struct sim *s, struct sim_phone *p, struct smpp_sm *sm, const char *text)
 {
-    int rc = sim_sm_set_text(sm, text);
+    int rc = smpp_text_set(sm, text);
     if (rc == -RAIA_EINVAL)
         return "bad utf-8";
     if (rc < 0)
@@ -280,7 +281,7 @@ static void sms_mt(struct sim *s, struct sim_phone *p, const struct smpp_sm *sm)
     char *text = malloc(tsize), *esc = malloc(2 * tsize);
     int rc = msg && text && esc ? sms_concat_mo(s->mt_parts, sm, now, msg) : -RAIA_ENOMEM;
     if (rc == SMS_CONCAT_DONE)
-        sim_sm_decode(msg->data_coding, msg->data, msg->len, text, tsize);
+        smpp_text_decode(msg->data_coding, msg->data, msg->len, text, tsize);
     else if (rc < 0 && text)
         sim_sm_text(sm, text);
     if (rc == 0) {

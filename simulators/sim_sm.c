@@ -1,56 +1,12 @@
 /*
- * sim_sm.c - encode phone text into, and decode gateway text out of, an
- * SMPP short_message (see sim_sm.h). Thin glue over common/charset.c.
+ * sim_sm.c - a short_message's text for the simulators (see sim_sm.h).
  */
 #include "sim_sm.h"
 
-#include <string.h>
-
-#include "charset.h"
-#include "raia_err.h"
-
-int sim_sm_set_text(struct smpp_sm *sm, const char *utf8)
-{
-    size_t len = strlen(utf8);
-    long n = charset_utf8_to_gsm7(utf8, len, sm->short_message, SMPP_SM_SEND_MAX);
-    if (n >= 0) {
-        sm->data_coding = SMPP_DC_DEFAULT;
-        sm->sm_length = (size_t)n;
-        return 0;
-    }
-    if (n == -2 && charset_gsm7_length(utf8, len) >= 0)
-        return -RAIA_EFULL; /* GSM text that is simply too long: UCS-2 would be longer still */
-    n = charset_utf8_to_ucs2(utf8, len, sm->short_message, SMPP_SM_SEND_MAX);
-    if (n == -1)
-        return -RAIA_EINVAL;
-    if (n < 0)
-        return -RAIA_EFULL;
-    sm->data_coding = SMPP_DC_UCS2;
-    sm->sm_length = (size_t)n;
-    return 0;
-}
-
-long sim_sm_decode(uint8_t data_coding, const uint8_t *in, size_t len, char *out, size_t size)
-{
-    long r;
-    switch (data_coding) {
-    case SMPP_DC_DEFAULT:
-        r = charset_gsm7_to_utf8(in, len, out, size);
-        break;
-    case SMPP_DC_UCS2:
-        r = charset_ucs2_to_utf8(in, len, out, size);
-        break;
-    default:
-        r = charset_latin1_to_utf8(in, len, out, size);
-        break;
-    }
-    if (r < 0 && size > 0)
-        out[0] = '\0';
-    return r;
-}
+#include "smpp_text.h"
 
 void sim_sm_text(const struct smpp_sm *sm, char out[SIM_SM_TEXT_MAX])
 {
     size_t n = sm->sm_length <= sizeof sm->short_message ? sm->sm_length : 0;
-    sim_sm_decode(sm->data_coding, sm->short_message, n, out, SIM_SM_TEXT_MAX);
+    smpp_text_decode(sm->data_coding, sm->short_message, n, out, SIM_SM_TEXT_MAX);
 }
