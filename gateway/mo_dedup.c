@@ -144,14 +144,7 @@ static void evict_oldest(struct mo_dedup *d)
 }
 
 int mo_dedup_seen(struct mo_dedup *d, const char *operator_name, const uint8_t *key, size_t key_len,
-                  long long now_ms)
-{
-    long long first_ms;
-    return mo_dedup_first_seen(d, operator_name, key, key_len, now_ms, &first_ms);
-}
-
-int mo_dedup_first_seen(struct mo_dedup *d, const char *operator_name, const uint8_t *key,
-                        size_t key_len, long long now_ms, long long *first_ms)
+                  long long now_ms, long long *first_ms)
 {
     uint8_t digest[DIGEST_LEN];
     if (digest_of(d, operator_name, key, key_len, digest) < 0)
@@ -160,7 +153,8 @@ int mo_dedup_first_seen(struct mo_dedup *d, const char *operator_name, const uin
         evict_oldest(d);
     size_t slot = probe(d, digest);
     if (d->table[slot]) {
-        *first_ms = d->ring[d->table[slot] - 1].seen_ms;
+        if (first_ms)
+            *first_ms = d->ring[d->table[slot] - 1].seen_ms;
         return 1;
     }
     if (d->count == d->cap)

@@ -45,17 +45,14 @@ void mo_dedup_free(struct mo_dedup *d);
  * a duplicate, to be answered and not processed. Otherwise records it and
  * returns 0; when the window is full the oldest entry makes room. Returns
  * -RAIA_EIO if hashing fails: test the result with `== 1`, so that a failure
- * processes the message (a duplicate is better than a loss).
+ * processes the message (a duplicate is better than a loss). On 1, when
+ * first_ms is not NULL, *first_ms is when the key was first seen.
  * operator_name (not NULL) and key (key_len bytes) are borrowed for the call.
  * now_ms must not go backwards (a monotonic clock); it is passed in so tests
  * are deterministic. Average O(1).
  */
 int mo_dedup_seen(struct mo_dedup *d, const char *operator_name, const uint8_t *key, size_t key_len,
-                  long long now_ms);
-
-/** As mo_dedup_seen(); on 1, *first_ms is when the key was first seen (now_ms's clock). */
-int mo_dedup_first_seen(struct mo_dedup *d, const char *operator_name, const uint8_t *key,
-                        size_t key_len, long long now_ms, long long *first_ms);
+                  long long now_ms, long long *first_ms);
 
 /** Entries held now (never above the capacity); for tests and metrics. */
 size_t mo_dedup_count(const struct mo_dedup *d);

@@ -151,31 +151,19 @@ int redis_store_load(struct redis_store *rs, const char *pseudonym, redis_store_
     return 0;
 }
 
-static void on_save_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
+/* A write's answer: the save script's count (negative: over the flood
+ * limit, nothing written) or the id XADD gave; anything else failed. */
+static void on_write_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
 {
     redisReply *reply = reply_ptr;
     struct request *req = priv;
     (void)ac;
     int status = 0;
-    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
-        log_reply_error("save", reply);
+    if (!reply || (reply->type != REDIS_REPLY_INTEGER && reply->type != REDIS_REPLY_STRING)) {
+        log_reply_error("write", reply);
         status = -RAIA_EIO;
-    } else if (reply->integer < 0) {
+    } else if (reply->type == REDIS_REPLY_INTEGER && reply->integer < 0) {
         status = -RAIA_EFULL;
-    }
-    req->on_done(req->ctx, status);
-    free(req);
-}
-
-static void on_append_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
-{
-    redisReply *reply = reply_ptr;
-    struct request *req = priv;
-    (void)ac;
-    int status = 0;
-    if (!reply || reply->type != REDIS_REPLY_STRING) {
-        log_reply_error("append", reply);
-        status = -RAIA_EIO;
     }
     req->on_done(req->ctx, status);
     free(req);
@@ -189,7 +177,7 @@ int redis_store_append(struct redis_store *rs, const char *event, redis_store_do
     struct request *req = request_new(NULL, cb, ctx);
     if (!req)
         return -RAIA_ENOMEM;
-    if (redisAsyncCommand(ac, on_append_reply, req, "XADD %s * e %s", rs->stream_key, event) !=
+    if (redisAsyncCommand(ac, on_write_reply, req, "XADD %s * e %s", rs->stream_key, event) !=
         REDIS_OK) {
         free(req);
         return -RAIA_EIO;
@@ -229,7 +217,7 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym, const char *
         }
         if (blob)
             argvlen[7] = len;
-        rc = redisAsyncCommandArgv(ac, on_save_reply, req, (int)argc, argv, argvlen) == REDIS_OK
+        rc = redisAsyncCommandArgv(ac, on_write_reply, req, (int)argc, argv, argvlen) == REDIS_OK
                  ? 0
                  : -RAIA_EIO;
     }

@@ -148,18 +148,19 @@ static void test_dedup_basic(void)
 {
     struct mo_dedup *d = mo_dedup_new(8, 60000);
     const uint8_t k[] = "msgid-1";
-    test_cond("first is new", mo_dedup_seen(d, "op-a", k, sizeof k, 1000) == 0);
-    test_cond("second is a duplicate", mo_dedup_seen(d, "op-a", k, sizeof k, 2000) == 1);
-    test_cond("other operator is new", mo_dedup_seen(d, "op-b", k, sizeof k, 2000) == 0);
+    test_cond("first is new", mo_dedup_seen(d, "op-a", k, sizeof k, 1000, NULL) == 0);
+    test_cond("second is a duplicate", mo_dedup_seen(d, "op-a", k, sizeof k, 2000, NULL) == 1);
+    test_cond("other operator is new", mo_dedup_seen(d, "op-b", k, sizeof k, 2000, NULL) == 0);
     /* Without the NUL between them, "op-a" + "mx" and "op-am" + "x" would hash alike. */
     test_cond("operator/key boundary",
-              mo_dedup_seen(d, "op-a", (const uint8_t *)"mx", 2, 2000) == 0 &&
-                  mo_dedup_seen(d, "op-am", (const uint8_t *)"x", 1, 2000) == 0);
-    test_cond("just inside the window", mo_dedup_seen(d, "op-a", k, sizeof k, 60999) == 1);
-    test_cond("after the window it is new", mo_dedup_seen(d, "op-a", k, sizeof k, 61000) == 0);
-    test_cond("and recorded again", mo_dedup_seen(d, "op-a", k, sizeof k, 61001) == 1);
-    test_cond("empty key", mo_dedup_seen(d, "op-a", NULL, 0, 61001) == 0 &&
-                               mo_dedup_seen(d, "op-a", NULL, 0, 61002) == 1);
+              mo_dedup_seen(d, "op-a", (const uint8_t *)"mx", 2, 2000, NULL) == 0 &&
+                  mo_dedup_seen(d, "op-am", (const uint8_t *)"x", 1, 2000, NULL) == 0);
+    test_cond("just inside the window", mo_dedup_seen(d, "op-a", k, sizeof k, 60999, NULL) == 1);
+    test_cond("after the window it is new",
+              mo_dedup_seen(d, "op-a", k, sizeof k, 61000, NULL) == 0);
+    test_cond("and recorded again", mo_dedup_seen(d, "op-a", k, sizeof k, 61001, NULL) == 1);
+    test_cond("empty key", mo_dedup_seen(d, "op-a", NULL, 0, 61001, NULL) == 0 &&
+                               mo_dedup_seen(d, "op-a", NULL, 0, 61002, NULL) == 1);
     mo_dedup_free(d);
     mo_dedup_free(NULL);
     test_cond("bad arguments", !mo_dedup_new(0, 1) && !mo_dedup_new(1, 0));
@@ -170,15 +171,17 @@ static void test_dedup_capacity(void)
     struct mo_dedup *d = mo_dedup_new(4, 1000000);
     uint32_t k;
     for (k = 0; k < 5; k++)
-        mo_dedup_seen(d, "op", (const uint8_t *)&k, sizeof k, 10);
+        mo_dedup_seen(d, "op", (const uint8_t *)&k, sizeof k, 10, NULL);
     test_cond("capacity respected", mo_dedup_count(d) == 4);
     k = 4;
-    test_cond("newest still known", mo_dedup_seen(d, "op", (const uint8_t *)&k, sizeof k, 11) == 1);
+    test_cond("newest still known",
+              mo_dedup_seen(d, "op", (const uint8_t *)&k, sizeof k, 11, NULL) == 1);
     k = 1;
     test_cond("second oldest still known",
-              mo_dedup_seen(d, "op", (const uint8_t *)&k, sizeof k, 11) == 1);
+              mo_dedup_seen(d, "op", (const uint8_t *)&k, sizeof k, 11, NULL) == 1);
     k = 0;
-    test_cond("oldest was evicted", mo_dedup_seen(d, "op", (const uint8_t *)&k, sizeof k, 11) == 0);
+    test_cond("oldest was evicted",
+              mo_dedup_seen(d, "op", (const uint8_t *)&k, sizeof k, 11, NULL) == 0);
     mo_dedup_free(d);
 }
 
@@ -193,11 +196,11 @@ static void test_dedup_bounded(void)
     srand(42);
     for (uint32_t i = 0; i < KEYS; i++) {
         uint32_t key[2] = {i, (uint32_t)rand()};
-        if (mo_dedup_seen(d, "op", (const uint8_t *)key, sizeof key, i) != 0)
+        if (mo_dedup_seen(d, "op", (const uint8_t *)key, sizeof key, i, NULL) != 0)
             found = 0; /* every key is new */
         if (mo_dedup_count(d) > CAP)
             bounded = 0;
-        if (mo_dedup_seen(d, "op", (const uint8_t *)key, sizeof key, i) != 1)
+        if (mo_dedup_seen(d, "op", (const uint8_t *)key, sizeof key, i, NULL) != 1)
             found = 0;
     }
     test_cond("100000 keys: count never above capacity", bounded && mo_dedup_count(d) == CAP);
@@ -206,7 +209,7 @@ static void test_dedup_bounded(void)
 
     d = mo_dedup_new(CAP, 50);
     for (uint32_t i = 0; i < KEYS; i++)
-        mo_dedup_seen(d, "op", (const uint8_t *)&i, sizeof i, i);
+        mo_dedup_seen(d, "op", (const uint8_t *)&i, sizeof i, i, NULL);
     test_cond("time-bounded: only the window's keys are held", mo_dedup_count(d) == 50);
     mo_dedup_free(d);
 }
