@@ -36,11 +36,8 @@ YAML
 } >"$run/pair.yaml"
 mv "$run/pair.yaml" "$RAIA_CONFIG"
 check "gateway binds the pair" raia_stack_start_gateway
-for i in $(seq 1 50); do
-  [ "$(grep -c 'state=bound' "$RAIA_GATEWAY_LOG")" -ge 3 ] && break
-  sleep 0.1
-done
-check "both binds are up" test "$(grep -c 'state=bound' "$RAIA_GATEWAY_LOG")" -ge 3
+binds_up() { [ "$(grep -c 'state=bound' "$RAIA_GATEWAY_LOG")" -ge 3 ]; }
+check "both binds are up" wait_until 5 binds_up
 check "the SMSC saw a bind_transmitter and a bind_receiver" bash -c "
   grep -q '\"cmd\":\"bind_transmitter\"' '$RAIA_SIM_RECORD' &&
   grep -q '\"cmd\":\"bind_receiver\"' '$RAIA_SIM_RECORD'"
@@ -49,10 +46,7 @@ check "the SMSC saw a bind_transmitter and a bind_receiver" bash -c "
   --dial '*384*12#' --timeout 20 --input 1 --input 3 --input 2 --input "Pair test" \
   >"$run/phone.txt" 2>&1
 check "the session completes over the pair" grep -q '^\[end\]' "$run/phone.txt"
-for i in $(seq 1 50); do
-  [ "$(sql "SELECT count(*) FROM sessions WHERE outcome = 'completed'")" = 1 ] && break
-  sleep 0.2
-done
+wait_until 10 sql_is "SELECT count(*) FROM sessions WHERE outcome = 'completed'" 1 || true
 check "answers stored under the operator's name" test "$(sql "
   SELECT count(*) FROM answers a JOIN sessions s USING (session_id)
   WHERE s.operator = 'operator-a' AND s.pseudonym = '$(pseud +256700000042)'")" = 3

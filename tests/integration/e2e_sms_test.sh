@@ -59,12 +59,7 @@ check "two completed SMS sessions" test "$(sql "
 
 # Every MT SMS asked for a receipt; the sim sent DELIVRD ones; the gateway
 # logs each final one (its state name is upper case: state=DELIVERED).
-for i in $(seq 1 50); do
-  grep -qi "op=receipt operator=operator-a message_id=[0-9]* state=delivered final=1" \
-    "$RAIA_GATEWAY_LOG" && break
-  sleep 0.1
-done
-check "gateway logged final delivered receipts" \
+check "gateway logged final delivered receipts" wait_until 5 \
   grep -qi "op=receipt operator=operator-a message_id=[0-9]* state=delivered final=1" "$RAIA_GATEWAY_LOG"
 check "no unparsed receipt" bash -c "! grep -q 'op=receipt.*err=unparsed' '$RAIA_GATEWAY_LOG'"
 check "sim sent receipts (esm_class 4) for the SMS" grep -q '"cmd":"deliver_sm".*"text":"id:[0-9]* sub:001 dlvrd:001' "$RAIA_SIM_RECORD"

@@ -61,8 +61,7 @@ registered() {
                WHERE encode(sha256(convert_to(definition, 'UTF8')), 'hex') = flow_checksum")" = \
     "$(ls "$src"/config/flows/*.yaml | wc -l)"
 }
-for i in $(seq 1 50); do registered && break; sleep 0.2; done
-check "flows registry holds every shipped flow, byte for byte" registered
+check "flows registry holds every shipped flow, byte for byte" wait_until 10 registered
 check "refusal counted, refusing person not stored" test "$(sql "
   SELECT (SELECT count(*) FROM consent_refusals) || '/' ||
          (SELECT count(*) FROM sessions WHERE pseudonym = '$(pseud +256700000004)')")" = "1/0"

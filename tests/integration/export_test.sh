@@ -27,8 +27,7 @@ check "answers and ended sessions reached PostgreSQL" wait_rows 13 5
 
 raia=$build/cli/raia
 registered() { test "$(sql "SELECT count(*) FROM flows WHERE flow_id = 'community-report'")" = 1; }
-for i in $(seq 1 50); do registered && break; sleep 0.2; done
-check "flows registry holds the community report" registered
+check "flows registry holds the community report" wait_until 10 registered
 out=$run/out
 mkdir "$out"
 export_ok() { "$raia" export --config "$RAIA_CONFIG" --flow community-report "$@" >>"$run/export.log" 2>&1; }

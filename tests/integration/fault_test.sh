@@ -38,14 +38,8 @@ load() {
 
 load_wait() { wait "${load_pids[@]}"; }
 
-drained() { # the writer has emptied the stream (it deletes what it committed)
-  local i
-  for i in $(seq 1 300); do
-    [ "$(redis-cli -p "$RAIA_REDIS_PORT" XLEN raia:answers)" = 0 ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
+stream_empty() { [ "$(redis-cli -p "$RAIA_REDIS_PORT" XLEN raia:answers)" = 0 ]; }
+drained() { wait_until 30 stream_empty; } # the writer deletes what it committed
 
 # compare NAME: acknowledged answers of NAME's phones ⊆ rows in PostgreSQL.
 compare() {

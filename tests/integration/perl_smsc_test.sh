@@ -13,27 +13,18 @@ perl_port=$(raia_free_port)
 perl "$src/tests/integration/perl_smsc.pl" "$perl_port" >"$run/perl.txt" 2>"$run/perl.err" &
 perl_pid=$!
 # Not raia_wait_port: the script takes the first connection as the gateway's.
-for i in $(seq 1 100); do
-  grep -q '^LISTENING' "$run/perl.txt" 2>/dev/null && break
-  sleep 0.1
-done
+wait_until 10 grep -qs '^LISTENING' "$run/perl.txt" || true
 sed -i "s|port: $RAIA_SMSC_PORT|port: $perl_port|" "$RAIA_CONFIG"
 check "gateway binds to the Net::SMPP SMSC" raia_stack_start_gateway
-for i in $(seq 1 200); do
-  grep -q '^DONE' "$run/perl.txt" && break
-  kill -0 "$perl_pid" 2>/dev/null || break
-  sleep 0.1
-done
+done_or_gone() { grep -q '^DONE' "$run/perl.txt" || ! kill -0 "$perl_pid" 2>/dev/null; }
+wait_until 20 done_or_gone || true
 cat "$run/perl.txt"
 check "both sessions reached their end screens" grep -q '^DONE' "$run/perl.txt"
 check "USSD continues with op 2 and echoes its_session_info" \
   grep -q '^USSD 2 1280 Which service has a problem' "$run/perl.txt"
 check "USSD ends with op 17 and the end bit" grep -q '^USSD 17 1281 Thank you' "$run/perl.txt"
 check "SMS flow started by keyword" grep -q '^SMS Community Reports asks' "$run/perl.txt"
-for i in $(seq 1 50); do
-  [ "$(sql "SELECT count(*) FROM answers")" = 6 ] && break
-  sleep 0.2
-done
+wait_until 10 sql_is "SELECT count(*) FROM answers" 6 || true
 check "USSD answers in PostgreSQL" test "$(sql "
   SELECT string_agg(coalesce(a.code, a.value), ',' ORDER BY a.answer_id)
   FROM answers a JOIN sessions s USING (session_id)
@@ -43,10 +34,8 @@ check "SMS answers in PostgreSQL" test "$(sql "
   FROM answers a JOIN sessions s USING (session_id)
   WHERE s.pseudonym = '$(pseud +256700000078)' AND s.channel = 'sms'")" = "school,2,Roof leaking"
 check "the delivery receipt was read" grep -qi 'op=receipt .*state=delivered final=1' "$RAIA_GATEWAY_LOG"
-for i in $(seq 1 50); do
-  [ "$(sql "SELECT count(*) FROM message_receipts")" -ge 1 ] && break
-  sleep 0.2
-done
+receipt_stored() { [ "$(sql "SELECT count(*) FROM message_receipts")" -ge 1 ]; }
+wait_until 10 receipt_stored || true
 check "the receipt's final state is in PostgreSQL" test "$(sql "
   SELECT count(*) FROM message_receipts
   WHERE operator = 'operator-a' AND state = 'delivered' AND final AND message_id ~ '^[0-9]+$'")" -ge 1

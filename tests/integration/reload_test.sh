@@ -46,10 +46,7 @@ check "with version 2's end screen" grep -q "Asante!" "$run/phone+256700000062.t
 wait_rows 6 2 || true
 check "sessions recorded under the version each ran" test "$(sql "
   SELECT string_agg(flow_version::text, ',' ORDER BY flow_version) FROM sessions")" = "1,2"
-for i in $(seq 1 50); do
-  [ "$(sql "SELECT count(*) FROM flows WHERE flow_id = 'community-report'")" = 2 ] && break
-  sleep 0.2
-done
+wait_until 10 sql_is "SELECT count(*) FROM flows WHERE flow_id = 'community-report'" 2 || true
 check "both versions in the flows registry" \
   test "$(sql "SELECT count(*) FROM flows WHERE flow_id = 'community-report'")" = 2
 check "gateway stops cleanly" raia_stack_stop_gateway

@@ -22,26 +22,14 @@ raia_stack_start_gateway
 sim_control_open
 
 bound_count() { grep -c "state=bound" "$RAIA_GATEWAY_LOG" || true; }
-wait_rebind() { # BOUND_BEFORE: until the log shows one more bind (10 s at most)
-  local i
-  for i in $(seq 1 100); do
-    [ "$(bound_count)" -gt "$1" ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
+rebound_since() { [ "$(bound_count)" -gt "$1" ]; }
+wait_rebind() { wait_until 10 rebound_since "$1"; } # BOUND_BEFORE: one more bind in the log
 answers_of() { # MSISDN: "question=value" lines, sorted
   sql "SELECT a.question_id || '=' || coalesce(a.code, a.value) FROM answers a
        JOIN sessions s USING (session_id) WHERE s.pseudonym = '$(pseud "$1")' ORDER BY 1"
 }
-wait_answers() { # MSISDN N
-  local i
-  for i in $(seq 1 100); do
-    [ "$(answers_of "$1" | wc -l)" -ge "$2" ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
+has_answers() { [ "$(answers_of "$1" | wc -l)" -ge "$2" ]; }
+wait_answers() { wait_until 10 has_answers "$1" "$2"; } # MSISDN N
 export -f answers_of sql pseud
 export RAIA_PG_CONNINFO
 

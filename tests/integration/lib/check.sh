@@ -5,6 +5,7 @@
 #   pseud MSISDN                   the pseudonym the gateway stores for an E.164 number
 #   finish                         print the failure count; status 0 only if none
 #   ussd_phone MSISDN INPUT...     a USSD session on raia-phone; wait_rows ANSWERS ENDED
+#   wait_until SECONDS COMMAND...  retry COMMAND until it succeeds; sql_is QUERY VALUE
 #   sim_control_open, ctl, ctl_read, ctl_expect   drive the simulator's control port by hand
 #   wait_log REGEX                 until the gateway log has a matching line
 #   stored_answers                 every answer as pseudonym|question|code|value, sorted
@@ -44,17 +45,27 @@ ussd_phone() {
     --dial '*384*12#' --timeout 20 "${args[@]}" >"$run/phone$msisdn.txt" 2>&1
 }
 
-# wait_rows ANSWERS ENDED: until PostgreSQL holds that many answers and ended
-# sessions (the writer is asynchronous); 20 s at most.
-wait_rows() {
-  local i
-  for i in $(seq 1 100); do
-    [ "$(sql "SELECT count(*) FROM answers")" = "$1" ] &&
-      [ "$(sql "SELECT count(*) FROM sessions WHERE outcome IS NOT NULL")" = "$2" ] && return 0
-    sleep 0.2
+# wait_until SECONDS COMMAND...: until COMMAND succeeds, tried every 0.1 s.
+wait_until() {
+  local tries=$(($1 * 10)) i
+  shift
+  for i in $(seq 1 "$tries"); do
+    "$@" && return 0
+    sleep 0.1
   done
   return 1
 }
+
+# sql_is QUERY VALUE: the query's one value is VALUE.
+sql_is() { [ "$(sql "$1")" = "$2" ]; }
+
+# wait_rows ANSWERS ENDED: until PostgreSQL holds that many answers and ended
+# sessions (the writer is asynchronous); 20 s at most.
+rows_are() {
+  sql_is "SELECT count(*) FROM answers" "$1" &&
+    sql_is "SELECT count(*) FROM sessions WHERE outcome IS NOT NULL" "$2"
+}
+wait_rows() { wait_until 20 rows_are "$1" "$2"; }
 
 # sim_control_open: the test's own connection to the simulator's control port
 # (fd 3), then ctl LINE sends a command, ctl_read SECONDS returns the next
@@ -65,11 +76,4 @@ ctl_read() { local line=""; IFS= read -r -t "$1" line <&3 || true; printf '%s' "
 ctl_expect() { local got; got=$(ctl_read 10); echo "  sim: $got"; [[ $got =~ $1 ]]; }
 
 # wait_log REGEX: until the gateway log has a matching line (10 s at most).
-wait_log() {
-  local i
-  for i in $(seq 1 100); do
-    grep -Eq "$1" "$RAIA_GATEWAY_LOG" && return 0
-    sleep 0.1
-  done
-  return 1
-}
+wait_log() { wait_until 10 grep -Eq "$1" "$RAIA_GATEWAY_LOG"; }
