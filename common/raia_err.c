@@ -25,6 +25,7 @@ const char *raia_strerror(int code)
     case RAIA_EFULL: return "queue full";
     case RAIA_EINVAL: return "invalid argument";
     case RAIA_ENOTFOUND: return "not found";
+    case RAIA_ESTALE: return "changed since it was read";
     default: return "unknown error";
     }
 }

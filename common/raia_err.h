@@ -20,7 +20,8 @@ enum raia_errcode {
     RAIA_ECONFIG = 5,  /* bad configuration or flow file */
     RAIA_EFULL = 6,    /* a bounded queue or window is full */
     RAIA_EINVAL = 7,   /* bad argument or bad user input */
-    RAIA_ENOTFOUND = 8 /* the thing asked for does not exist */
+    RAIA_ENOTFOUND = 8, /* the thing asked for does not exist */
+    RAIA_ESTALE = 9     /* a stored value changed since it was read */
 };
 
 #define RAIA_ERR_MSG_MAX 160

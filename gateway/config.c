@@ -81,6 +81,7 @@ static const struct config_field privacy_fields[] = {
     STR(struct raia_config, "project", privacy.project, "raia", 0),
     STR(struct raia_config, "country_code", privacy.country_code, "", 0),
     STR(struct raia_config, "trunk_prefix", privacy.trunk_prefix, "0", 0),
+    STR(struct raia_config, "my_data_code", privacy.my_data_code, "", 0),
     {0},
 };
 static const struct config_field flows_fields[] = {
@@ -227,6 +228,14 @@ static int check_privacy(const struct raia_config *cfg, const struct ynode *root
     if (cc && (n < 1 || n > 3 || strspn(s, "0123456789") != n || s[0] == '0')) {
         raia_errlist_add(errs, cc->file, cc->line, cc->col,
                          "privacy.country_code: '%s' is not an E.164 country calling code", s);
+        return 1;
+    }
+    const struct ynode *md = ynode_get(p, "my_data_code");
+    s = cfg->privacy.my_data_code;
+    n = strlen(s);
+    if (md && (n < 2 || n > 20 || strspn(s, "*#0123456789") != n || s[n - 1] != '#')) {
+        raia_errlist_add(errs, md->file, md->line, md->col,
+                         "privacy.my_data_code: '%s' is not a USSD code like *384*99#", s);
         return 1;
     }
     const struct ynode *pr = ynode_get(p, "project");

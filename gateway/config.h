@@ -46,6 +46,7 @@ struct raia_config {
     } postgres;
     struct {
         char *key_file, *project, *country_code, *trunk_prefix;
+        char *my_data_code; /* USSD code of the citizen's "my data" menu; "" for none */
     } privacy;
     struct {
         char *dir;

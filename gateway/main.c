@@ -18,12 +18,16 @@
 #include "flow.h"
 #include "flow_registry.h"
 #include "log.h"
+#include "pg_lookup.h"
 #include "pg_writer.h"
 #include "pseudonym.h"
 #include "redis_store.h"
 #include "session.h"
 #include "smpp_conn.h"
 #include "ussd_profile.h"
+
+/* How long a citizen's "my data" screen waits for PostgreSQL before "try later". */
+#define MY_DATA_DEADLINE_MS 3000
 
 struct gateway {
     struct event_base *base;
@@ -33,6 +37,7 @@ struct gateway {
     struct redis_store *rs;
     struct pg_writer *writer;
     struct session_router *router;
+    struct pg_lookup *lookup; /* the "my data" menu's reads; NULL without the menu */
     struct flow_registry *registry;
     struct smpp_conn *conns[CONFIG_MAX_SMSC];
     size_t n_conns;
@@ -257,6 +262,20 @@ static int start_services(struct gateway *gw)
         fprintf(stderr, "raia-gateway: out of memory\n");
         return -1;
     }
+    const char *my_data = gw->cfg->privacy.my_data_code;
+    if (*my_data) {
+        if (flow_set_find_ussd(gw->flows, my_data)) {
+            fprintf(stderr, "raia-gateway: privacy.my_data_code %s is also a flow's USSD code\n",
+                    my_data);
+            return -1;
+        }
+        gw->lookup = pg_lookup_new(gw->base, gw->cfg->postgres.conninfo, MY_DATA_DEADLINE_MS);
+        if (!gw->lookup) {
+            fprintf(stderr, "raia-gateway: out of memory\n");
+            return -1;
+        }
+        session_router_set_my_data(gw->router, gw->lookup, my_data);
+    }
     gw->sig_term = evsignal_new(gw->base, SIGTERM, on_signal, gw);
     gw->sig_int = evsignal_new(gw->base, SIGINT, on_signal, gw);
     gw->sig_hup = evsignal_new(gw->base, SIGHUP, on_reload, gw);
@@ -283,6 +302,7 @@ static void teardown(struct gateway *gw)
     if (gw->sig_hup)
         event_free(gw->sig_hup);
     pg_writer_free(gw->writer);
+    pg_lookup_free(gw->lookup);
     redis_store_free(gw->rs);
     flow_registry_free(gw->registry); /* after the store: its pending appends call back */
     session_router_free(gw->router);

@@ -1,16 +1,17 @@
 /*
  * session.c - one citizen turn, from deliver_sm to submit_sm.
  *
- * A turn is a small heap object that lives across two asynchronous Redis
- * calls (load, then save). It holds the raw phone number only to address the
- * reply and wipes it when freed. Every store decision is made here:
- * what becomes an answer event, when a session row starts (consent given),
- * and what a refusal leaves behind (a count, nothing about the person).
- * Called by gateway/main.c; calls flows/ (pure engine) and storage/.
+ * A turn is a small heap object that lives across its asynchronous Redis
+ * calls: one compare-and-set save when this gateway saved the session last
+ * (session_cache.h), else a load and then the save. It holds the raw phone number only to address
+ * the reply and wipes it when freed. Every store decision is made here: what becomes an answer
+ * event, when a session row starts (consent given), and what a refusal leaves behind (a count,
+ * nothing about the person). Called by gateway/main.c; calls flows/ (pure engine) and storage/.
  */
 #include "session.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,11 @@
 #include "flow.h"
 #include "log.h"
 #include "mo_dedup.h"
+#include "my_data.h"
+#include "pg_lookup.h"
 #include "pseudonym.h"
 #include "redis_store.h"
+#include "session_cache.h"
 #include "smpp_text.h"
 #include "sms_concat.h"
 #include "store_event.h"
@@ -43,6 +47,12 @@
 #define REDELIVERY_WINDOW_MS 30000
 #define REDELIVERY_KEYS_MAX 65536
 #define SESSION_CONNS_MAX 64
+/* Sessions whose last saved state this instance remembers (about 300 bytes
+ * each): a continuing turn on one of them costs one Redis round trip. */
+#define SESSION_CACHE_MAX 131072
+/* A turn whose save meets a newer session steps again on that one, at most
+ * this many times in all (two MO of one person racing each other). */
+#define TURN_ATTEMPTS_MAX 3
 
 /* Shown when raia cannot store a turn: nothing was recorded, so the citizen
  * must not believe it was. */
@@ -63,6 +73,9 @@ struct session_router {
     struct sms_concat *concat;       /* long MO SMS being put together */
     struct sms_concat_msg *whole;    /* mo_text()'s buffer: one turn at a time, no malloc per MO */
     struct mo_dedup *recent;         /* salted hashes of recent MO, for redeliveries */
+    struct session_cache *cache;     /* the last state saved per pseudonym */
+    struct pg_lookup *lookup;        /* for the "my data" menu; NULL: no menu */
+    char my_data_code[21];           /* its USSD code */
     struct smpp_conn *conns[SESSION_CONNS_MAX]; /* every bind, for reply routes */
     struct ussd_profile profiles[SESSION_CONNS_MAX];
     struct ussd_profile default_profile; /* SMPP 3.4, for a bind not added */
@@ -97,6 +110,11 @@ struct turn {
     struct flow_def *def;   /* referenced while the turn lives */
     struct session_record rec;
     struct flow_output out;
+    int attempts;                /* saves tried; see TURN_ATTEMPTS_MAX */
+    int has_expect;              /* the save checks that the session is still expect */
+    size_t expect_len, blob_len; /* blob: what this turn saves (the cache's next entry) */
+    char expect[RECORD_MAX];
+    char blob[RECORD_MAX];
 };
 
 static long long clock_ms(clockid_t clock)
@@ -115,6 +133,7 @@ static long long now_ms(void)
 struct session_router *session_router_new(struct redis_store *rs, struct pseudonymizer *ps,
                                           const struct flow_set *flows)
 {
+    long long ttl_ms = 1000LL * redis_store_session_ttl(rs);
     struct session_router *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
@@ -122,7 +141,8 @@ struct session_router *session_router_new(struct redis_store *rs, struct pseudon
     r->concat = sms_concat_new(CONCAT_PENDING_MAX, CONCAT_TIMEOUT_MS);
     r->whole = malloc(sizeof *r->whole);
     r->recent = mo_dedup_new(REDELIVERY_KEYS_MAX, REDELIVERY_WINDOW_MS);
-    if (!r->concat || !r->whole || !r->recent) {
+    r->cache = session_cache_new(SESSION_CACHE_MAX, ttl_ms);
+    if (!r->concat || !r->whole || !r->recent || !r->cache) {
         session_router_free(r);
         return NULL;
     }
@@ -136,6 +156,13 @@ void session_router_set_flows(struct session_router *r, const struct flow_set *f
 {
     r->previous = r->flows;
     r->flows = flows;
+}
+
+void session_router_set_my_data(struct session_router *r, struct pg_lookup *lookup,
+                                const char *code)
+{
+    r->lookup = lookup;
+    snprintf(r->my_data_code, sizeof r->my_data_code, "%s", code ? code : "");
 }
 
 void session_router_add_conn(struct session_router *r, struct smpp_conn *conn,
@@ -194,6 +221,7 @@ void session_router_free(struct session_router *r)
         sms_concat_free(r->concat);
         free(r->whole);
         mo_dedup_free(r->recent);
+        session_cache_free(r->cache);
     }
     free(r);
 }
@@ -360,9 +388,25 @@ static const char *outcome_name(enum flow_outcome o)
     }
 }
 
-static void on_saved(void *ctx, int status)
+static void on_loaded(void *ctx, int status, const char *blob, size_t len);
+static void my_data_turn(struct turn *t, const char *blob, size_t len);
+
+static void on_saved(void *ctx, int status, const char *current, size_t len)
 {
     struct turn *t = ctx;
+    struct session_cache *cache = t->r->cache;
+    if (status == -RAIA_ESTALE && t->attempts < TURN_ATTEMPTS_MAX) {
+        /* The session moved on since this turn read it: step again on it as it is. */
+        session_cache_drop(cache, t->pseudonym);
+        flow_def_unref(t->def);
+        t->def = NULL;
+        on_loaded(t, current ? 0 : -RAIA_ENOTFOUND, current, len);
+        return;
+    }
+    if (status == 0 && !t->out.end)
+        session_cache_put(cache, t->pseudonym, t->blob, t->blob_len, clock_ms(CLOCK_MONOTONIC));
+    else if (status != -RAIA_EFULL) /* over the flood limit nothing changed */
+        session_cache_drop(cache, t->pseudonym);
     if (status == -RAIA_EFULL) {
         log_at(LOG_WARN, "session", "op=save pseud=%.12s err=rate_limited", t->pseudonym);
         turn_reply(t, slow_down_screen, 1);
@@ -377,6 +421,31 @@ static void on_saved(void *ctx, int status)
     log_at(LOG_DEBUG, "session", "op=turn pseud=%.12s flow=%s step=%s answers=%zu end=%d",
            t->pseudonym, t->rec.flow_id, t->rec.state.step, t->out.n_answers, t->out.end);
     turn_reply(t, t->out.screen, t->out.end);
+}
+
+/*
+ * Saves what t decided in one compare-and-set call: t->blob as the new
+ * session state (or, when t->out.end, deletes it) and events to the answer
+ * stream; on_saved then replies. n_events SIZE_MAX means the turn could not
+ * be encoded: the citizen is told it was not saved.
+ */
+static void turn_save(struct turn *t, const char *const *events, size_t n_events)
+{
+    int rc = -RAIA_EINVAL;
+    if (n_events != SIZE_MAX) {
+        t->attempts++;
+        struct redis_store_write w = {.expect = t->has_expect ? t->expect : NULL,
+                                      .expect_len = t->expect_len,
+                                      .blob = t->out.end ? NULL : t->blob,
+                                      .len = t->blob_len,
+                                      .events = events,
+                                      .n_events = n_events};
+        rc = redis_store_save(t->r->rs, t->pseudonym, &w, on_saved, t);
+    }
+    if (rc < 0) {
+        log_at(LOG_ERROR, "session", "op=save pseud=%.12s err=%s", t->pseudonym, raia_strerror(rc));
+        turn_reply(t, busy_screen, 1);
+    }
 }
 
 /*
@@ -440,18 +509,14 @@ static void turn_store(struct turn *t)
         events[i] = strbuf_cstr(&json[i]);
     }
 
-    char blob[RECORD_MAX];
-    int blob_len = out->end ? 0 : record_encode(rec, blob, sizeof blob);
-    int rc = -RAIA_EINVAL;
-    if (!bad && blob_len >= 0)
-        rc = redis_store_save(t->r->rs, t->pseudonym, out->end ? NULL : blob, (size_t)blob_len,
-                              events, n, on_saved, t);
-    for (size_t i = 0; i < n; i++)
+    int blob_len = out->end ? 0 : record_encode(rec, t->blob, sizeof t->blob);
+    if (bad || blob_len < 0)
+        n = SIZE_MAX; /* turn_save refuses it */
+    else
+        t->blob_len = (size_t)blob_len;
+    turn_save(t, events, n);
+    for (size_t i = 0; i < FLOW_ANSWERS_MAX + 2; i++)
         strbuf_free(&json[i]);
-    if (rc < 0) {
-        log_at(LOG_ERROR, "session", "op=save pseud=%.12s err=%s", t->pseudonym, raia_strerror(rc));
-        turn_reply(t, busy_screen, 1);
-    }
 }
 
 static int new_session_id(char out[SESSION_ID_HEX + 1])
@@ -498,7 +563,15 @@ static void on_loaded(void *ctx, int status, const char *blob, size_t len)
         turn_reply(t, busy_screen, 1);
         return;
     }
-    if (record_decode(blob, len, &t->rec) < 0) {
+    if (len < sizeof t->expect && my_data_is_state(blob, len)) {
+        memcpy(t->expect, blob, len);
+        t->expect_len = len;
+        t->has_expect = 1;
+        memset(&t->out, 0, sizeof t->out);
+        my_data_turn(t, blob, len);
+        return;
+    }
+    if (len >= sizeof t->expect || record_decode(blob, len, &t->rec) < 0) {
         log_at(LOG_WARN, "session", "op=load pseud=%.12s err=bad_record", t->pseudonym);
         turn_reply(t, expired_screen, 1);
         return;
@@ -519,6 +592,9 @@ static void on_loaded(void *ctx, int status, const char *blob, size_t len)
         return;
     }
     flow_def_ref(t->def);
+    memcpy(t->expect, blob, len);
+    t->expect_len = len;
+    t->has_expect = 1;
     if (flow_step(t->def, t->rec.channel, &t->rec.state, t->text, &t->out) < 0) {
         log_at(LOG_WARN, "session", "op=step pseud=%.12s flow=%s err=bad_state", t->pseudonym,
                t->rec.flow_id);
@@ -526,6 +602,99 @@ static void on_loaded(void *ctx, int status, const char *blob, size_t len)
         return;
     }
     turn_store(t);
+}
+
+/* ---- the "my data" menu (my_data.h) ---- */
+
+/* A citizen-facing name of flow id: its title in the running set, else the id. */
+static const char *flow_title(const struct session_router *r, const char *id)
+{
+    for (size_t i = 0; i < flow_set_count(r->flows); i++) {
+        struct flow_def *def = flow_set_get(r->flows, i);
+        if (strcmp(flow_def_id(def), id) == 0)
+            return flow_def_title(def);
+    }
+    return id;
+}
+
+/*
+ * Stores the menu's next state (action NONE), deletes it (EXIT), or, for a
+ * confirmed withdrawal or erasure, deletes it and puts the erase event into
+ * the answer stream in the same call: the writer applies it behind
+ * everything this person said before (sql/write_batch.sql).
+ */
+static void my_data_save(struct turn *t, const struct my_data_state *st, enum my_data_action act)
+{
+    t->out.end = act != MY_DATA_NONE;
+    int len = t->out.end ? 0 : my_data_encode(st, t->blob, sizeof t->blob);
+    struct strbuf json = {0};
+    const char *event = NULL;
+    size_t n = len < 0 ? SIZE_MAX : 0;
+    t->blob_len = len > 0 ? (size_t)len : 0;
+    if (act == MY_DATA_DO_WITHDRAW || act == MY_DATA_DO_ERASE) {
+        struct store_event ev = {
+            .kind = STORE_EVENT_ERASE,
+            .at_ms = now_ms(),
+            .pseudonym = t->pseudonym,
+            .flow_id = act == MY_DATA_DO_WITHDRAW ? st->flow_id[st->picked] : NULL,
+        };
+        n = store_event_json(&ev, &json) < 0 || json.oom ? SIZE_MAX : 1;
+        event = strbuf_cstr(&json);
+        log_at(LOG_INFO, "session", "op=my_data pseud=%.12s action=%s flow=%s", t->pseudonym,
+               ev.flow_id ? "withdraw" : "erase", ev.flow_id ? ev.flow_id : "*");
+    }
+    turn_save(t, &event, n);
+    strbuf_free(&json);
+}
+
+static void on_my_data_listed(void *ctx, int status, const struct pg_lookup_flows *flows)
+{
+    struct turn *t = ctx;
+    if (status < 0) {
+        log_at(LOG_WARN, "session", "op=my_data pseud=%.12s err=%s", t->pseudonym,
+               raia_strerror(status));
+        turn_reply(t, my_data_unavailable_screen, 1);
+        return;
+    }
+    const char *titles[PG_LOOKUP_FLOWS_MAX];
+    for (size_t i = 0; i < flows->n; i++)
+        titles[i] = flow_title(t->r, flows->flow_id[i]);
+    struct my_data_state st;
+    enum my_data_action act =
+        my_data_start(flows, titles, &st, t->out.screen, sizeof t->out.screen);
+    if (act == MY_DATA_EXIT)
+        turn_reply(t, t->out.screen, 1); /* nothing held: nothing to store either */
+    else
+        my_data_save(t, &st, act);
+}
+
+/* A turn in the menu: st came from the session key (t->expect holds it). */
+static void my_data_turn(struct turn *t, const char *blob, size_t len)
+{
+    struct my_data_state st;
+    if (my_data_decode(blob, len, &st) < 0) {
+        log_at(LOG_WARN, "session", "op=load pseud=%.12s err=bad_record", t->pseudonym);
+        turn_reply(t, expired_screen, 1);
+        return;
+    }
+    enum my_data_action act = my_data_step(&st, t->text, t->out.screen, sizeof t->out.screen);
+    my_data_save(t, &st, act);
+}
+
+/*
+ * A turn in a running session: on the state this instance saved last when
+ * it has it (the save then checks it is still current), else on the state
+ * loaded from Redis.
+ */
+static void turn_continue(struct turn *t)
+{
+    size_t len;
+    const char *blob =
+        session_cache_get(t->r->cache, t->pseudonym, clock_ms(CLOCK_MONOTONIC), &len);
+    if (blob)
+        on_loaded(t, 0, blob, len);
+    else if (redis_store_load(t->r->rs, t->pseudonym, on_loaded, t) < 0)
+        turn_reply(t, busy_screen, 1);
 }
 
 /* ---- MO intake ---- */
@@ -711,6 +880,14 @@ void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
             turn_free(t);
             return;
         }
+        if (kind == USSD_MO_BEGIN && r->lookup &&
+            (strcmp(t->text, r->my_data_code) == 0 || strcmp(t->service, r->my_data_code) == 0)) {
+            snprintf(t->service, sizeof t->service, "%s", r->my_data_code);
+            int rc = pg_lookup_flows(r->lookup, t->pseudonym, on_my_data_listed, t);
+            if (rc < 0)
+                on_my_data_listed(t, rc, NULL);
+            return;
+        }
         if (kind == USSD_MO_BEGIN) {
             struct flow_def *def = flow_set_find_ussd(r->flows, t->text);
             if (!def)
@@ -721,8 +898,8 @@ void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
                 turn_start_flow(t, def);
             } else if (mo->ussd_service_op >= 0) {
                 turn_reply(t, unknown_screen, 1);
-            } else if (redis_store_load(r->rs, t->pseudonym, on_loaded, t) < 0) {
-                turn_reply(t, busy_screen, 1);
+            } else {
+                turn_continue(t);
             }
             return;
         }
@@ -735,6 +912,5 @@ void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
             return;
         }
     }
-    if (redis_store_load(r->rs, t->pseudonym, on_loaded, t) < 0)
-        turn_reply(t, busy_screen, 1);
+    turn_continue(t);
 }

@@ -17,6 +17,7 @@
 #include "smpp_conn.h"
 
 struct flow_set;
+struct pg_lookup;
 struct pseudonymizer;
 struct redis_store;
 struct session_router;
@@ -42,6 +43,12 @@ void session_router_set_flows(struct session_router *r, const struct flow_set *f
  */
 void session_router_add_conn(struct session_router *r, struct smpp_conn *conn,
                              const struct ussd_profile *profile);
+/**
+ * Serve the "my data" menu on USSD code (copied; e.g. "*384*99#"), listing
+ * with lookup (borrowed, outlives r). NULL lookup: no menu.
+ */
+void session_router_set_my_data(struct session_router *r, struct pg_lookup *lookup,
+                                const char *code);
 /** Handle one deliver_sm from conn; mo is copied, ref is acked when the turn is stored. */
 void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
                           const struct smpp_sm *mo, struct smpp_mo_ref ref);

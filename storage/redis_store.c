@@ -18,10 +18,18 @@
  * KEYS[1] session key, KEYS[2] answer stream, KEYS[3] the pseudonym's turn
  * counter for the current minute; ARGV[1] "set" or "del", ARGV[2] state
  * blob, ARGV[3] TTL in seconds, ARGV[4] turns allowed per minute (0: no
- * limit), ARGV[5..] event documents. Returns -1, having written nothing but
- * the counter, when over the limit.
+ * limit), ARGV[5] "1" to check that the session is ARGV[6] first, ARGV[7..]
+ * event documents. Returns the number of events, -1 (having written nothing
+ * but the counter) when over the limit, or {session now} (a one-element
+ * array, nil when there is none), having written nothing, when the check
+ * failed. The check comes first so that a turn retried after a conflict
+ * counts once against the limit.
  */
 static const char save_script[] =
+    "if ARGV[5] == '1' then "
+    "  local cur = redis.call('GET', KEYS[1]) "
+    "  if cur ~= ARGV[6] then return {cur} end "
+    "end "
     "local limit = tonumber(ARGV[4]) "
     "if limit > 0 then "
     "  local n = redis.call('INCR', KEYS[3]) "
@@ -30,24 +38,49 @@ static const char save_script[] =
     "end "
     "if ARGV[1] == 'set' then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) "
     "else redis.call('DEL', KEYS[1]) end "
-    "for i = 5, #ARGV do redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) end "
-    "return #ARGV - 4";
+    "for i = 7, #ARGV do redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) end "
+    "return #ARGV - 6";
 
 struct redis_store {
     struct redis_link *link;
     char prefix[64];
     char stream_key[KEY_MAX];
-    char ttl[16];
     int ttl_s;
     char turns_per_minute[16];
+    /* SHA-1 of save_script as Redis reported it (SCRIPT LOAD on every
+     * connect); "" until then, and saves send the whole script (EVAL). */
+    char script_sha[41];
 };
 
 /* A request in flight; exactly one of the callbacks is set. */
 struct request {
     redis_store_load_cb on_load;
     redis_store_done_cb on_done;
+    redis_store_save_cb on_save;
     void *ctx;
+    struct redis_store *rs;
 };
+
+static void on_script_loaded(redisAsyncContext *ac, void *reply_ptr, void *priv)
+{
+    redisReply *reply = reply_ptr;
+    struct redis_store *rs = priv;
+    (void)ac;
+    if (reply && reply->type == REDIS_REPLY_STRING && reply->len < sizeof rs->script_sha)
+        memcpy(rs->script_sha, reply->str, reply->len + 1);
+    else
+        log_at(LOG_WARN, "redis", "op=script_load err=\"%s\"",
+               reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "no reply");
+}
+
+/* Every (re)connect: the server may be new (a restart empties its script cache). */
+static void on_link_up(void *ctx)
+{
+    struct redis_store *rs = ctx;
+    redisAsyncContext *ac = redis_link_ctx(rs->link);
+    if (ac)
+        redisAsyncCommand(ac, on_script_loaded, rs, "SCRIPT LOAD %s", save_script);
+}
 
 struct redis_store *redis_store_new(struct event_base *base, const struct redis_store_opts *opts,
                                     struct raia_err *err)
@@ -64,11 +97,10 @@ struct redis_store *redis_store_new(struct event_base *base, const struct redis_
     }
     snprintf(rs->prefix, sizeof rs->prefix, "%s", opts->prefix);
     snprintf(rs->stream_key, sizeof rs->stream_key, "%sanswers", opts->prefix);
-    snprintf(rs->ttl, sizeof rs->ttl, "%d", opts->session_ttl_s);
     rs->ttl_s = opts->session_ttl_s;
     snprintf(rs->turns_per_minute, sizeof rs->turns_per_minute, "%d",
              opts->turns_per_minute > 0 ? opts->turns_per_minute : 0);
-    rs->link = redis_link_new(base, opts->url, "store", NULL, NULL, err);
+    rs->link = redis_link_new(base, opts->url, "store", on_link_up, rs, err);
     if (!rs->link) {
         free(rs);
         return NULL;
@@ -102,11 +134,11 @@ static void person_key(const struct redis_store *rs, const char *kind, const cha
 }
 
 static struct request *request_new(redis_store_load_cb on_load, redis_store_done_cb on_done,
-                                   void *ctx)
+                                   redis_store_save_cb on_save, void *ctx)
 {
     struct request *req = malloc(sizeof *req);
     if (req)
-        *req = (struct request){on_load, on_done, ctx};
+        *req = (struct request){on_load, on_done, on_save, ctx, NULL};
     return req;
 }
 
@@ -139,7 +171,7 @@ int redis_store_load(struct redis_store *rs, const char *pseudonym, redis_store_
     redisAsyncContext *ac = redis_link_ctx(rs->link);
     if (!ac)
         return -RAIA_EIO;
-    struct request *req = request_new(cb, NULL, ctx);
+    struct request *req = request_new(cb, NULL, NULL, ctx);
     if (!req)
         return -RAIA_ENOMEM;
     char key[KEY_MAX];
@@ -151,21 +183,44 @@ int redis_store_load(struct redis_store *rs, const char *pseudonym, redis_store_
     return 0;
 }
 
-/* A write's answer: the save script's count (negative: over the flood
- * limit, nothing written) or the id XADD gave; anything else failed. */
-static void on_write_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
+/* XADD's answer: the new entry's id; anything else failed. */
+static void on_append_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
 {
     redisReply *reply = reply_ptr;
     struct request *req = priv;
     (void)ac;
     int status = 0;
-    if (!reply || (reply->type != REDIS_REPLY_INTEGER && reply->type != REDIS_REPLY_STRING)) {
-        log_reply_error("write", reply);
+    if (!reply || reply->type != REDIS_REPLY_STRING) {
+        log_reply_error("append", reply);
         status = -RAIA_EIO;
-    } else if (reply->type == REDIS_REPLY_INTEGER && reply->integer < 0) {
-        status = -RAIA_EFULL;
     }
     req->on_done(req->ctx, status);
+    free(req);
+}
+
+/* The save script's answer (see save_script); anything else failed. */
+static void on_save_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
+{
+    redisReply *reply = reply_ptr;
+    struct request *req = priv;
+    (void)ac;
+    if (reply && reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+        /* Someone flushed the script cache: this turn fails, the next ones load it again. */
+        req->rs->script_sha[0] = '\0';
+        on_link_up(req->rs);
+    }
+    if (reply && reply->type == REDIS_REPLY_INTEGER) {
+        req->on_save(req->ctx, reply->integer < 0 ? -RAIA_EFULL : 0, NULL, 0);
+    } else if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 &&
+               reply->element[0]->type == REDIS_REPLY_STRING) {
+        req->on_save(req->ctx, -RAIA_ESTALE, reply->element[0]->str, reply->element[0]->len);
+    } else if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 &&
+               reply->element[0]->type == REDIS_REPLY_NIL) {
+        req->on_save(req->ctx, -RAIA_ESTALE, NULL, 0);
+    } else {
+        log_reply_error("save", reply);
+        req->on_save(req->ctx, -RAIA_EIO, NULL, 0);
+    }
     free(req);
 }
 
@@ -174,10 +229,10 @@ int redis_store_append(struct redis_store *rs, const char *event, redis_store_do
     redisAsyncContext *ac = redis_link_ctx(rs->link);
     if (!ac)
         return -RAIA_EIO;
-    struct request *req = request_new(NULL, cb, ctx);
+    struct request *req = request_new(NULL, cb, NULL, ctx);
     if (!req)
         return -RAIA_ENOMEM;
-    if (redisAsyncCommand(ac, on_write_reply, req, "XADD %s * e %s", rs->stream_key, event) !=
+    if (redisAsyncCommand(ac, on_append_reply, req, "XADD %s * e %s", rs->stream_key, event) !=
         REDIS_OK) {
         free(req);
         return -RAIA_EIO;
@@ -185,39 +240,47 @@ int redis_store_append(struct redis_store *rs, const char *event, redis_store_do
     return 0;
 }
 
-int redis_store_save(struct redis_store *rs, const char *pseudonym, const char *blob, size_t len,
-                     const char *const *events, size_t n_events, redis_store_done_cb cb, void *ctx)
+int redis_store_save(struct redis_store *rs, const char *pseudonym,
+                     const struct redis_store_write *w, redis_store_save_cb cb, void *ctx)
 {
     redisAsyncContext *ac = redis_link_ctx(rs->link);
     if (!ac)
         return -RAIA_EIO;
-    enum { FIXED_ARGS = 10 };
-    size_t argc = FIXED_ARGS + n_events;
+    enum { FIXED_ARGS = 12 };
+    size_t argc = FIXED_ARGS + w->n_events;
     const char **argv = calloc(argc, sizeof *argv);
     size_t *argvlen = calloc(argc, sizeof *argvlen);
-    struct request *req = request_new(NULL, cb, ctx);
-    char key[KEY_MAX], rate_key[KEY_MAX];
+    struct request *req = request_new(NULL, NULL, cb, ctx);
+    if (req)
+        req->rs = rs;
+    char key[KEY_MAX], rate_key[KEY_MAX], ttl[16];
     person_key(rs, "s", pseudonym, key);
     person_key(rs, "rl", pseudonym, rate_key);
+    snprintf(ttl, sizeof ttl, "%d", w->ttl_s > 0 ? w->ttl_s : rs->ttl_s);
+    int by_sha = rs->script_sha[0] != '\0';
     int rc = -RAIA_ENOMEM;
     if (argv && argvlen && req) {
-        const char *fixed[FIXED_ARGS] = {"EVAL",
-                                         save_script,
+        const char *fixed[FIXED_ARGS] = {by_sha ? "EVALSHA" : "EVAL",
+                                         by_sha ? rs->script_sha : save_script,
                                          "3",
                                          key,
                                          rs->stream_key,
                                          rate_key,
-                                         blob ? "set" : "del",
-                                         blob ? blob : "",
-                                         rs->ttl,
-                                         rs->turns_per_minute};
+                                         w->blob ? "set" : "del",
+                                         w->blob ? w->blob : "",
+                                         ttl,
+                                         rs->turns_per_minute,
+                                         w->expect ? "1" : "0",
+                                         w->expect ? w->expect : ""};
         for (size_t i = 0; i < argc; i++) {
-            argv[i] = i < FIXED_ARGS ? fixed[i] : events[i - FIXED_ARGS];
+            argv[i] = i < FIXED_ARGS ? fixed[i] : w->events[i - FIXED_ARGS];
             argvlen[i] = strlen(argv[i]);
         }
-        if (blob)
-            argvlen[7] = len;
-        rc = redisAsyncCommandArgv(ac, on_write_reply, req, (int)argc, argv, argvlen) == REDIS_OK
+        if (w->blob)
+            argvlen[7] = w->len;
+        if (w->expect)
+            argvlen[11] = w->expect_len;
+        rc = redisAsyncCommandArgv(ac, on_save_reply, req, (int)argc, argv, argvlen) == REDIS_OK
                  ? 0
                  : -RAIA_EIO;
     }

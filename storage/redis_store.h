@@ -2,9 +2,10 @@
  * redis_store.h - session state and the answer stream in Redis (hot path).
  *
  * One hiredis async connection attached to the gateway's event_base.
- * A session is one key per pseudonym with a TTL; saving a session and
- * appending its answer events to the stream happen in one Lua script, so a
- * turn's state and its answers are stored together or not at all. The key
+ * A session is one key per pseudonym with a TTL; checking that a session is
+ * still what a turn started from, saving it and appending its answer events
+ * to the stream happen in one Lua script (one round trip), so a turn's state
+ * and its answers are stored together or not at all. The key
  * layout is documented in docs/storage.md. Reconnects by itself with backoff;
  * while disconnected every call fails fast with -RAIA_EIO.
  * Called by gateway/session.c only.
@@ -53,15 +54,35 @@ int redis_store_append(struct redis_store *rs, const char *event, redis_store_do
                        void *ctx);
 
 /**
- * In one atomic Lua call: store blob as the session of pseudonym with the TTL
- * (or delete the session when blob is NULL) and XADD each of events (JSON
- * documents from store_event_json) to the answer stream. cb gets 0 only when
- * Redis confirmed all of it, and -RAIA_EFULL, with nothing written, when the
- * pseudonym went over turns_per_minute. Returns 0 if sent.
+ * What redis_store_save found. status 0: saved. -RAIA_EFULL: the pseudonym
+ * went over turns_per_minute; nothing written. -RAIA_ESTALE: the session was
+ * not what the caller expected (another turn, another gateway instance or the
+ * TTL changed it); nothing written, and current/len is the session as it is
+ * now (NULL: there is none), borrowed until the callback returns. Other < 0:
+ * an error (Redis down, a bad reply).
  */
-int redis_store_save(struct redis_store *rs, const char *pseudonym, const char *blob, size_t len,
-                     const char *const *events, size_t n_events, redis_store_done_cb cb,
-                     void *ctx);
+typedef void (*redis_store_save_cb)(void *ctx, int status, const char *current, size_t len);
+
+/** One turn's writes. Every pointer is borrowed for the call only. */
+struct redis_store_write {
+    const char *expect; /* the session as the caller last knew it; NULL: do not check */
+    size_t expect_len;
+    const char *blob; /* the new session; NULL deletes it */
+    size_t len;
+    int ttl_s;                 /* the new session's TTL; 0: the configured one */
+    const char *const *events; /* JSON documents from store_event_json, XADDed in order */
+    size_t n_events;
+};
+
+/**
+ * In one atomic Lua call: check that the session of pseudonym is still
+ * w->expect (compare-and-set, so a turn computed from a cached or stale state
+ * never overwrites a newer one), store or delete it with its TTL, and XADD
+ * w->events to the answer stream. cb runs once with the outcome (see
+ * redis_store_save_cb). Returns 0 if sent, < 0 (cb will not run) otherwise.
+ */
+int redis_store_save(struct redis_store *rs, const char *pseudonym,
+                     const struct redis_store_write *w, redis_store_save_cb cb, void *ctx);
 
 /** Name of the answer stream key, e.g. "raia:answers" (for the writer and tests). */
 const char *redis_store_stream_key(const struct redis_store *rs);

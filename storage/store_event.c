@@ -14,6 +14,7 @@ static const char *const kind_names[] = {
     [STORE_EVENT_SESSION] = "session", [STORE_EVENT_ANSWER] = "answer",
     [STORE_EVENT_END] = "end",         [STORE_EVENT_REFUSAL] = "refusal",
     [STORE_EVENT_FLOW] = "flow",       [STORE_EVENT_RECEIPT] = "receipt",
+    [STORE_EVENT_ERASE] = "erase",
 };
 
 static void put_str(struct strbuf *out, const char *key, const char *value)
@@ -43,6 +44,8 @@ static int is_complete(const struct store_event *ev)
                ev->definition && ev->at_ms > 0;
     if (ev->kind == STORE_EVENT_RECEIPT)
         return ev->operator_name && ev->message_id && ev->state && ev->at_ms > 0;
+    if (ev->kind == STORE_EVENT_ERASE)
+        return ev->pseudonym && ev->at_ms > 0;
     if ((unsigned)ev->kind > STORE_EVENT_RECEIPT || !has_common_fields(ev))
         return 0;
     switch (ev->kind) {
@@ -56,6 +59,7 @@ static int is_complete(const struct store_event *ev)
         return has_session_fields(ev) && ev->outcome;
     case STORE_EVENT_FLOW:
     case STORE_EVENT_RECEIPT:
+    case STORE_EVENT_ERASE:
         break;
     }
     return 0;
@@ -85,6 +89,16 @@ static int receipt_json(const struct store_event *ev, struct strbuf *out)
     return out->oom ? -RAIA_ENOMEM : 0;
 }
 
+/* An erasure: whose (pseudonym), of which flow (null: all), from when. */
+static int erase_json(const struct store_event *ev, struct strbuf *out)
+{
+    strbuf_printf(out, "{\"v\":1,\"kind\":\"erase\",\"at\":%lld", (long long)ev->at_ms);
+    put_str(out, "pseudonym", ev->pseudonym);
+    put_str(out, "flow", ev->flow_id);
+    strbuf_puts(out, "}");
+    return out->oom ? -RAIA_ENOMEM : 0;
+}
+
 int store_event_json(const struct store_event *ev, struct strbuf *out)
 {
     if (!is_complete(ev))
@@ -93,6 +107,8 @@ int store_event_json(const struct store_event *ev, struct strbuf *out)
         return flow_json(ev, out);
     if (ev->kind == STORE_EVENT_RECEIPT)
         return receipt_json(ev, out);
+    if (ev->kind == STORE_EVENT_ERASE)
+        return erase_json(ev, out);
     strbuf_printf(out, "{\"v\":1,\"kind\":\"%s\",\"at\":%lld", kind_names[ev->kind],
                   (long long)ev->at_ms);
     put_str(out, "flow", ev->flow_id);

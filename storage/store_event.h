@@ -20,7 +20,8 @@ enum store_event_kind {
     STORE_EVENT_END,     /* the session ended with an outcome */
     STORE_EVENT_REFUSAL, /* consent refused: counted, nothing about the person */
     STORE_EVENT_FLOW,    /* a flow definition the gateway runs, for the flows registry */
-    STORE_EVENT_RECEIPT  /* a delivery receipt: an MT message's state at the operator */
+    STORE_EVENT_RECEIPT, /* a delivery receipt: an MT message's state at the operator */
+    STORE_EVENT_ERASE    /* a citizen erased their answers (to one flow, or all) */
 };
 
 /*
@@ -56,7 +57,9 @@ struct store_event {
     /* RECEIPT (with operator_name): */
     const char *message_id; /* the operator's id of the MT message */
     const char *state;      /* delivered, expired, undeliverable, ... */
-    int final;              /* "completed" | "abandoned" | "stopped" | "timed_out" */
+    int final;              /* 1: the state will not change again */
+    /* ERASE (with pseudonym, and flow_id: that flow only, NULL: every flow;
+     * the sessions of that person that began before at_ms): nothing else. */
 };
 
 /** Append ev as one JSON object to out. Returns 0, or -RAIA_EINVAL if a required field is missing.

@@ -7,12 +7,77 @@
 -- mark excepted: a later event of that session replaces it).
 -- STOP opens a standing opt-out (005_opt_outs.sql); flow events fill the
 -- flows registry (007_flows.sql); receipts go to message_receipts
--- (008_receipts.sql).
+-- (008_receipts.sql); erase events delete a person's earlier sessions
+-- (010_erasures.sql).
 -- Sessions not in the batch whose Redis state has expired are marked
 -- 'timed_out' (004_timeouts.sql).
-WITH entries AS (
+WITH batch AS (
     SELECT x.id AS stream_id, x.e::jsonb AS e
     FROM jsonb_to_recordset($1::jsonb) AS x(id text, e text)
+),
+-- A citizen's erasure (010_erasures.sql): of one flow, or all (flow null),
+-- of the sessions that began before it. Those in this batch, and any that
+-- an earlier erasure covers, are not stored; those already stored are
+-- deleted below.
+new_erasures AS (
+    SELECT stream_id, e->>'pseudonym' AS pseudonym, e->>'flow' AS flow_id,
+           to_timestamp((e->>'at')::bigint / 1000.0) AS erased_at
+    FROM batch
+    WHERE e->>'kind' = 'erase'
+),
+all_erasures AS (
+    SELECT pseudonym, flow_id, erased_at FROM new_erasures
+    UNION ALL
+    SELECT pseudonym, flow_id, erased_at FROM erasures
+    WHERE pseudonym IN (SELECT e->>'pseudonym' FROM batch)
+),
+entries AS (
+    SELECT * FROM batch b
+    WHERE e->>'kind' <> 'erase'
+      AND NOT EXISTS (SELECT FROM all_erasures r
+                      WHERE r.pseudonym = b.e->>'pseudonym'
+                        AND (r.flow_id IS NULL OR r.flow_id = b.e->>'flow')
+                        AND to_timestamp((b.e->>'started')::bigint / 1000.0) < r.erased_at)
+),
+erased_sessions AS (
+    SELECT s.session_id, r.stream_id AS erasure
+    FROM sessions s JOIN new_erasures r ON s.pseudonym = r.pseudonym
+    WHERE (r.flow_id IS NULL OR s.flow_id = r.flow_id) AND s.started_at < r.erased_at
+),
+erased_answers AS (
+    DELETE FROM answers WHERE session_id IN (SELECT session_id FROM erased_sessions)
+    RETURNING 1
+),
+deleted_sessions AS (
+    DELETE FROM sessions WHERE session_id IN (SELECT session_id FROM erased_sessions)
+    RETURNING 1
+),
+recorded_erasures AS (
+    INSERT INTO erasures (stream_id, pseudonym, flow_id, erased_at)
+    SELECT stream_id, pseudonym, flow_id, erased_at FROM new_erasures
+    ON CONFLICT (stream_id) DO NOTHING
+    RETURNING stream_id, flow_id
+),
+-- Withdrawing from one flow is also a standing opt-out from it.
+withdrawn AS (
+    INSERT INTO opt_outs (pseudonym, flow_id, opted_out_at)
+    SELECT pseudonym, flow_id, erased_at FROM new_erasures WHERE flow_id IS NOT NULL
+    ON CONFLICT (pseudonym, flow_id) DO UPDATE
+        SET opted_out_at = greatest(opt_outs.opted_out_at, EXCLUDED.opted_out_at),
+            lifted_at = NULL
+    RETURNING 1
+),
+audited_erasures AS (
+    INSERT INTO audit_log (actor, action, detail)
+    SELECT 'citizen', CASE WHEN flow_id IS NULL THEN 'erase' ELSE 'withdraw' END,
+           jsonb_build_object('via', 'my_data_menu', 'flow', flow_id, 'stream_id', stream_id,
+                              'sessions', (SELECT count(*) FROM erased_sessions x
+                                           WHERE x.erasure = r.stream_id),
+                              'answers', (SELECT count(*) FROM answers a
+                                          JOIN erased_sessions x USING (session_id)
+                                          WHERE x.erasure = r.stream_id))
+    FROM recorded_erasures r
+    RETURNING 1
 ),
 session_events AS (
     SELECT e->>'session' AS session_id,
@@ -54,6 +119,7 @@ timed_out AS (
     WHERE outcome IS NULL
       AND last_seen_at < now() - make_interval(secs => COALESCE(ttl_s, 600) + 60)
       AND session_id NOT IN (SELECT session_id FROM session_events)
+      AND session_id NOT IN (SELECT session_id FROM erased_sessions)
     RETURNING 1
 ),
 -- STOP opens an opt-out; a later consent to the same flow lifts it. The two
@@ -129,11 +195,12 @@ inserted_refusals AS (
     ON CONFLICT (stream_id) DO NOTHING
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM entries),
+SELECT (SELECT count(*) FROM batch),
        (SELECT count(*) FROM inserted_answers),
        (SELECT count(*) FROM inserted_refusals),
        (SELECT count(*) FROM upserted_sessions),
        (SELECT count(*) FROM timed_out),
        (SELECT count(*) FROM opened_opt_outs) + (SELECT count(*) FROM lifted_opt_outs),
        (SELECT count(*) FROM registered_flows),
-       (SELECT count(*) FROM inserted_receipts)
+       (SELECT count(*) FROM inserted_receipts),
+       (SELECT count(*) FROM audited_erasures)

@@ -17,6 +17,10 @@ check "schema migrated on start" grep -q "^applied 001" "$run/migrate.log"
 check "second migrate applies nothing" bash -c "! grep -q '^applied' '$run/migrate2.log'"
 
 # Five phones at once. Inputs: consent, category, severity, details.
+# MONITOR shows every command a client sent (and, marked "lua", those the
+# save script ran): it counts the gateway's round trips to Redis.
+redis-cli -p "$RAIA_REDIS_PORT" monitor >"$run/redis-monitor.txt" & monitor=$!
+wait_until 5 grep -q OK "$run/redis-monitor.txt"
 ussd_phone +256700000001 1 1 4 "Borehole pump broken" & p1=$!
 ussd_phone +256700000002 1 2 7 5 "No nurse since June" & p2=$!   # 7 is out of range: re-prompt
 ussd_phone +256700000003 1 3 2 "Roof leaks in class 4" & p3=$!
@@ -27,6 +31,14 @@ for p in $p1 $p2 $p3 $p4 $p5; do
 done
 check "re-prompt shown for an out-of-range number" \
   grep -q "1 to 5" "$run/phone+256700000002.txt"
+kill "$monitor"
+# 23 turns, 18 of them continuing a session: each is one call of the save
+# script, and none needs a GET first (this gateway saved that session last).
+client_calls() { grep -v ' lua\]' "$run/redis-monitor.txt" | grep -ci "\] \"$1\"" || true; }
+saves=$(($(client_calls evalsha) + $(client_calls eval)))
+echo "  redis: $saves save calls, $(client_calls get) GET for 23 turns"
+check "one Redis round trip per turn (a save each, no load)" \
+  test "$saves" = 23 -a "$(client_calls get)" = 0
 
 # The writer moves the stream into PostgreSQL asynchronously: wait, bounded.
 wait_rows 12 4 || true

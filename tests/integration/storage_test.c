@@ -104,12 +104,29 @@ static int run_until(int (*cond)(void), int seconds)
 /* ---- redis_store ---- */
 
 static int save_status = 1, load_status = 1;
-static char loaded[64];
+static char loaded[64], current[64]; /* current: the session a stale save found */
+static int current_null;
 
-static void on_saved(void *ctx, int status)
+static void on_saved(void *ctx, int status, const char *now, size_t len)
 {
     (void)ctx;
     save_status = status;
+    current_null = now == NULL;
+    snprintf(current, sizeof current, "%.*s", (int)len, now ? now : "");
+}
+
+/* Saves blob (NULL: delete) with events, if the session is still expect (NULL: unchecked). */
+static int save(struct redis_store *rs, const char *expect, const char *blob,
+                const char *const *events, size_t n)
+{
+    struct redis_store_write w = {.expect = expect,
+                                  .expect_len = expect ? strlen(expect) : 0,
+                                  .blob = blob,
+                                  .len = blob ? strlen(blob) : 0,
+                                  .events = events,
+                                  .n_events = n};
+    save_status = 1;
+    return redis_store_save(rs, PSEUD_A, &w, on_saved, NULL);
 }
 
 static void on_loaded(void *ctx, int status, const char *blob, size_t len)
@@ -148,8 +165,7 @@ static void test_rate_limit(const char *event)
     store = saved;
     int statuses[4];
     for (int i = 0; i < 4; i++) {
-        save_status = 1;
-        redis_store_save(limited, PSEUD_A, "s", 1, &event, 1, on_saved, NULL);
+        save(limited, NULL, "s", &event, 1);
         run_until(save_done, 5);
         statuses[i] = save_status;
     }
@@ -174,9 +190,7 @@ static void test_store(void)
     event_json(&ev[1], STORE_EVENT_ANSWER, SESSION_A, "category", "water", "Water point");
     event_json(&ev[2], STORE_EVENT_ANSWER, SESSION_A, "severity", NULL, "4");
     const char *events[3] = {strbuf_cstr(&ev[0]), strbuf_cstr(&ev[1]), strbuf_cstr(&ev[2])};
-    save_status = 1;
-    test_cond("save sent",
-              redis_store_save(store, PSEUD_A, "state-1", 7, events, 3, on_saved, NULL) == 0);
+    test_cond("save sent", save(store, NULL, "state-1", events, 3) == 0);
     run_until(save_done, 5);
     test_cond("save confirmed", save_status == 0);
     test_cond("stream holds the 3 events", redis_int("XLEN %s", "t:answers") == 3);
@@ -190,12 +204,28 @@ static void test_store(void)
 
     event_json(&ev[0], STORE_EVENT_ANSWER, SESSION_A, "details", NULL, "Pump broken");
     event_json(&ev[1], STORE_EVENT_END, SESSION_A, NULL, NULL, NULL);
-    save_status = 1;
-    redis_store_save(store, PSEUD_A, NULL, 0, events, 2, on_saved, NULL);
+    save(store, "state-0", NULL, events, 2);
+    run_until(save_done, 5);
+    test_cond("a save from a stale state is refused with the session as it is",
+              save_status == -RAIA_ESTALE && strcmp(current, "state-1") == 0);
+    test_cond("nothing of the stale save written", redis_int("XLEN %s", "t:answers") == 3 &&
+                                                       redis_int("EXISTS %s", "t:s:" PSEUD_A) == 1);
+    save(store, "state-1", NULL, events, 2);
     run_until(save_done, 5);
     test_cond("final save confirmed", save_status == 0);
     test_cond("session deleted at the end", redis_int("EXISTS %s", "t:s:" PSEUD_A) == 0);
     test_cond("stream holds 5 events", redis_int("XLEN %s", "t:answers") == 5);
+    save(store, "state-1", "state-2", events, 0);
+    run_until(save_done, 5);
+    test_cond("a save expecting a session that expired is refused with none",
+              save_status == -RAIA_ESTALE && current_null);
+    redis_int("SCRIPT %s", "FLUSH");
+    save(store, NULL, "state-3", events, 0);
+    run_until(save_done, 5);
+    test_cond("after SCRIPT FLUSH one save fails", save_status == -RAIA_EIO);
+    save(store, NULL, NULL, events, 0);
+    run_until(save_done, 5);
+    test_cond("and the next ones work again", save_status == 0);
     test_rate_limit(events[0]);
     for (int i = 0; i < 3; i++)
         strbuf_free(&ev[i]);
@@ -342,6 +372,8 @@ static int write_one(const char *id, const struct strbuf *ev)
     const char *params[1] = {strbuf_cstr(&param)};
     PGresult *res = PQexecParams(pg, sql_write_batch, 1, NULL, params, NULL, NULL, 0);
     int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+    if (!ok)
+        fprintf(stderr, "write_one %s: %s", id, PQresultErrorMessage(res));
     PQclear(res);
     strbuf_free(&param);
     return ok;
@@ -356,6 +388,90 @@ static void test_batch_replay_is_idempotent(void)
     test_cond("replayed batch stored once",
               sql_count("SELECT count(*) FROM answers WHERE stream_id = '1-1'") == 1);
     strbuf_free(&ev);
+}
+
+/*
+ * A citizen's erasure from the "my data" menu travels the stream as an
+ * 'erase' event: the writer deletes that person's earlier sessions (of one
+ * flow, or all), opens an opt-out for a withdrawn flow, audits it, and
+ * drops a late event of an erased session instead of storing it again.
+ */
+static void test_erase_event(void)
+{
+#define PSEUD_E "0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e"
+#define OF_E " FROM sessions WHERE pseudonym = '" PSEUD_E "'"
+    struct store_event ev = {
+        .kind = STORE_EVENT_ANSWER,
+        .at_ms = 1764000100000,
+        .flow_id = "community-report",
+        .flow_version = 1,
+        .consent_version = "cr-consent-1",
+        .channel = "ussd",
+        .operator_name = "operator-a",
+        .session_id = "9999999999999999999999999999999a",
+        .pseudonym = PSEUD_E,
+        .language = "en",
+        .started_ms = 1764000000000,
+        .ttl_s = 600,
+        .question_id = "category",
+        .code = "water",
+        .value = "Water point",
+    };
+    struct strbuf a = {0}, b = {0}, late = {0}, erase = {0}, all = {0};
+    store_event_json(&ev, &a);
+    ev.flow_id = "disability-wg-ss";
+    ev.session_id = "9999999999999999999999999999999b";
+    ev.question_id = "seeing";
+    ev.code = "1";
+    store_event_json(&ev, &b);
+    ev.question_id = "hearing"; /* reaches PostgreSQL after the erasure */
+    store_event_json(&ev, &late);
+    test_cond("two sessions of one person stored", write_one("8-1", &a) && write_one("8-2", &b) &&
+                                                       sql_count("SELECT count(*)" OF_E) == 2);
+    struct store_event er = {.kind = STORE_EVENT_ERASE,
+                             .at_ms = 1764000500000,
+                             .pseudonym = PSEUD_E,
+                             .flow_id = "disability-wg-ss"};
+    test_cond("erase event encodes", store_event_json(&er, &erase) == 0);
+    test_cond("withdrawal from one flow written", write_one("8-3", &erase));
+    test_cond("that flow's session and answers are gone, the other stays",
+              sql_count("SELECT count(*)" OF_E " AND flow_id = 'disability-wg-ss'") == 0 &&
+                  sql_count("SELECT count(*)" OF_E " AND flow_id = 'community-report'") == 1 &&
+                  sql_count("SELECT count(*) FROM answers WHERE stream_id IN ('8-1','8-2')") == 1);
+    test_cond("withdrawal is an opt-out from that flow",
+              sql_count("SELECT count(*) FROM opt_outs WHERE pseudonym = '" PSEUD_E
+                        "' AND flow_id = 'disability-wg-ss' AND lifted_at IS NULL") == 1);
+    test_cond("withdrawal audited with counts",
+              sql_count("SELECT count(*) FROM audit_log WHERE actor = 'citizen' AND action ="
+                        " 'withdraw' AND detail->>'sessions' = '1' AND detail->>'answers' = '1'"
+                        " AND detail->>'stream_id' = '8-3'") == 1);
+    test_cond("a late event of the erased session is dropped",
+              write_one("8-4", &late) &&
+                  sql_count("SELECT count(*)" OF_E " AND flow_id = 'disability-wg-ss'") == 0);
+    test_cond("replaying the erasure adds nothing",
+              write_one("8-3", &erase) &&
+                  sql_count("SELECT count(*) FROM audit_log WHERE detail->>'stream_id' = '8-3'") ==
+                      1);
+    er.flow_id = NULL;
+    er.at_ms = 1764000600000;
+    store_event_json(&er, &all);
+    test_cond("erasing everything leaves nothing of the person",
+              write_one("8-5", &all) && sql_count("SELECT count(*)" OF_E) == 0 &&
+                  sql_count("SELECT count(*) FROM audit_log WHERE action = 'erase' AND "
+                            "detail->>'sessions' = '1'") == 1);
+    ev.session_id = "9999999999999999999999999999999c"; /* began after the erasure */
+    ev.started_ms = 1764000700000;
+    strbuf_reset(&late);
+    store_event_json(&ev, &late);
+    test_cond("a session begun after the erasure is stored",
+              write_one("8-6", &late) && sql_count("SELECT count(*)" OF_E) == 1);
+    strbuf_free(&a);
+    strbuf_free(&b);
+    strbuf_free(&late);
+    strbuf_free(&erase);
+    strbuf_free(&all);
+#undef OF_E
+#undef PSEUD_E
 }
 
 /* A session whose state expired in Redis without an end is marked
@@ -569,6 +685,7 @@ int main(void)
     test_retention();
     test_timed_out();
     test_opt_out();
+    test_erase_event();
     test_quiet_sweep();
     redis_store_free(store);
     event_base_free(base);
