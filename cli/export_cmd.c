@@ -3,10 +3,14 @@
  *
  * The order of work: check the arguments, read the config, find the flow's
  * definition in the `flows` registry and load it (the codebook and the
- * columns come from the exact file that ran), stream the rows into the data
- * file, write the codebook (and the data package), and record the export in
- * audit_log. A failure at any step leaves no finished-looking file behind
- * and no audit row; the audit row is written last, once the files exist.
+ * columns come from the exact file that ran), check the privacy settings
+ * against it, open one snapshot of the database, refuse if k-anonymity
+ * does not hold (before any file is touched), count the sessions, stream
+ * the rows into the data file, write the codebooks (and the data package),
+ * record the export in audit_log, and only then give every file its final
+ * name. Until that last step each file is DIR/.NAME.part: a failure or an
+ * interruption at any step leaves no finished-looking file behind, and the
+ * next run removes the leftovers and starts again from the beginning.
  */
 #include "export_cmd.h"
 
@@ -14,9 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "export_codebook.h"
+#include "export_privacy.h"
 #include "export_query.h"
 #include "export_table.h"
 #include "flow.h"
@@ -26,8 +32,9 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: raia export --config FILE --flow ID [--version V] [--since YYYY-MM-DD]\n"
-            "                   [--format csv|jsonl|datapackage] --out DIR [--long] "
-            "[--free-text]\n");
+            "                   [--format csv|jsonl|datapackage|sav|dta] --out DIR [--long]\n"
+            "                   [--free-text] [--band STEP=WIDTH]... [--key-vars A,B,...] "
+            "[--k N]\n");
     return 2;
 }
 
@@ -44,6 +51,18 @@ static int valid_date(const char *s)
     if (timegm(&tm) == (time_t)-1)
         return 0;
     return tm.tm_year == year && tm.tm_mon == mon && tm.tm_mday == mday && year > 0;
+}
+
+/* The value of option opt, a whole number 1..max; -1 after a message. */
+static int whole_number(const char *opt, const char *v, long max)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (end == v || *end || n < 1 || n > max) {
+        fprintf(stderr, "raia export: %s takes a whole number 1-%ld\n", opt, max);
+        return -1;
+    }
+    return (int)n;
 }
 
 /* Fills o from argv; 0, or -1 after a message on a bad argument. */
@@ -76,40 +95,46 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
             }
             o->since = v;
         } else if (strcmp(a, "--version") == 0) {
-            char *end;
-            long n = strtol(v, &end, 10);
-            if (end == v || *end || n < 1 || n > 1000000) {
-                fprintf(stderr, "raia export: --version takes a whole number 1-1000000\n");
+            if ((o->version = whole_number(a, v, 1000000)) < 0)
                 return -1;
-            }
-            o->version = (int)n;
         } else if (strcmp(a, "--format") == 0) {
-            static const char *const names[] = {"csv", "jsonl", "datapackage"};
             size_t f = 0;
-            while (f < 3 && strcmp(v, names[f]) != 0)
+            while (f < EXPORT_FORMAT_COUNT && strcmp(v, export_format_name(f)) != 0)
                 f++;
-            if (f == 3)
+            if (f == EXPORT_FORMAT_COUNT)
                 return -1;
             o->format = (enum export_format)f;
+        } else if (strcmp(a, "--band") == 0 && o->n_bands < EXPORT_BANDS_MAX) {
+            o->bands[o->n_bands++] = v;
+        } else if (strcmp(a, "--key-vars") == 0 && *v) {
+            o->key_vars = v;
+        } else if (strcmp(a, "--k") == 0) {
+            if ((o->k = whole_number(a, v, 1000)) < 0)
+                return -1;
         } else {
             return -1;
         }
+    }
+    if (o->long_form && export_format_is_stat(o->format)) {
+        fprintf(stderr, "raia export: sav and dta hold one row per session; --long is for csv "
+                        "and jsonl\n");
+        return -1;
     }
     return o->config && o->flow && o->out_dir && *o->out_dir ? 0 : -1;
 }
 
 /* The audit detail: parameters and counts only, never a person. */
 static void audit_detail(const struct export_opts *o, int version, const struct export_stats *st,
-                         struct strbuf *sb)
+                         const struct export_privacy *p, struct strbuf *sb)
 {
-    static const char *const names[] = {"csv", "jsonl", "datapackage"};
     strbuf_puts(sb, "{\"flow\":");
     strbuf_json_str(sb, o->flow);
     strbuf_printf(sb,
                   ",\"version\":%d,\"format\":\"%s\",\"layout\":\"%s\",\"rows\":%lld,"
-                  "\"sessions\":%lld,\"free_text\":%s,\"since\":",
-                  version, names[o->format], o->long_form ? "long" : "wide", st->rows, st->sessions,
-                  o->free_text ? "true" : "false");
+                  "\"sessions\":%lld,\"free_text\":%s,\"k\":%d,\"key_variables\":%zu,"
+                  "\"since\":",
+                  version, export_format_name(o->format), o->long_form ? "long" : "wide", st->rows,
+                  st->sessions, o->free_text ? "true" : "false", p->k, p->n_keys);
     if (o->since)
         strbuf_json_str(sb, o->since);
     else
@@ -117,14 +142,38 @@ static void audit_detail(const struct export_opts *o, int version, const struct 
     strbuf_append(sb, "}", 1);
 }
 
+/*
+ * The same definition from the config's flows.dir, if a file there has the
+ * registered checksum: a flow with location steps reads its areas file
+ * beside the YAML, which the registry does not hold; the checksum covers
+ * both, so a match is exactly what ran. NULL if none matches.
+ */
+static struct flow_def *load_from_dir(const char *dir, const struct export_opts *o,
+                                      const struct export_flow_rev *rev, int version)
+{
+    struct raia_errlist errs = {0};
+    struct flow_set *set = dir ? flow_set_load_dir(dir, &errs) : NULL;
+    raia_errlist_free(&errs);
+    struct flow_def *def = set ? flow_set_find(set, o->flow, version) : NULL;
+    if (def && strcmp(flow_def_checksum(def), rev->checksum) == 0)
+        flow_def_ref(def);
+    else
+        def = NULL;
+    flow_set_free(set);
+    return def;
+}
+
 /* Loads the newest registered definition (revs[0]); NULL after printing why. */
 static struct flow_def *load_definition(const struct export_opts *o,
-                                        const struct export_flow_rev *rev)
+                                        const struct export_flow_rev *rev, int version,
+                                        const char *flows_dir)
 {
     char name[128];
     snprintf(name, sizeof name, "flows registry: %s (%.12s)", o->flow, rev->checksum);
     struct raia_errlist errs = {0};
     struct flow_def *def = flow_def_load_buf(name, rev->definition, strlen(rev->definition), &errs);
+    if (!def && (def = load_from_dir(flows_dir, o, rev, version)))
+        raia_errlist_free(&errs);
     char line[RAIA_ERR_MSG_MAX + 256];
     for (size_t i = 0; !def && i < errs.n; i++) {
         raia_err_format(&errs.items[i], line, sizeof line);
@@ -134,37 +183,98 @@ static struct flow_def *load_definition(const struct export_opts *o,
     return def;
 }
 
-/* Rows, codebook, audit: everything after the definition is known. */
+/* Every name an export may write: a rerun removes what an interrupted one left. */
+static const char *const all_files[] = {"responses.csv",
+                                        "responses.jsonl",
+                                        "responses.sav",
+                                        "responses.dta",
+                                        "answers.csv",
+                                        "answers.jsonl",
+                                        "codebook.json",
+                                        "codebook.md",
+                                        "codebook.ddi.xml",
+                                        "datapackage.json",
+                                        NULL};
+
+/* The rows, inside one snapshot: k-anonymity first, then the count, then the stream. */
+static int write_rows(struct export_db *db, const struct export_opts *o, const struct flow_def *def,
+                      int version, struct export_privacy *priv, struct export_table **table,
+                      struct raia_err *err)
+{
+    int rc = export_db_begin(db, err);
+    if (rc == 0)
+        rc = export_privacy_check(db, o, version, def, priv, stderr, err);
+    long long n = rc == 0 ? export_db_count(db, o->flow, version, o->since, err) : 0;
+    rc = n < 0 ? (int)n : rc;
+    if (rc == 0) {
+        int removed = export_clean_parts(o->out_dir, all_files);
+        if (removed)
+            fprintf(stderr, "raia export: removed %d unfinished file%s of an earlier run\n",
+                    removed, removed == 1 ? "" : "s");
+        *table = export_table_new(def, o, priv, n, err);
+        rc = *table ? 0 : -1;
+    }
+    if (rc == 0) {
+        rc = export_db_stream(db, o->flow, version, o->since, export_table_row, *table, err);
+        if (rc > 0 || (rc < 0 && err->code == 0))
+            *err = *export_table_error(*table);
+    }
+    if (rc == 0)
+        rc = export_table_finish(*table, err);
+    if (rc == 0)
+        return export_db_end(db, err);
+    export_db_abort(db);
+    return rc;
+}
+
+/* Rows, codebooks, audit, final names: everything after the definition is known. */
 static int run(struct export_db *db, const struct export_opts *o, const struct flow_def *def,
                const struct export_flow_rev *revs, size_t n_revs, int version, const char *actor)
 {
-    struct raia_err err = {0};
-    struct export_table *t = export_table_new(def, o, &err);
-    int rc = t ? 0 : -1;
-    if (rc == 0) {
-        rc = export_db_stream(db, o->flow, version, o->since, export_table_row, t, &err);
-        if (rc > 0 || (rc < 0 && err.code == 0))
-            err = *export_table_error(t);
+    struct export_privacy priv;
+    char msg[256];
+    if (export_privacy_resolve(def, o, &priv, msg, sizeof msg) < 0) {
+        fprintf(stderr, "raia export: %s\n", msg);
+        return 2;
     }
-    if (rc == 0)
-        rc = export_table_finish(t, &err);
+    struct raia_err err = {0};
+    struct export_table *t = NULL;
+    int rc = write_rows(db, o, def, version, &priv, &t, &err);
+    if (rc == 1) { /* refused: the reasons are printed, nothing was written */
+        export_table_free(t);
+        return 1;
+    }
     char created[32];
     time_t now = time(NULL);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    struct export_doc doc = {def, revs, n_revs, version, o, t, created};
+    struct export_doc doc = {def, revs, n_revs, version, o, t, &priv, created};
     if (rc == 0)
         rc = export_codebook_write(&doc, &err);
     struct strbuf detail = {0};
     if (rc == 0) {
-        audit_detail(o, version, export_table_stats(t), &detail);
+        audit_detail(o, version, export_table_stats(t), &priv, &detail);
         rc = detail.oom ? raia_err_set(&err, RAIA_ENOMEM, "out of memory")
                         : export_db_audit(db, actor, strbuf_cstr(&detail), &err);
     }
+    const char *files[] = {t ? export_table_file(t) : NULL,
+                           "codebook.json",
+                           "codebook.md",
+                           "codebook.ddi.xml",
+                           o->format == EXPORT_FORMAT_DATAPACKAGE ? "datapackage.json" : NULL,
+                           NULL};
+    if (rc == 0)
+        rc = export_commit_files(o->out_dir, files, &err);
     if (rc == 0) {
+        struct strbuf report = {0};
+        export_privacy_describe(def, o, &priv, "raia export: ", &report);
+        fputs(strbuf_cstr(&report), stderr);
+        strbuf_free(&report);
         const struct export_stats *st = export_table_stats(t);
         printf("exported %s version %d: %lld rows, %lld sessions to %s/%s\n", o->flow, version,
                st->rows, st->sessions, o->out_dir, export_table_file(t));
     } else {
+        if (o->out_dir && access(o->out_dir, F_OK) == 0)
+            export_clean_parts(o->out_dir, all_files);
         fprintf(stderr, "raia export: %s\n", err.msg[0] ? err.msg : raia_strerror(rc));
     }
     strbuf_free(&detail);
@@ -189,9 +299,9 @@ int export_cmd(int argc, char **argv, const char *actor)
         return 1;
     struct raia_err err = {0};
     struct export_db *db = export_db_open(cfg->postgres.conninfo, &err);
-    config_free(cfg);
     if (!db) {
         fprintf(stderr, "raia export: %s\n", err.msg);
+        config_free(cfg);
         return 1;
     }
     struct export_flow_rev *revs = NULL;
@@ -203,12 +313,13 @@ int export_cmd(int argc, char **argv, const char *actor)
         fprintf(stderr, "raia export: no flow '%s'%s in the flows registry\n", o.flow,
                 o.version ? " at that version" : "");
     } else {
-        struct flow_def *def = load_definition(&o, &revs[0]);
+        struct flow_def *def = load_definition(&o, &revs[0], version, cfg->flows.dir);
         if (def)
             rc = run(db, &o, def, revs, (size_t)n, version, actor);
         flow_def_unref(def);
     }
     export_flow_revs_free(revs, n > 0 ? (size_t)n : 0);
     export_db_close(db);
+    config_free(cfg);
     return rc;
 }

@@ -3,7 +3,7 @@
  * `raia export` (see export_codebook.h).
  *
  * All three read one description of each column (column_schema() and
- * column_description()), so the Table Schema, the dictionary and the
+ * export_codebook_describe()), so the Table Schema, the dictionary and the
  * human-readable codebook cannot disagree. Question texts and labels come
  * from the flow file that ran, in every language of the flow; the Table
  * Schema's description uses the first (default) language.
@@ -13,7 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "strbuf.h"
+#include "export_ddi.h"
+#include "export_stat.h"
 
 /* What the columns that do not come from a question mean. */
 static const struct {
@@ -37,7 +38,22 @@ static const struct {
     {"answered_on", "Day of the answer (UTC)."},
 };
 
+const char export_adaptations_note[] =
+    "The flow definition has no machine-readable list of adaptations of standard question sets "
+    "(e.g. answer labels shortened for USSD); the flow file, kept byte for byte in the flows "
+    "registry under the checksum given, describes them in its comments.";
+
 static const char *const outcomes[] = {"completed", "abandoned", "stopped", "timed_out"};
+
+void export_codebook_modes(const struct flow_def *def, const char *sep, struct strbuf *sb)
+{
+    if (flow_def_ussd_code(def))
+        strbuf_printf(sb, "USSD %s", flow_def_ussd_code(def));
+    if (flow_def_sms_short_code(def))
+        strbuf_printf(sb, "%sSMS %s %s", flow_def_ussd_code(def) ? sep : "",
+                      flow_def_sms_short_code(def),
+                      flow_def_sms_keyword(def) ? flow_def_sms_keyword(def) : "");
+}
 static const char *const channels[] = {"ussd", "sms"};
 
 static const char *fixed_description(const char *name)
@@ -53,9 +69,8 @@ static int is_type(const struct flow_def *def, size_t step, const char *type)
     return strcmp(flow_def_step_type(def, step), type) == 0;
 }
 
-/* The column's meaning in one paragraph (first language for a question). */
-static void column_description(const struct export_doc *doc, const struct export_column *c,
-                               struct strbuf *sb)
+void export_codebook_describe(const struct export_doc *doc, const struct export_column *c,
+                              struct strbuf *sb)
 {
     if (c->step < 0) {
         strbuf_puts(sb, fixed_description(c->name));
@@ -63,6 +78,8 @@ static void column_description(const struct export_doc *doc, const struct export
     }
     size_t s = (size_t)c->step;
     strbuf_puts(sb, flow_def_step_text(doc->def, s, 0));
+    if (doc->privacy->band[s])
+        strbuf_printf(sb, " Banded: groups of %d (e.g. 30-39).", doc->privacy->band[s]);
     if (flow_def_step_refused_code(doc->def, s))
         strbuf_printf(sb, " Code '%s': prefer not to say.", FLOW_CODE_REFUSED);
     struct strbuf when = {0};
@@ -94,7 +111,7 @@ static void column_schema(const struct export_doc *doc, const struct export_colu
 {
     const struct flow_def *def = doc->def;
     struct strbuf desc = {0};
-    column_description(doc, c, &desc);
+    export_codebook_describe(doc, c, &desc);
     strbuf_puts(sb, "{\"name\":");
     strbuf_json_str(sb, c->name);
     strbuf_puts(sb, ",\"description\":");
@@ -128,8 +145,23 @@ static void column_schema(const struct export_doc *doc, const struct export_colu
     }
     size_t s = (size_t)c->step;
     int refusable = flow_def_step_refused_code(def, s) != NULL;
-    char min[32], max[32];
-    if (flow_def_step_choice_count(def, s) > 0) {
+    char min[32], max[32], band[48];
+    long lower;
+    size_t n_bands = export_privacy_band_at(def, doc->privacy, s, 0, &lower, band, sizeof band);
+    if (n_bands) {
+        strbuf_puts(sb, ",\"type\":\"string\",\"constraints\":{\"enum\":[");
+        for (size_t b = 0; b < n_bands; b++) {
+            export_privacy_band_at(def, doc->privacy, s, b, &lower, band, sizeof band);
+            strbuf_printf(sb, "%s\"%s\"", b ? "," : "", band);
+        }
+        strbuf_puts(sb, refusable ? ",\"" FLOW_CODE_REFUSED "\"]}" : "]}");
+    } else if (doc->privacy->band[s] || c->kind == EXPORT_KIND_DATE ||
+               is_type(def, s, "multi_choice") ||
+               (c->kind == EXPORT_KIND_STRING && !flow_def_step_choice_count(def, s) &&
+                !is_type(def, s, "text"))) {
+        /* bands past EXPORT_BANDS_LISTED, dates, locations, multiple choices: no constraint */
+        strbuf_printf(sb, ",\"type\":\"%s\"", refusable ? "string" : type);
+    } else if (flow_def_step_choice_count(def, s) > 0) {
         strbuf_puts(sb, ",\"type\":\"string\",\"constraints\":{\"enum\":");
         json_codes(sb, def, s);
         strbuf_append(sb, "}", 1);
@@ -211,11 +243,14 @@ static void json_question(const struct export_doc *doc, size_t s, struct strbuf 
         strbuf_puts(sb, ",\"omitted_because\":\"free text; export with --free-text\"");
     strbuf_puts(sb, ",\"text\":");
     json_langs(sb, def, step_text, s, 0);
+    int stat = export_format_is_stat(doc->opts->format);
     strbuf_puts(sb, ",\"codes\":[");
     for (size_t c = 0; c < flow_def_step_choice_count(def, s); c++) {
         strbuf_puts(sb, c ? "," : "");
         strbuf_puts(sb, "{\"code\":");
         strbuf_json_str(sb, flow_def_step_choice_code(def, s, c));
+        if (stat)
+            strbuf_printf(sb, ",\"value\":%ld", export_stat_code_value(def, s, c));
         strbuf_puts(sb, ",\"label\":");
         json_langs(sb, def, flow_def_step_choice_label, s, c);
         strbuf_append(sb, "}", 1);
@@ -227,6 +262,18 @@ static void json_question(const struct export_doc *doc, size_t s, struct strbuf 
                       flow_def_step_decimals(def, s));
     if (is_type(def, s, "text"))
         strbuf_printf(sb, ",\"max_length\":%ld", flow_def_step_max_length(def, s));
+    if (doc->privacy->band[s])
+        strbuf_printf(sb, ",\"banded\":%d", doc->privacy->band[s]);
+    if (stat && !export_stat_is_string(def, s)) {
+        long refused_code, not_answered;
+        export_stat_missing_codes(def, s, &refused_code, &not_answered);
+        if (doc->opts->format == EXPORT_FORMAT_DTA)
+            strbuf_printf(sb, ",\"missing_codes\":{\"refused\":\".%c\",\"not_answered\":\".%c\"}",
+                          EXPORT_TAG_REFUSED, EXPORT_TAG_NOT_ANSWERED);
+        else
+            strbuf_printf(sb, ",\"missing_codes\":{\"refused\":%ld,\"not_answered\":%ld}",
+                          refused_code, not_answered);
+    }
     const char *refused = flow_def_step_refused_code(def, s);
     strbuf_puts(sb, ",\"refused_code\":");
     if (refused)
@@ -241,6 +288,54 @@ static void json_question(const struct export_doc *doc, size_t s, struct strbuf 
         strbuf_puts(sb, "null");
     strbuf_free(&when);
     strbuf_append(sb, "}", 1);
+}
+
+/* "adaptations": what the flow says about changes to a standard question set. */
+static void json_adaptations(const struct export_doc *doc, struct strbuf *sb)
+{
+    char source[256];
+    snprintf(source, sizeof source, "%s, version %d", flow_def_title(doc->def), doc->version);
+    strbuf_puts(sb, ",\"adaptations\":{\"declared\":[],\"source\":");
+    strbuf_json_str(sb, source);
+    strbuf_puts(sb, ",\"note\":");
+    strbuf_json_str(sb, export_adaptations_note);
+    strbuf_append(sb, "}", 1);
+}
+
+/* "privacy": every coarsening and suppression, as data and as sentences. */
+static void json_privacy(const struct export_doc *doc, struct strbuf *sb)
+{
+    const struct export_privacy *p = doc->privacy;
+    const struct flow_def *def = doc->def;
+    strbuf_printf(sb,
+                  "\"privacy\":{\"times\":\"day\",\"respondent_ids\":\"per export\","
+                  "\"free_text\":%s,\"banded\":{",
+                  doc->opts->free_text ? "true" : "false");
+    const char *sep = "";
+    for (size_t s = 0; s < flow_def_step_count(def); s++)
+        if (p->band[s]) {
+            strbuf_printf(sb, "%s\"%s\":%d", sep, flow_def_step_id(def, s), p->band[s]);
+            sep = ",";
+        }
+    strbuf_printf(sb, "},\"k_anonymity\":{\"k\":%d,\"key_variables\":[", p->k);
+    for (size_t i = 0; i < p->n_keys; i++)
+        strbuf_printf(sb, "%s\"%s\"", i ? "," : "", flow_def_step_id(def, p->keys[i]));
+    strbuf_printf(sb, "],\"checked\":%s,\"combinations\":%lld,\"smallest\":%lld},",
+                  p->n_keys ? "true" : "false", p->combinations, p->smallest < 0 ? 0 : p->smallest);
+    struct strbuf lines = {0};
+    export_privacy_describe(def, doc->opts, p, "", &lines);
+    strbuf_puts(sb, "\"report\":[");
+    const char *l = strbuf_cstr(&lines);
+    for (int first = 1; *l; first = 0) {
+        size_t len = strcspn(l, "\n");
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)len, l);
+        strbuf_puts(sb, first ? "" : ",");
+        strbuf_json_str(sb, line);
+        l += len + (l[len] == '\n');
+    }
+    strbuf_puts(sb, "]}");
+    strbuf_free(&lines);
 }
 
 static void codebook_json(const struct export_doc *doc, struct strbuf *sb)
@@ -267,12 +362,18 @@ static void codebook_json(const struct export_doc *doc, struct strbuf *sb)
     strbuf_puts(sb, ",\"text\":");
     json_langs(sb, def, consent_text, 0, 0);
     strbuf_puts(sb, "},\"recruitment\":\"opt-in: people dialled or texted the flow themselves "
-                    "and gave informed consent\"},\n");
-    static const char *const fmt_names[] = {"csv", "jsonl", "datapackage"};
+                    "and gave informed consent\",\"sampling\":\"self-selected, not a "
+                    "probability sample\",\"collection_modes\":");
+    struct strbuf modes = {0};
+    export_codebook_modes(def, "; ", &modes);
+    strbuf_json_str(sb, strbuf_cstr(&modes));
+    strbuf_free(&modes);
+    json_adaptations(doc, sb);
+    strbuf_puts(sb, "},\n");
     strbuf_printf(sb,
                   "\"export\":{\"created\":\"%s\",\"format\":\"%s\",\"layout\":\"%s\","
                   "\"free_text\":%s,\"since\":",
-                  doc->created, fmt_names[o->format], o->long_form ? "long" : "wide",
+                  doc->created, export_format_name(o->format), o->long_form ? "long" : "wide",
                   o->free_text ? "true" : "false");
     if (o->since)
         strbuf_json_str(sb, o->since);
@@ -282,9 +383,11 @@ static void codebook_json(const struct export_doc *doc, struct strbuf *sb)
                   ",\"file\":\"%s\",\"rows\":%lld,\"sessions\":%lld,\"answers\":%lld,"
                   "\"missing_values\":{\"\":\"not answered: skipped by a condition, not "
                   "reached, or free text left out\",\"%s\":\"prefer not to say (a code, "
-                  "on optional questions only)\"}},\n",
+                  "on optional questions only)\"},",
                   export_table_file(doc->table), st->rows, st->sessions, st->answers,
                   FLOW_CODE_REFUSED);
+    json_privacy(doc, sb);
+    strbuf_puts(sb, "},\n");
     strbuf_puts(sb, "\"fieldwork\":{\"first_started_on\":");
     strbuf_puts(sb, st->first_started_on[0] ? "\"" : "null");
     if (st->first_started_on[0])
@@ -403,7 +506,10 @@ static void codebook_md(const struct export_doc *doc, struct strbuf *sb)
     strbuf_printf(sb, "- Fieldwork: %s to %s (day consent was given, UTC)\n",
                   st->first_started_on[0] ? st->first_started_on : "none",
                   st->last_started_on[0] ? st->last_started_on : "none");
-    strbuf_puts(sb, "- Recruitment: opt-in; every person gave informed consent first\n");
+    strbuf_puts(sb, "- Recruitment: opt-in; every person gave informed consent first "
+                    "(self-selected, not a probability sample)\n- Collection mode: ");
+    export_codebook_modes(def, ", ", sb);
+    strbuf_printf(sb, "\n- Adaptations: %s\n", export_adaptations_note);
     md_tally(sb, "Channels", &st->channels);
     md_tally(sb, "Outcomes", &st->outcomes);
     md_tally(sb, "Languages", &st->languages);
@@ -418,6 +524,8 @@ static void codebook_md(const struct export_doc *doc, struct strbuf *sb)
                   "reached, or free text left out). `%s` is a code: the person chose "
                   "\"prefer not to say\".\n",
                   FLOW_CODE_REFUSED);
+    strbuf_puts(sb, "\n## Privacy: what this export coarsened or left out\n\n");
+    export_privacy_describe(def, doc->opts, doc->privacy, "- ", sb);
     strbuf_printf(sb, "\n## Consent text (version `%s`)\n\n", flow_def_consent_version(def));
     for (size_t l = 0; l < flow_def_language_count(def); l++)
         strbuf_printf(sb, "- %s: %s\n", flow_def_language_at(def, l),
@@ -426,7 +534,7 @@ static void codebook_md(const struct export_doc *doc, struct strbuf *sb)
     for (size_t i = 0; i < export_table_column_count(doc->table); i++) {
         const struct export_column *c = export_table_column(doc->table, i);
         struct strbuf desc = {0};
-        column_description(doc, c, &desc);
+        export_codebook_describe(doc, c, &desc);
         strbuf_printf(sb, "| `%s` | %s | ", c->name,
                       c->step >= 0 ? flow_def_step_type(def, (size_t)c->step) : "");
         md_cell(sb, strbuf_cstr(&desc));
@@ -451,6 +559,23 @@ static void datapackage_json(const struct export_doc *doc, struct strbuf *sb)
                         "codebook.json for every question in every language.");
     strbuf_printf(sb, ",\"sources\":[{\"title\":\"raia flow %s version %d, SHA-256 %s\"}],\n",
                   flow_def_id(def), doc->version, doc->revs[0].checksum);
+    const struct export_stats *st = export_table_stats(doc->table);
+    strbuf_puts(sb, "\"fieldwork\":{\"first_day\":");
+    if (st->first_started_on[0])
+        strbuf_printf(sb, "\"%s\",\"last_day\":\"%s\"", st->first_started_on, st->last_started_on);
+    else
+        strbuf_puts(sb, "null,\"last_day\":null");
+    json_tally(sb, "channels", &st->channels);
+    json_tally(sb, "consent_versions", &st->consent_versions);
+    strbuf_puts(sb, ",\"collection_modes\":");
+    struct strbuf modes = {0};
+    export_codebook_modes(def, "; ", &modes);
+    strbuf_json_str(sb, strbuf_cstr(&modes));
+    strbuf_free(&modes);
+    strbuf_puts(sb, ",\"recruitment\":\"opt-in (self-selected)\",\"consent_version\":");
+    strbuf_json_str(sb, flow_def_consent_version(def));
+    json_adaptations(doc, sb);
+    strbuf_puts(sb, "},\n");
     strbuf_printf(sb,
                   "\"resources\":[{\"profile\":\"tabular-data-resource\",\"name\":\"%.*s\","
                   "\"path\":\"%s\",\"format\":\"csv\",\"mediatype\":\"text/csv\","
@@ -469,10 +594,11 @@ static void datapackage_json(const struct export_doc *doc, struct strbuf *sb)
 
 int export_codebook_write(const struct export_doc *doc, struct raia_err *err)
 {
-    void (*const writers[])(const struct export_doc *,
-                            struct strbuf *) = {codebook_json, codebook_md, datapackage_json};
-    static const char *const names[] = {"codebook.json", "codebook.md", "datapackage.json"};
-    size_t n = doc->opts->format == EXPORT_FORMAT_DATAPACKAGE ? 3 : 2;
+    void (*const writers[])(const struct export_doc *, struct strbuf *) = {
+        codebook_json, codebook_md, export_ddi_write, datapackage_json};
+    static const char *const names[] = {"codebook.json", "codebook.md", "codebook.ddi.xml",
+                                        "datapackage.json"};
+    size_t n = doc->opts->format == EXPORT_FORMAT_DATAPACKAGE ? 4 : 3;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct strbuf sb = {0};

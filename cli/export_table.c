@@ -5,9 +5,13 @@
  * by session. In the wide layout the table keeps the current session's
  * values (one slot per flow step) and writes the row when the next session
  * begins or the stream ends; in the long layout each answer is written at
- * once. Either way it holds one session at most. The data file is written
- * as out_dir/.NAME.part and renamed when complete, so a failed export never
- * leaves a file that looks whole.
+ * once. Either way it holds one session at most. Rows go out as CSV or
+ * JSON Lines here, or through export_stat.c as .sav / .dta. Answers to
+ * banded questions and locations are coarsened as they arrive
+ * (export_privacy_value). Every file of an export is written as
+ * out_dir/.NAME.part and renamed only when the whole export is complete
+ * (export_commit_files), so a failed or interrupted export never leaves a
+ * file that looks whole.
  */
 #include "export_table.h"
 
@@ -18,9 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "export_stat.h"
 #include "strbuf.h"
 
 #define RESPONDENT_BYTES 8 /* 16 hex characters: unique enough within one export */
@@ -52,10 +58,13 @@ static const struct export_column long_fixed[L_FIXED] = {
 struct export_table {
     const struct flow_def *def;
     const struct export_opts *opts;
+    const struct export_privacy *priv;
     char file[32];
-    char *path, *part_path;
-    FILE *out;
+    char *part_path;
+    FILE *out;                /* csv, jsonl */
+    struct export_stat *stat; /* sav, dta */
     struct export_column cols[W_FIXED + FLOW_STEPS_MAX];
+    char names[W_FIXED + FLOW_STEPS_MAX][EXPORT_NAME_MAX]; /* valid names for sav / dta */
     size_t n_cols;
     int included[FLOW_STEPS_MAX]; /* step has a column / long rows */
     unsigned char key[32];        /* this export's respondent key; wiped on free */
@@ -80,24 +89,67 @@ static char *path_join(const char *dir, const char *prefix, const char *name, co
     return p;
 }
 
+static const char *const format_names[EXPORT_FORMAT_COUNT] = {"csv", "jsonl", "datapackage", "sav",
+                                                              "dta"};
+
+const char *export_format_name(enum export_format f)
+{
+    return f < EXPORT_FORMAT_COUNT ? format_names[f] : "";
+}
+
+int export_format_is_stat(enum export_format f)
+{
+    return f == EXPORT_FORMAT_SAV || f == EXPORT_FORMAT_DTA;
+}
+
+char *export_part_name(const char *dir, const char *name)
+{
+    return path_join(dir, ".", name, ".part");
+}
+
 int export_write_file(const char *dir, const char *name, const char *buf, size_t len,
                       struct raia_err *err)
 {
-    char *path = path_join(dir, "", name, ""), *part = path_join(dir, ".", name, ".part");
+    char *part = export_part_name(dir, name);
     int rc = 0;
-    FILE *f = path && part ? fopen(part, "w") : NULL;
+    FILE *f = part ? fopen(part, "w") : NULL;
     if (!f) {
-        rc = raia_err_set(err, RAIA_EIO, "%s/%s: %s", dir, name, strerror(errno));
+        rc = raia_err_set(err, RAIA_EIO, "%s/.%s.part: %s", dir, name, strerror(errno));
     } else {
         int bad = fwrite(buf, 1, len, f) != len;
         bad |= fclose(f) != 0;
-        if (bad || rename(part, path) < 0) {
-            rc = raia_err_set(err, RAIA_EIO, "%s: %s", path, strerror(errno));
+        if (bad) {
+            rc = raia_err_set(err, RAIA_EIO, "%s: %s", part, strerror(errno));
             unlink(part);
         }
     }
-    free(path);
     free(part);
+    return rc;
+}
+
+int export_clean_parts(const char *dir, const char *const *names)
+{
+    int removed = 0;
+    for (size_t i = 0; names[i]; i++) {
+        char *part = export_part_name(dir, names[i]);
+        removed += part && unlink(part) == 0;
+        free(part);
+    }
+    return removed;
+}
+
+int export_commit_files(const char *dir, const char *const *names, struct raia_err *err)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && names[i]; i++) {
+        char *part = export_part_name(dir, names[i]), *path = path_join(dir, "", names[i], "");
+        if (!part || !path)
+            rc = raia_err_set(err, RAIA_ENOMEM, "out of memory");
+        else if (rename(part, path) < 0)
+            rc = raia_err_set(err, RAIA_EIO, "%s: %s", path, strerror(errno));
+        free(part);
+        free(path);
+    }
     return rc;
 }
 
@@ -131,7 +183,7 @@ static void csv_field(struct strbuf *sb, const char *v)
     strbuf_append(sb, "\"", 1);
 }
 
-/* One line in the table's format: vals[i] is column i's value, NULL or "" for missing. */
+/* One CSV or JSON Lines line: vals[i] is column i's value, NULL or "" for missing. */
 static int write_line(struct export_table *t, const char *const *vals)
 {
     struct strbuf *sb = &t->line;
@@ -164,6 +216,15 @@ static int write_line(struct export_table *t, const char *const *vals)
         return raia_err_set(&t->err, RAIA_ENOMEM, "out of memory");
     if (fwrite(sb->data, 1, sb->len, t->out) != sb->len)
         return raia_err_set(&t->err, RAIA_EIO, "%s: %s", t->part_path, strerror(errno));
+    return 0;
+}
+
+/* One row into the data file, whatever its format, and the progress line. */
+static int write_row(struct export_table *t, const char *const *vals)
+{
+    int rc = t->stat ? export_stat_row(t->stat, vals, &t->err) : write_line(t, vals);
+    if (rc < 0)
+        return rc;
     t->stats.rows++;
     if (t->tty && t->stats.rows % PROGRESS_EVERY == 0)
         fprintf(stderr, "\rraia export: %lld rows", t->stats.rows);
@@ -178,6 +239,34 @@ static int step_is_choice(const struct flow_def *def, size_t step)
 static int step_is_text(const struct flow_def *def, size_t step)
 {
     return strcmp(flow_def_step_type(def, step), "text") == 0;
+}
+
+/*
+ * Names valid in SPSS / Stata for every column (export_stat_name), unique
+ * without regard to case: a clash gets _2, _3 ... at the end.
+ */
+static void rename_columns(struct export_table *t)
+{
+    size_t max = t->opts->format == EXPORT_FORMAT_DTA ? 32 : 64;
+    for (size_t i = 0; i < t->n_cols; i++) {
+        char base[EXPORT_NAME_MAX], *name = t->names[i];
+        export_stat_name(t->opts->format, t->cols[i].name, base, sizeof base);
+        for (int n = 1;; n++) {
+            char suffix[12] = "";
+            if (n > 1)
+                snprintf(suffix, sizeof suffix, "_%d", n);
+            size_t keep = strlen(base);
+            if (keep + strlen(suffix) > max)
+                keep = max - strlen(suffix);
+            snprintf(name, EXPORT_NAME_MAX, "%.*s%s", (int)keep, base, suffix);
+            int clash = 0;
+            for (size_t j = 0; j < i; j++)
+                clash |= strcasecmp(t->names[j], name) == 0;
+            if (!clash)
+                break;
+        }
+        t->cols[i].name = name;
+    }
 }
 
 static void build_columns(struct export_table *t)
@@ -197,14 +286,21 @@ static void build_columns(struct export_table *t)
         if (!t->included[i])
             continue;
         const char *type = flow_def_step_type(def, i);
-        enum export_kind kind = strcmp(type, "number") == 0    ? EXPORT_KIND_INTEGER
+        int whole =
+            strcmp(type, "number") == 0 || strcmp(type, "age") == 0 || strcmp(type, "year") == 0;
+        enum export_kind kind = t->priv->band[i]               ? EXPORT_KIND_STRING
+                                : whole                        ? EXPORT_KIND_INTEGER
                                 : strcmp(type, "decimal") == 0 ? EXPORT_KIND_NUMBER
+                                : strcmp(type, "date") == 0    ? EXPORT_KIND_DATE
                                                                : EXPORT_KIND_STRING;
         t->cols[t->n_cols++] = (struct export_column){flow_def_step_id(def, i), kind, (int)i};
     }
+    if (export_format_is_stat(t->opts->format))
+        rename_columns(t);
 }
 
 struct export_table *export_table_new(const struct flow_def *def, const struct export_opts *opts,
+                                      const struct export_privacy *priv, long long n_sessions,
                                       struct raia_err *err)
 {
     if (mkdir(opts->out_dir, 0750) < 0 && errno != EEXIST) {
@@ -218,26 +314,30 @@ struct export_table *export_table_new(const struct flow_def *def, const struct e
     }
     t->def = def;
     t->opts = opts;
+    t->priv = priv;
     t->tty = isatty(STDERR_FILENO);
+    static const char *const ext[EXPORT_FORMAT_COUNT] = {"csv", "jsonl", "csv", "sav", "dta"};
     snprintf(t->file, sizeof t->file, "%s.%s", opts->long_form ? "answers" : "responses",
-             opts->format == EXPORT_FORMAT_JSONL ? "jsonl" : "csv");
+             ext[opts->format]);
     build_columns(t);
-    t->path = path_join(opts->out_dir, "", t->file, "");
-    t->part_path = path_join(opts->out_dir, ".", t->file, ".part");
-    if (!t->path || !t->part_path) {
+    t->part_path = export_part_name(opts->out_dir, t->file);
+    if (!t->part_path) {
         raia_err_set(err, RAIA_ENOMEM, "out of memory");
     } else if (RAND_bytes(t->key, sizeof t->key) != 1) {
         raia_err_set(err, RAIA_EIO, "no random bytes for the respondent key");
+    } else if (export_format_is_stat(opts->format)) {
+        t->stat =
+            export_stat_new(t->part_path, def, opts, priv, t->cols, t->n_cols, n_sessions, err);
+        if (t->stat)
+            return t;
     } else if (!(t->out = fopen(t->part_path, "w"))) {
         raia_err_set(err, RAIA_EIO, "%s: %s", t->part_path, strerror(errno));
     } else if (opts->format != EXPORT_FORMAT_JSONL) {
         const char *names[W_FIXED + FLOW_STEPS_MAX];
         for (size_t i = 0; i < t->n_cols; i++)
             names[i] = t->cols[i].name;
-        if (write_line(t, names) == 0) {
-            t->stats.rows = 0; /* the header is not a row */
-            return t;
-        }
+        if (write_line(t, names) == 0)
+            return t; /* the header is not a row: write_line does not count */
         *err = t->err;
     } else {
         return t;
@@ -287,7 +387,7 @@ static int flush_session(struct export_table *t)
             vals[i] = t->fixed[i];
         for (size_t i = W_FIXED; i < t->n_cols; i++)
             vals[i] = t->vals[t->cols[i].step];
-        rc = write_line(t, vals);
+        rc = write_row(t, vals);
     }
     drop_session(t);
     return rc;
@@ -344,10 +444,22 @@ static int code_known(const struct flow_def *def, size_t step, const char *code)
     const char *refused = flow_def_step_refused_code(def, step);
     if (refused && strcmp(code, refused) == 0)
         return 1;
-    for (size_t c = 0; c < flow_def_step_choice_count(def, step); c++)
-        if (strcmp(code, flow_def_step_choice_code(def, step, c)) == 0)
+    const char *type = flow_def_step_type(def, step);
+    if (strcmp(type, "location") == 0)
+        return flow_def_area_level(def, step, code) >= 0;
+    int multi = strcmp(type, "multi_choice") == 0; /* codes joined by single spaces */
+    for (const char *p = code;;) {
+        size_t len = multi ? strcspn(p, " ") : strlen(p), c = 0;
+        while (c < flow_def_step_choice_count(def, step) &&
+               !(strlen(flow_def_step_choice_code(def, step, c)) == len &&
+                 strncmp(p, flow_def_step_choice_code(def, step, c), len) == 0))
+            c++;
+        if (c == flow_def_step_choice_count(def, step))
+            return 0;
+        if (!p[len])
             return 1;
-    return 0;
+        p += len + 1;
+    }
 }
 
 static int add_answer(struct export_table *t, const struct export_row *r)
@@ -366,12 +478,18 @@ static int add_answer(struct export_table *t, const struct export_row *r)
         t->stats.unknown_codes++;
     if (!t->included[step])
         return 0;
-    if (t->opts->long_form) {
-        const char *vals[L_FIXED] = {t->response_text, t->respondent, r->question, code,
-                                     r->value,         r->answered_on};
-        return write_line(t, vals);
+    char band[48];
+    const char *value = export_privacy_value(def, t->priv, step, r->value, band, sizeof band);
+    if (code && t->priv->coarsen[step]) { /* a location: the coarse area, named */
+        code = export_privacy_value(def, t->priv, step, code, band, sizeof band);
+        value = flow_def_area_name(def, step, code, 0);
     }
-    const char *v = code ? code : r->value;
+    if (t->opts->long_form) {
+        const char *vals[L_FIXED] = {t->response_text, t->respondent, r->question, code, value,
+                                     r->answered_on};
+        return write_row(t, vals);
+    }
+    const char *v = code ? code : value;
     free(t->vals[step]);
     if (v && !(t->vals[step] = strdup(v)))
         return raia_err_set(&t->err, RAIA_ENOMEM, "out of memory");
@@ -401,19 +519,25 @@ int export_table_finish(struct export_table *t, struct raia_err *err)
         *err = t->err;
         return rc;
     }
+    if (t->stat) {
+        rc = export_stat_finish(t->stat, err);
+        export_stat_free(t->stat);
+        t->stat = NULL;
+        return rc;
+    }
     int bad = fclose(t->out) != 0;
     t->out = NULL;
-    if (bad || rename(t->part_path, t->path) < 0)
-        return raia_err_set(err, RAIA_EIO, "%s: %s", t->path, strerror(errno));
-    return 0;
+    return bad ? raia_err_set(err, RAIA_EIO, "%s: %s", t->part_path, strerror(errno)) : 0;
 }
 
 void export_table_free(struct export_table *t)
 {
     if (!t)
         return;
-    if (t->out) {
-        fclose(t->out);
+    if (t->out || t->stat) {
+        if (t->out)
+            fclose(t->out);
+        export_stat_free(t->stat);
         unlink(t->part_path);
     }
     drop_session(t);
@@ -425,7 +549,6 @@ void export_table_free(struct export_table *t)
     tally_free(&st->languages);
     tally_free(&st->consent_versions);
     tally_free(&st->checksums);
-    free(t->path);
     free(t->part_path);
     free(t);
 }

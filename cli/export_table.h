@@ -16,11 +16,26 @@
 
 #include <stddef.h>
 
+#include "export_privacy.h"
 #include "export_query.h"
 #include "flow.h"
 #include "raia_err.h"
 
-enum export_format { EXPORT_FORMAT_CSV, EXPORT_FORMAT_JSONL, EXPORT_FORMAT_DATAPACKAGE };
+enum export_format {
+    EXPORT_FORMAT_CSV,
+    EXPORT_FORMAT_JSONL,
+    EXPORT_FORMAT_DATAPACKAGE,
+    EXPORT_FORMAT_SAV,
+    EXPORT_FORMAT_DTA,
+    EXPORT_FORMAT_COUNT
+};
+
+/** The format's name on the command line ("csv", ..., "dta"). */
+const char *export_format_name(enum export_format f);
+/** 1 for the statistical packages' formats (sav, dta), whose values are numeric codes. */
+int export_format_is_stat(enum export_format f);
+
+#define EXPORT_BANDS_MAX 16
 
 /** What was asked for on the command line; strings borrowed from argv. */
 struct export_opts {
@@ -28,13 +43,19 @@ struct export_opts {
     int version; /* 0: the highest registered */
     enum export_format format;
     int long_form, free_text;
+    const char *bands[EXPORT_BANDS_MAX]; /* --band STEP=WIDTH, as given */
+    size_t n_bands;
+    const char *key_vars; /* --key-vars a,b,c; NULL: the default key variables */
+    int k;                /* --k; the smallest combination of key values allowed */
 };
 
 /** How a column's values read: JSON numbers for integer/number (except codes such as refused). */
 enum export_kind { EXPORT_KIND_STRING, EXPORT_KIND_INTEGER, EXPORT_KIND_NUMBER, EXPORT_KIND_DATE };
 
+#define EXPORT_NAME_MAX 65 /* a column name in the file, incl. NUL (SPSS allows 64 bytes) */
+
 struct export_column {
-    const char *name; /* borrowed from the flow or static */
+    const char *name; /* borrowed from the flow, static, or the table's renamed copy */
     enum export_kind kind;
     int step; /* index of the flow step this column answers, -1 for the others */
 };
@@ -60,14 +81,20 @@ struct export_stats {
 struct export_table;
 
 /**
- * Open the data file in opts->out_dir (created if missing) for def (borrowed;
- * must outlive the table). NULL with err set on failure.
+ * Open the data file in opts->out_dir (created if missing) for def, with
+ * the privacy settings priv (both borrowed; must outlive the table).
+ * n_sessions is the number of rows to come (export_db_count): sav and dta
+ * files state it in their header. NULL with err set on failure.
  */
 struct export_table *export_table_new(const struct flow_def *def, const struct export_opts *opts,
+                                      const struct export_privacy *priv, long long n_sessions,
                                       struct raia_err *err);
 /** export_row_fn for export_db_stream(): ctx is the table. */
 int export_table_row(const struct export_row *row, void *ctx);
-/** Write the last row, close the file and move it to its final name. */
+/**
+ * Write the last row and close the file, still under its temporary name
+ * (export_part_name); export_commit_files() gives it its final name.
+ */
 int export_table_finish(struct export_table *t, struct raia_err *err);
 /** Remove a file not finished, free everything. NULL is a no-op. */
 void export_table_free(struct export_table *t);
@@ -82,8 +109,23 @@ const struct export_stats *export_table_stats(const struct export_table *t);
 /** The error export_table_row() met, if it returned non-zero. */
 const struct raia_err *export_table_error(const struct export_table *t);
 
-/** Write buf into out_dir/name through a temporary file and a rename. */
+/**
+ * Write buf into the temporary file of out_dir/name (export_part_name); it
+ * gets its final name with the others in export_commit_files().
+ */
 int export_write_file(const char *dir, const char *name, const char *buf, size_t len,
                       struct raia_err *err);
+
+/** "DIR/.NAME.part": where NAME is written until the whole export is complete; malloc'd. */
+char *export_part_name(const char *dir, const char *name);
+
+/**
+ * Remove every temporary file an interrupted export of the same names left
+ * in dir (names: NULL-terminated). Returns how many were removed.
+ */
+int export_clean_parts(const char *dir, const char *const *names);
+
+/** Rename each DIR/.NAME.part to DIR/NAME (names: NULL-terminated), once all are written. */
+int export_commit_files(const char *dir, const char *const *names, struct raia_err *err);
 
 #endif

@@ -8,6 +8,8 @@
  *   raia forget --config FILE NUMBER  erase everything stored about one phone number
  *   raia purge --config FILE --older-than DAYSd   apply the retention policy
  *   raia export --config FILE --flow ID ... --out DIR   a flow's data with a codebook
+ *   raia partners add|list|revoke --config FILE ...   tokens for raia-api (docs/api.md)
+ *   raia broadcast --config FILE --flow ID --message FILE   results to those who asked
  *
  * Exit status: 0 success, 1 problems found or an operation failed, 2 usage.
  * Synchronous by design: nothing here runs inside the gateway's event loop.
@@ -19,8 +21,10 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "broadcast_cmd.h"
 #include "erase.h"
 #include "export_cmd.h"
+#include "partners_cmd.h"
 #include "flow.h"
 #include "pg_migrate.h"
 #include "pseudonym.h"
@@ -35,8 +39,12 @@ static int usage(void)
                     "  raia db migrate --config FILE\n"
                     "  raia forget --config FILE NUMBER\n"
                     "  raia purge --config FILE --older-than DAYSd\n"
+                    "  raia partners add|list|revoke --config FILE ...\n"
+                    "  raia broadcast --config FILE --flow ID --message FILE [--from ADDR] "
+                    "[--dry-run]\n"
                     "  raia export --config FILE --flow ID [--version V] [--since YYYY-MM-DD]\n"
-                    "      [--format csv|jsonl|datapackage] --out DIR [--long] [--free-text]\n");
+                    "      [--format csv|jsonl|datapackage|sav|dta] --out DIR [--long] [--free-text]\n"
+                    "      [--band STEP=WIDTH]... [--key-vars A,B,...] [--k N]\n");
     return 2;
 }
 
@@ -55,8 +63,14 @@ static int flows_check(int argc, char **argv)
         return usage();
     int bad = 0;
     for (int i = 0; i < argc; i++) {
-        struct raia_errlist errs = {0};
-        struct flow_def *def = flow_def_load(argv[i], &errs);
+        struct raia_errlist errs = {0}, warns = {0};
+        struct flow_def *def = flow_def_load_ex(argv[i], &errs, &warns);
+        for (size_t w = 0; w < warns.n; w++) { /* warnings do not fail the check */
+            char line[RAIA_ERR_MSG_MAX + 256];
+            raia_err_format(&warns.items[w], line, sizeof line);
+            fprintf(stderr, "warning: %s\n", line);
+        }
+        raia_errlist_free(&warns);
         if (def) {
             printf("%s: ok (%s version %d)\n", argv[i], flow_def_id(def), flow_def_version(def));
             flow_def_unref(def);
@@ -234,6 +248,10 @@ int main(int argc, char **argv)
         return purge(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "export") == 0)
         return export_cmd(argc - 2, argv + 2, actor());
+    if (argc >= 2 && strcmp(argv[1], "partners") == 0)
+        return partners_cmd(argc - 2, argv + 2, actor());
+    if (argc >= 2 && strcmp(argv[1], "broadcast") == 0)
+        return broadcast_cmd(argc - 2, argv + 2, actor());
     if (argc < 3)
         return usage();
     const char *noun = argv[1], *verb = argv[2];

@@ -269,3 +269,28 @@ long charset_latin1_to_utf8(const uint8_t *in, size_t len, char *out, size_t siz
     out[at] = '\0';
     return (long)at;
 }
+
+/*
+ * ISO-8859-1 is the first 256 code points, one octet each: SMSCs that take
+ * data_coding 3 (Latin-1) for Western European text where GSM 7-bit would
+ * lose letters the SMSC cannot map. Called by sms_concat_split_as().
+ */
+long charset_utf8_to_latin1(const char *utf8, size_t len, uint8_t *out, size_t size)
+{
+    const unsigned char *s = (const unsigned char *)utf8;
+    size_t at = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        int n = utf8_next(s + i, len - i, &cp);
+        if (n < 0 || cp > 0xFF)
+            return -1;
+        if (out) {
+            if (at == size)
+                return -2;
+            out[at] = (uint8_t)cp;
+        }
+        at++;
+        i += (size_t)n;
+    }
+    return (long)at;
+}

@@ -48,6 +48,13 @@ long charset_utf8_to_ucs2(const char *utf8, size_t len, uint8_t *out, size_t siz
  */
 long charset_ucs2_to_utf8(const uint8_t *in, size_t len, char *out, size_t size);
 
+/**
+ * Encode utf8 as ISO-8859-1 (one octet a character) into out (size bytes;
+ * out NULL only counts). Returns bytes written, -1 if a character is above
+ * U+00FF or utf8 is not valid UTF-8, -2 if out is too small.
+ */
+long charset_utf8_to_latin1(const char *utf8, size_t len, uint8_t *out, size_t size);
+
 /** Decode ISO-8859-1 to UTF-8; out needs 2*len+1 bytes. Returns bytes written, -2 too small. */
 long charset_latin1_to_utf8(const uint8_t *in, size_t len, char *out, size_t size);
 

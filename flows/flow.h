@@ -15,14 +15,18 @@
 #include "raia_err.h"
 #include "strbuf.h"
 
-#define FLOW_ID_MAX 64           /* ids of flows and steps, incl. NUL */
-#define FLOW_SCREEN_MAX 1024     /* one rendered screen in UTF-8, incl. NUL */
-#define FLOW_VALUE_MAX 481       /* an answer's value: 160 chars x 3 bytes + NUL */
-#define FLOW_STATE_MAX 256       /* encoded state, incl. NUL */
-#define FLOW_ANSWERS_MAX 4       /* answer events one step can emit */
+#define FLOW_ID_MAX 64       /* ids of flows and steps, incl. NUL */
+#define FLOW_SCREEN_MAX 1024 /* one rendered screen in UTF-8, incl. NUL */
+#define FLOW_VALUE_MAX 481   /* an answer's value: 160 chars x 3 bytes + NUL */
+#define FLOW_STATE_MAX 256   /* encoded state, incl. NUL */
+#define FLOW_CODE_MAX 256   /* an answer's code (multi_choice: codes joined by spaces), incl. NUL */
+#define FLOW_DERIVED_MAX 8  /* derived variables of one flow */
+#define FLOW_ANSWERS_MAX 12 /* answer events one step can emit (1 + derived variables) */
 #define FLOW_USSD_SCREEN_MAX 182 /* GSM 7-bit characters on one USSD screen */
 #define FLOW_STEPS_MAX 64        /* steps in one flow */
 #define FLOW_LANGUAGE_MAX 8      /* a language code (ISO 639, 2-3 letters), incl. NUL */
+#define FLOW_LEVELS_MAX 4        /* levels of a location drill-down (region, district, ward ...) */
+#define FLOW_KEPT_MAX 4 /* number/age/year answers the `when`s of a flow compare (age >= 18) */
 
 struct flow_def;
 struct flow_set;
@@ -49,19 +53,29 @@ struct flow_state {
     int retries;            /* invalid answers to the current step so far */
     int consented;          /* 1 once the citizen accepted the consent text */
     char language[FLOW_LANGUAGE_MAX]; /* chosen language code; "" until chosen */
-    /* One mark per step passed, by step index: '1'-'9' the choice number
-     * picked, 'r' "prefer not to say", '-' no code (free entry or skipped). */
+    /* One mark per step passed, by step index: the choice picked (FLOW_MARKS
+     * in flow_def.h: '1'-'9' for choices 1-9, then 'A'...), 'r' "prefer not
+     * to say", '-' no code (free entry or skipped). */
     char answers[FLOW_STEPS_MAX + 1];
+    int page;                        /* page of the current list shown (0: the first) */
+    unsigned long long picked;       /* multi_choice: bit i set when choice i+1 is marked */
+    int path[FLOW_LEVELS_MAX];       /* location: area chosen at each coarser level */
+    int depth;                       /* location: levels chosen so far */
+    long long values[FLOW_KEPT_MAX]; /* answers a `when` compares as numbers, by slot */
+    unsigned kept;                   /* bit k set: values[k] holds an answer */
 };
 
 /** One answer to store: the step id and either a choice code or a value. */
 struct flow_answer {
     char question[FLOW_ID_MAX];
-    char code[FLOW_ID_MAX];     /* choice code ("yes"/"no" for yes_no, "refused" for "prefer
-                                   not to say"); "" for number/decimal/text */
-    char value[FLOW_VALUE_MAX]; /* the number (decimals with a dot) or text as typed (trimmed);
-                                   for a choice, its label in the session's language; "" when
-                                   refused */
+    char code[FLOW_CODE_MAX];   /* choice code ("yes"/"no" for yes_no, "refused" for "prefer
+                                   not to say"; multi_choice: codes joined by single spaces;
+                                   location: the finest area's code; a derived variable's
+                                   value); "" for number/decimal/text/date/year/age */
+    char value[FLOW_VALUE_MAX]; /* the number (decimals with a dot), date (YYYY-MM-DD) or text
+                                   as typed (trimmed); for a choice, its label in the session's
+                                   language (multi_choice: labels joined by ", "; location: the
+                                   area's name); "" when refused and for derived variables */
 };
 
 /** What one step produced. */
@@ -84,6 +98,15 @@ struct flow_def *flow_def_load(const char *path, struct raia_errlist *errs);
 /** Parse from memory (name is used in errors); for tests and the fuzzer. */
 struct flow_def *flow_def_load_buf(const char *name, const char *buf, size_t len,
                                    struct raia_errlist *errs);
+/**
+ * As flow_def_load / flow_def_load_buf, and add every warning (a problem
+ * that does not stop the flow, e.g. one character forcing a screen into
+ * UCS-2) to warnings (may be NULL), as `file:line:col: message`.
+ */
+struct flow_def *flow_def_load_ex(const char *path, struct raia_errlist *errs,
+                                  struct raia_errlist *warnings);
+struct flow_def *flow_def_load_buf_ex(const char *name, const char *buf, size_t len,
+                                      struct raia_errlist *errs, struct raia_errlist *warnings);
 void flow_def_ref(struct flow_def *def);
 /** Drop one reference; frees at zero. NULL is a no-op. */
 void flow_def_unref(struct flow_def *def);
@@ -98,12 +121,35 @@ const char *flow_def_ussd_code(const struct flow_def *def);
 /** SMS short code and keyword (upper case), or NULL. */
 const char *flow_def_sms_short_code(const struct flow_def *def);
 const char *flow_def_sms_keyword(const struct flow_def *def);
-/** SHA-256 of the file's bytes, 64 hex chars: identifies exactly what ran. */
+/**
+ * SHA-256 of flow_def_source(), 64 hex chars: identifies exactly what ran
+ * (the file and its areas files).
+ */
 const char *flow_def_checksum(const struct flow_def *def);
 /** The operator-facing title. */
 const char *flow_def_title(const struct flow_def *def);
-/** The file exactly as loaded (what flow_def_checksum hashes), for the flows registry. */
+/**
+ * The definition exactly as loaded, for the flows registry, and what
+ * flow_def_checksum hashes: the file's bytes, then for each areas file of a
+ * location step (in step order) a line "\n#--- areas: NAME\n" and the
+ * file's bytes. A flow without location steps is its file alone.
+ */
 const char *flow_def_source(const struct flow_def *def);
+/** 1 if the flow is marked `sensitive: true` (USSD only, never echo answers by SMS). */
+int flow_def_sensitive(const struct flow_def *def);
+/**
+ * The id of the flow's contact step (a yes_no step with `contact: true`:
+ * "yes" asks for an SMS with the results, docs/broadcast.md), borrowed; NULL
+ * if it has none. A flow has at most one, and a sensitive flow none.
+ */
+const char *flow_def_contact_step(const struct flow_def *def);
+/**
+ * 1 if text (white space around it ignored, any case) is STOP, or the flow's
+ * `keywords.stop` word in any of its languages; 0 otherwise.
+ */
+int flow_is_stop_word(const struct flow_def *def, const char *text);
+/** As flow_is_stop_word for HELP and `keywords.help`. */
+int flow_is_help_word(const struct flow_def *def, const char *text);
 
 /**
  * Load every *.yaml file in dir. Fails (NULL, errors in errs) if any file
@@ -147,6 +193,24 @@ int flow_step(const struct flow_def *def, enum flow_channel channel, struct flow
  */
 const char *flow_state_language(const struct flow_def *def, const struct flow_state *state);
 
+/**
+ * The resume prompt for a session that was cut off (USSD timeout) in state:
+ * `messages.resume`, then "1 <labels.continue>" and "2 <labels.restart>", in
+ * the session's language. The citizen's "1" means: keep state and call
+ * flow_redisplay(); "2": call flow_start(). Returns 0, -RAIA_ENOTFOUND if the
+ * flow has no resume text in that language (then continue without asking),
+ * or -RAIA_EINVAL if state does not belong to def. out->end is 0.
+ */
+int flow_resume_screen(const struct flow_def *def, enum flow_channel channel,
+                       const struct flow_state *state, struct flow_output *out);
+/**
+ * The screen state is waiting on, again (the same page, marks and level),
+ * e.g. after "Continue". state is not changed; no answers. Returns 0 or
+ * -RAIA_EINVAL if state does not belong to def.
+ */
+int flow_redisplay(const struct flow_def *def, enum flow_channel channel,
+                   const struct flow_state *state, struct flow_output *out);
+
 /** Encode state as printable ASCII (no spaces, no '|'), NUL-terminated. Returns length or -1. */
 int flow_state_encode(const struct flow_state *state, char *buf, size_t size);
 /** Decode what flow_state_encode wrote; -RAIA_EPROTO on anything else. */
@@ -175,7 +239,10 @@ const char *flow_def_consent_text(const struct flow_def *def, size_t lang);
 size_t flow_def_step_count(const struct flow_def *def);
 /** Step i's id, borrowed from def; NULL out of range (as for every step accessor below). */
 const char *flow_def_step_id(const struct flow_def *def, size_t i);
-/** Step i's type as written in the file: "choice", "yes_no", "number", "decimal" or "text". */
+/**
+ * Step i's type as written in the file: "choice", "multi_choice", "yes_no",
+ * "number", "decimal", "text", "date", "year", "age" or "location".
+ */
 const char *flow_def_step_type(const struct flow_def *def, size_t i);
 /** Step i's question in language lang, borrowed. */
 const char *flow_def_step_text(const struct flow_def *def, size_t i, size_t lang);
@@ -186,11 +253,17 @@ const char *flow_def_step_choice_code(const struct flow_def *def, size_t i, size
 /** Label of choice c of step i in language lang, borrowed. */
 const char *flow_def_step_choice_label(const struct flow_def *def, size_t i, size_t c, size_t lang);
 /**
- * The accepted range of a number or decimal step as the citizen writes it
- * ("1", "0.5"), into min and max (size bytes each). Returns 1 for number and
- * decimal steps, 0 (min and max untouched) for the other types.
+ * The accepted range of a step as written in the file: number and decimal
+ * ("1", "0.5"), date ("2020-01-31"), year ("1900"), age ("0", "120"), into
+ * min and max (size bytes each). Returns 1 for those types, 0 (min and max
+ * untouched) for the others.
  */
 int flow_def_step_range(const struct flow_def *def, size_t i, char *min, char *max, size_t size);
+/**
+ * The fewest and most choices a multi_choice step i accepts, into min and
+ * max. Returns 1 for a multi_choice step, 0 (untouched) for the others.
+ */
+int flow_def_step_selection(const struct flow_def *def, size_t i, long *min, long *max);
 /** Digits after the point of a decimal step; 0 for the other types. */
 int flow_def_step_decimals(const struct flow_def *def, size_t i);
 /** Longest answer in characters of a text step; 0 for the other types. */
@@ -205,5 +278,31 @@ const char *flow_def_prefer_not_label(const struct flow_def *def, size_t lang);
  * comparisons appended (0: the step is always asked).
  */
 size_t flow_def_step_condition(const struct flow_def *def, size_t i, struct strbuf *out);
+
+/** Levels of a location step i ("region", "district", ...); 0 for other types. */
+size_t flow_def_step_level_count(const struct flow_def *def, size_t i);
+/** The name of level k of location step i, borrowed; NULL out of range. */
+const char *flow_def_step_level(const struct flow_def *def, size_t i, size_t k);
+/**
+ * The area one level coarser than area code of location step i (its parent's
+ * code), borrowed; NULL for a top-level area, an unknown code or another
+ * step type. Exports coarsen a stored location with it.
+ */
+const char *flow_def_area_parent(const struct flow_def *def, size_t i, const char *code);
+/** The level index (0 the coarsest) of area code of location step i, or -1. */
+int flow_def_area_level(const struct flow_def *def, size_t i, const char *code);
+/** The name of area code of location step i in language lang, borrowed; NULL if unknown. */
+const char *flow_def_area_name(const struct flow_def *def, size_t i, const char *code, size_t lang);
+
+/** Derived variables of def (computed when a session completes). */
+size_t flow_def_derived_count(const struct flow_def *def);
+/** Derived variable d's id (the `question` of its answer event), borrowed; NULL out of range. */
+const char *flow_def_derived_id(const struct flow_def *def, size_t d);
+/**
+ * Derived variable d's rule, appended to out as written, e.g.
+ * "any_of [seeing, hearing] in [3, 4] then 1 else 0 missing 9".
+ * Returns 1, or 0 out of range.
+ */
+int flow_def_derived_rule(const struct flow_def *def, size_t d, struct strbuf *out);
 
 #endif

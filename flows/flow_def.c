@@ -29,6 +29,27 @@ static void free_step(struct flow_step_def *s)
         free(s->choices[i].code);
         free_text(&s->choices[i].label);
     }
+    free(s->choices);
+    free(s->areas_file);
+    for (size_t i = 0; i < s->n_areas; i++) {
+        free(s->areas[i].code);
+        free_text(&s->areas[i].name);
+    }
+    free(s->areas);
+    for (size_t i = 0; i < FLOW_LEVELS_MAX; i++) {
+        free(s->levels[i]);
+        free_text(&s->level_text[i]);
+    }
+}
+
+static void free_derived(struct flow_derived *d)
+{
+    free(d->id);
+    for (size_t i = 0; i < d->n_in; i++)
+        free(d->in[i]);
+    free(d->then_code);
+    free(d->else_code);
+    free(d->missing_code);
 }
 
 void flow_def_unref(struct flow_def *def)
@@ -55,11 +76,21 @@ void flow_def_unref(struct flow_def *def)
     free_text(&def->msg_invalid);
     free_text(&def->msg_abandoned);
     free_text(&def->msg_stopped);
-    free_text(&def->end_text);
+    free_text(&def->msg_resume);
+    free_text(&def->msg_no_answer);
+    for (size_t i = 0; i < FLOW_ENDS_MAX; i++) {
+        free(def->ends[i].id);
+        free_text(&def->ends[i].text);
+    }
     free_text(&def->help);
-    free_text(&def->label_yes);
-    free_text(&def->label_no);
-    free_text(&def->prefer_not);
+    struct flow_text *labels[] = {&def->label_yes,      &def->label_no,      &def->prefer_not,
+                                  &def->label_more,     &def->label_back,    &def->label_done,
+                                  &def->label_continue, &def->label_restart, &def->stop_word,
+                                  &def->help_word};
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+        free_text(labels[i]);
+    for (size_t i = 0; i < def->n_derived; i++)
+        free_derived(&def->derived[i]);
     free(def);
 }
 
@@ -117,6 +148,19 @@ const char *flow_def_source(const struct flow_def *def)
     return def->source;
 }
 
+int flow_def_sensitive(const struct flow_def *def)
+{
+    return def->sensitive;
+}
+
+const char *flow_def_contact_step(const struct flow_def *def)
+{
+    for (size_t i = 0; i < def->n_steps; i++)
+        if (def->steps[i].contact)
+            return def->steps[i].id;
+    return NULL;
+}
+
 const char *flow_def_checksum(const struct flow_def *def)
 {
     return def->checksum;
@@ -133,4 +177,29 @@ const struct flow_step_def *flow_def_step(const struct flow_def *def, const char
 size_t flow_def_step_index(const struct flow_def *def, const struct flow_step_def *step)
 {
     return (size_t)(step - def->steps);
+}
+
+int flow_def_area_index(const struct flow_step_def *step, const char *code)
+{
+    for (size_t i = 0; i < step->n_areas; i++)
+        if (strcmp(step->areas[i].code, code) == 0)
+            return (int)i;
+    return -1;
+}
+
+char flow_mark_of(size_t i)
+{
+    return i < sizeof FLOW_MARKS - 1 ? FLOW_MARKS[i] : FLOW_MARK_NONE;
+}
+
+const char *flow_cmp_text(enum flow_cmp cmp)
+{
+    static const char *const text[] = {"==", "!=", "<", "<=", ">", ">="};
+    return text[cmp];
+}
+
+int flow_choice_of_mark(char mark)
+{
+    const char *at = mark ? strchr(FLOW_MARKS, mark) : NULL;
+    return at ? (int)(at - FLOW_MARKS) : -1;
 }

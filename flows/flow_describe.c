@@ -3,7 +3,8 @@
  * read its data rather than answer it: the steps in order, their types,
  * question texts and choice labels in every language, ranges, the
  * "prefer not to say" code and the `when` conditions in the form they were
- * written. Called by the `raia export` codebook (cli/export_codebook.c).
+ * written, the levels and areas of a location step, and the derived
+ * variables. Called by the `raia export` codebook (cli/export_codebook.c).
  * Every accessor is bounds-checked and returns NULL/0 out of range, so a
  * caller iterating with the counts cannot read past the arrays.
  */
@@ -64,6 +65,16 @@ const char *flow_def_step_type(const struct flow_def *def, size_t i)
         return "decimal";
     case STEP_TEXT:
         return "text";
+    case STEP_MULTI:
+        return "multi_choice";
+    case STEP_DATE:
+        return "date";
+    case STEP_YEAR:
+        return "year";
+    case STEP_AGE:
+        return "age";
+    case STEP_LOCATION:
+        return "location";
     }
     return NULL;
 }
@@ -97,15 +108,35 @@ const char *flow_def_step_choice_label(const struct flow_def *def, size_t i, siz
 int flow_def_step_range(const struct flow_def *def, size_t i, char *min, char *max, size_t size)
 {
     const struct flow_step_def *s = step_at(def, i);
-    if (!s || (s->type != STEP_NUMBER && s->type != STEP_DECIMAL))
+    if (!s)
         return 0;
-    if (s->type == STEP_NUMBER) {
+    switch (s->type) {
+    case STEP_NUMBER:
+    case STEP_YEAR:
+    case STEP_AGE:
         snprintf(min, size, "%lld", s->min);
         snprintf(max, size, "%lld", s->max);
-    } else {
+        return 1;
+    case STEP_DECIMAL:
         flow_decimal_format(s->min, s->decimals, min, size);
         flow_decimal_format(s->max, s->decimals, max, size);
+        return 1;
+    case STEP_DATE:
+        flow_date_format(s->min, min, size);
+        flow_date_format(s->max, max, size);
+        return 1;
+    default:
+        return 0;
     }
+}
+
+int flow_def_step_selection(const struct flow_def *def, size_t i, long *min, long *max)
+{
+    const struct flow_step_def *s = step_at(def, i);
+    if (!s || s->type != STEP_MULTI)
+        return 0;
+    *min = (long)s->min;
+    *max = (long)s->max;
     return 1;
 }
 
@@ -132,7 +163,7 @@ const char *flow_def_prefer_not_label(const struct flow_def *def, size_t lang)
     return text_in(def, &def->prefer_not, lang);
 }
 
-/* A condition is stored as (step index, mark): '1'..'9' the choice number,
+/* A condition is stored as (step index, mark): the choice's mark (FLOW_MARKS),
  * 'r' "prefer not to say". Turn the mark back into the code it stands for. */
 size_t flow_def_step_condition(const struct flow_def *def, size_t i, struct strbuf *out)
 {
@@ -143,10 +174,86 @@ size_t flow_def_step_condition(const struct flow_def *def, size_t i, struct strb
         const struct flow_cond *c = &s->conds[k];
         const struct flow_step_def *target = step_at(def, c->step);
         const char *code = c->mark == FLOW_MARK_REFUSED ? FLOW_REFUSED_CODE : "?";
-        if (target && c->mark >= '1' && (size_t)(c->mark - '1') < target->n_choices)
-            code = target->choices[c->mark - '1'].code;
+        if (c->numeric) {
+            strbuf_printf(out, "%s%s %s %lld", k ? " and " : "", target ? target->id : "?",
+                          flow_cmp_text(c->cmp), c->num);
+            continue;
+        }
+        int choice = flow_choice_of_mark(c->mark);
+        if (target && choice >= 0 && (size_t)choice < target->n_choices)
+            code = target->choices[choice].code;
         strbuf_printf(out, "%s%s %s %s", k ? " and " : "", target ? target->id : "?",
                       c->negate ? "!=" : "==", code);
     }
     return s->n_conds;
+}
+
+size_t flow_def_step_level_count(const struct flow_def *def, size_t i)
+{
+    const struct flow_step_def *s = step_at(def, i);
+    return s && s->type == STEP_LOCATION ? s->n_levels : 0;
+}
+
+const char *flow_def_step_level(const struct flow_def *def, size_t i, size_t k)
+{
+    const struct flow_step_def *s = step_at(def, i);
+    return s && s->type == STEP_LOCATION && k < s->n_levels ? s->levels[k] : NULL;
+}
+
+/* The area code names in location step i, or NULL. */
+static const struct flow_area *area_at(const struct flow_def *def, size_t i, const char *code,
+                                       const struct flow_step_def **step)
+{
+    const struct flow_step_def *s = step_at(def, i);
+    int a = s && s->type == STEP_LOCATION && code ? flow_def_area_index(s, code) : -1;
+    *step = s;
+    return a >= 0 ? &s->areas[a] : NULL;
+}
+
+const char *flow_def_area_parent(const struct flow_def *def, size_t i, const char *code)
+{
+    const struct flow_step_def *s;
+    const struct flow_area *a = area_at(def, i, code, &s);
+    return a && a->parent >= 0 ? s->areas[a->parent].code : NULL;
+}
+
+int flow_def_area_level(const struct flow_def *def, size_t i, const char *code)
+{
+    const struct flow_step_def *s;
+    const struct flow_area *a = area_at(def, i, code, &s);
+    return a ? a->level : -1;
+}
+
+const char *flow_def_area_name(const struct flow_def *def, size_t i, const char *code, size_t lang)
+{
+    const struct flow_step_def *s;
+    const struct flow_area *a = area_at(def, i, code, &s);
+    return a ? text_in(def, &a->name, lang) : NULL;
+}
+
+size_t flow_def_derived_count(const struct flow_def *def)
+{
+    return def->n_derived;
+}
+
+const char *flow_def_derived_id(const struct flow_def *def, size_t d)
+{
+    return d < def->n_derived ? def->derived[d].id : NULL;
+}
+
+int flow_def_derived_rule(const struct flow_def *def, size_t d, struct strbuf *out)
+{
+    if (d >= def->n_derived)
+        return 0;
+    const struct flow_derived *v = &def->derived[d];
+    strbuf_printf(out, "%s [", v->all ? "all_of" : "any_of");
+    for (size_t i = 0; i < v->n_steps; i++)
+        strbuf_printf(out, "%s%s", i ? ", " : "", def->steps[v->steps[i]].id);
+    strbuf_puts(out, "] in [");
+    for (size_t i = 0; i < v->n_in; i++)
+        strbuf_printf(out, "%s%s", i ? ", " : "", v->in[i]);
+    strbuf_printf(out, "] then %s else %s", v->then_code, v->else_code);
+    if (v->missing_code)
+        strbuf_printf(out, " missing %s", v->missing_code);
+    return 1;
 }

@@ -3,11 +3,19 @@
  * and checks it. Every problem is reported, each as `file:line:col:
  * message`, so an operator fixes a file in one pass; a flow with any
  * problem is never returned. The screens are measured here with the same
- * builders the engine uses, so a flow that loads can always be shown.
+ * builders the engine uses (pages of long lists included), so a flow that
+ * loads can always be shown. Also checked here: where each `next` leads
+ * (no missing target, no unreachable step, no loop without an exit), what
+ * end screens quote, derived variables, and the areas file of a location
+ * step (flow_areas.c). Problems that do not stop a flow (one character
+ * forcing a screen into UCS-2, a quote of an answer that may be missing)
+ * are warnings, reported the same way to the caller's second list.
+ * Called by flow_set.c, the `raia` CLI and the tests.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,26 +26,88 @@
 #include "flow_def.h"
 #include "yaml_tree.h"
 
-#define FLOW_FILE_MAX (1024 * 1024) /* a flow is a few kilobytes; refuse anything huge */
+#define FLOW_FILE_MAX (1024 * 1024)       /* a flow is a few kilobytes; refuse anything huge */
+#define AREAS_FILE_MAX (16 * 1024 * 1024) /* an areas file: up to FLOW_AREAS_MAX rows */
 #define KEYWORD_MAX 20
+#define WARNED_MAX 64          /* distinct UCS-2 warnings remembered, so each is given once */
+#define LANG_NONE ((size_t)-1) /* a screen in no one language: the language menu */
+
+struct warned {
+    int line, col;
+    unsigned long cp;
+};
 
 struct loader {
     struct flow_def *def;
     struct raia_errlist *errs;
+    struct raia_errlist *warns; /* NULL: warnings are not wanted */
     const char *file;
     int bad;
+    struct strbuf source; /* the definition: the flow file, then each areas file */
+    struct warned warned[WARNED_MAX];
+    size_t n_warned;
 };
+
+/* Adds one message at `at` to list (errors or warnings). */
+__attribute__((format(printf, 4, 0))) static void report(struct loader *ld,
+                                                         struct raia_errlist *list,
+                                                         struct flow_pos at, const char *fmt,
+                                                         va_list ap)
+{
+    char msg[RAIA_ERR_MSG_MAX];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    raia_errlist_add(list, ld->file, at.line, at.col, "%s", msg);
+}
+
+/* A problem at a text's position (kept in the flow once its node is gone). */
+__attribute__((format(printf, 3, 4))) static void problem_pos(struct loader *ld, struct flow_pos at,
+                                                              const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(ld, ld->errs, at, fmt, ap);
+    va_end(ap);
+    ld->bad++;
+}
 
 __attribute__((format(printf, 3, 4))) static void problem(struct loader *ld, const struct ynode *at,
                                                           const char *fmt, ...)
 {
-    char msg[RAIA_ERR_MSG_MAX];
+    struct flow_pos pos = {at ? at->line : 0, at ? at->col : 0};
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    report(ld, ld->errs, pos, fmt, ap);
     va_end(ap);
-    raia_errlist_add(ld->errs, ld->file, at ? at->line : 0, at ? at->col : 0, "%s", msg);
     ld->bad++;
+}
+
+__attribute__((format(printf, 3, 4))) static void warning(struct loader *ld, struct flow_pos at,
+                                                          const char *fmt, ...)
+{
+    va_list ap;
+    if (!ld->warns)
+        return;
+    va_start(ap, fmt);
+    report(ld, ld->warns, at, fmt, ap);
+    va_end(ap);
+}
+
+/*
+ * Item i of list (called what[i] in messages) if it is a mapping, with its
+ * keys checked against allowed; NULL (reported) if it is not a mapping.
+ */
+static const struct ynode *map_item(struct loader *ld, const struct ynode *list, size_t i,
+                                    const char *what, const char *const *allowed)
+{
+    const struct ynode *item = list->items[i];
+    char w[160];
+    snprintf(w, sizeof w, "%s[%zu]", what, i);
+    if (ynode_expect(item, YNODE_MAP, w, ld->errs) < 0) {
+        ld->bad++;
+        return NULL;
+    }
+    ld->bad += ynode_check_keys(item, allowed, w, ld->errs);
+    return item;
 }
 
 static struct flow_pos pos_of(const struct ynode *n)
@@ -270,34 +340,33 @@ static void load_consent(struct loader *ld, const struct ynode *root)
 static void load_choices(struct loader *ld, const struct ynode *m, struct flow_step_def *s,
                          const char *where)
 {
-    static const char *const keys[] = {"code", "label", NULL};
+    static const char *const keys[] = {"code", "label", "next", NULL};
     const struct ynode *list = ynode_get(m, "choices");
     char what[96];
     snprintf(what, sizeof what, "%schoices", where);
     if (!list) {
-        problem(ld, m, "%s: missing (a choice step needs 2 to 9 choices)", what);
+        problem(ld, m, "%s: missing (a choice step needs 2 to %d choices)", what, FLOW_CHOICES_MAX);
         return;
     }
     if (ynode_expect(list, YNODE_SEQ, what, ld->errs) < 0) {
         ld->bad++;
         return;
     }
-    size_t most = FLOW_CHOICES_MAX - (s->optional != 0); /* "prefer not to say" takes a digit */
-    if (list->n < 2 || list->n > most) {
-        problem(ld, list, "%s: need 2 to %zu choices%s", what, most,
-                s->optional ? " (one digit is \"prefer not to say\")" : "");
+    if (list->n < 2 || list->n > FLOW_CHOICES_MAX) {
+        problem(ld, list, "%s: need 2 to %d choices", what, FLOW_CHOICES_MAX);
+        return;
+    }
+    if (!(s->choices = calloc(list->n, sizeof *s->choices))) {
+        problem(ld, list, "%s: out of memory", what);
         return;
     }
     for (size_t i = 0; i < list->n; i++) {
-        const struct ynode *item = list->items[i];
+        const struct ynode *item = map_item(ld, list, i, what, keys);
         char w[136];
-        snprintf(w, sizeof w, "%s[%zu]", what, i);
-        if (ynode_expect(item, YNODE_MAP, w, ld->errs) < 0) {
-            ld->bad++;
+        if (!item)
             continue;
-        }
-        ld->bad += ynode_check_keys(item, keys, w, ld->errs);
         struct flow_choice *c = &s->choices[s->n_choices++];
+        c->next = FLOW_NEXT_NONE;
         snprintf(w, sizeof w, "%s[%zu].", what, i);
         get_text(ld, item, "code", w, 1, &c->code);
         get_ltext(ld, item, "label", w, "required", &c->label);
@@ -327,8 +396,13 @@ static void load_yes_no(struct loader *ld, const struct ynode *type, struct flow
     need_text(ld, type, what, &def->label_no, "labels.no");
     static const char *const codes[] = {"yes", "no"};
     const struct flow_text *labels[] = {&def->label_yes, &def->label_no};
+    if (!(s->choices = calloc(2, sizeof *s->choices))) {
+        problem(ld, type, "%s: out of memory", what);
+        return;
+    }
     for (size_t i = 0; i < 2; i++) {
         struct flow_choice *c = &s->choices[s->n_choices++];
+        c->next = FLOW_NEXT_NONE;
         c->code = strdup(codes[i]);
         int oom = !c->code;
         for (size_t l = 0; l < def->n_langs; l++)
@@ -388,49 +462,303 @@ static void load_decimal(struct loader *ld, const struct ynode *m, struct flow_s
         problem(ld, ynode_get(m, "min"), "%smin: greater than %smax", where, where);
 }
 
+/*
+ * multi_choice: the fewest and most choices (default 1 and all), and room
+ * for every choice at once in the answer's code and value.
+ */
+static void load_multi(struct loader *ld, const struct ynode *m, struct flow_step_def *s,
+                       const char *where)
+{
+    const struct flow_def *def = ld->def;
+    char what[64];
+    s->min = 1;
+    s->max = (long long)s->n_choices;
+    snprintf(what, sizeof what, "%smin_selected", where);
+    get_int(ld, m, "min_selected", what, 1, FLOW_CHOICES_MAX, &s->min);
+    snprintf(what, sizeof what, "%smax_selected", where);
+    get_int(ld, m, "max_selected", what, 1, FLOW_CHOICES_MAX, &s->max);
+    if (s->n_choices && s->max > (long long)s->n_choices)
+        problem(ld, ynode_get(m, "max_selected"), "%smax_selected: more than the %zu choices",
+                where, s->n_choices);
+    if (s->min > s->max)
+        problem(ld, ynode_get(m, "min_selected"), "%smin_selected: greater than %smax_selected",
+                where, where);
+    size_t codes = 0, labels[FLOW_LANGS_MAX] = {0};
+    for (size_t i = 0; i < s->n_choices; i++) {
+        codes += (s->choices[i].code ? strlen(s->choices[i].code) : 0) + 1;
+        for (size_t l = 0; l < def->n_langs; l++)
+            labels[l] += (s->choices[i].label.s[l] ? strlen(s->choices[i].label.s[l]) : 0) + 2;
+    }
+    if (codes > FLOW_CODE_MAX)
+        problem(ld, ynode_get(m, "choices"),
+                "%schoices: all codes together take %zu bytes; the answer holds %d", where, codes,
+                FLOW_CODE_MAX - 1);
+    for (size_t l = 0; l < def->n_langs; l++)
+        if (labels[l] > FLOW_VALUE_MAX)
+            problem(ld, ynode_get(m, "choices"),
+                    "%schoices: all '%s' labels together take %zu bytes; the answer holds %d",
+                    where, def->langs[l], labels[l], FLOW_VALUE_MAX - 1);
+    if (def->ussd_code)
+        need_text(ld, ynode_get(m, "type"), "multi_choice on USSD", &def->label_done,
+                  "labels.done");
+}
+
+/* A date bound as written in the file: YYYY-MM-DD. */
+static void get_date(struct loader *ld, const struct ynode *m, const char *key, const char *where,
+                     long long *out)
+{
+    const struct ynode *v = ynode_get(m, key);
+    const char *text;
+    if (!v) {
+        problem(ld, m, "%s%s: missing (a date step needs min and max: the engine has no clock)",
+                where, key);
+        return;
+    }
+    if (ynode_str(v, key, &text, ld->errs) < 0)
+        ld->bad++;
+    else if (flow_date_parse_iso(text, out) < 0)
+        problem(ld, v, "%s%s: '%s' is not a date written YYYY-MM-DD", where, key, text);
+}
+
+/* date, year and age: explicit bounds (the engine has no clock); age defaults to 0..120. */
+static void load_calendar(struct loader *ld, const struct ynode *m, struct flow_step_def *s,
+                          const char *where)
+{
+    char what[64];
+    if (s->type == STEP_DATE) {
+        get_date(ld, m, "min", where, &s->min);
+        get_date(ld, m, "max", where, &s->max);
+    } else {
+        int year = s->type == STEP_YEAR;
+        s->min = 0;
+        s->max = 120;
+        for (int i = 0; i < 2; i++) {
+            const char *key = i ? "max" : "min";
+            snprintf(what, sizeof what, "%s%s", where, key);
+            if (year && !ynode_get(m, key))
+                problem(ld, m,
+                        "%s: missing (a year step needs min and max: the engine has no "
+                        "clock)",
+                        what);
+            get_int(ld, m, key, what, year ? 1000 : 0, year ? 9999 : 150, i ? &s->max : &s->min);
+        }
+    }
+    if (s->min > s->max)
+        problem(ld, ynode_get(m, "min"), "%smin: greater than %smax", where, where);
+}
+
+/* A relative name of a file beside the flow: no '/' first, no "..", ends in .csv. */
+static int valid_areas_name(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 4 && s[0] != '/' && !strstr(s, "..") && strcmp(s + n - 4, ".csv") == 0 &&
+           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-/") == n;
+}
+
+/* Reads the areas file named in the flow (relative to the flow file) and hashes it. */
+static void load_areas_file(struct loader *ld, const struct ynode *at, struct flow_step_def *s,
+                            const char *where)
+{
+    char path[4096];
+    const char *slash = strrchr(ld->file, '/');
+    int dir = slash ? (int)(slash - ld->file + 1) : 0;
+    snprintf(path, sizeof path, "%.*s%s", dir, ld->file, s->areas_file);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        problem(ld, at, "%sareas: cannot open %s: %s", where, path, strerror(errno));
+        return;
+    }
+    char *buf = malloc(AREAS_FILE_MAX + 1);
+    size_t len = buf ? fread(buf, 1, AREAS_FILE_MAX + 1, f) : 0;
+    int err = ferror(f);
+    fclose(f);
+    if (!buf || err || len > AREAS_FILE_MAX) {
+        problem(ld, at, "%sareas: %s: %s", where, path,
+                !buf  ? "out of memory"
+                : err ? "read error"
+                      : "larger than 16 MiB");
+    } else {
+        /* Part of the definition: a changed list is a changed flow (flow_def_checksum). */
+        strbuf_printf(&ld->source, "\n%s%s\n", FLOW_AREAS_MARK, s->areas_file);
+        strbuf_append(&ld->source, buf, len);
+        ld->bad += flow_areas__parse(path, buf, len, ld->def, s, ld->errs);
+    }
+    free(buf);
+}
+
+/*
+ * location: `levels`, a list of {id, text} from the coarsest level down,
+ * and `areas`, the CSV file of the areas. The step's text is the first
+ * level's question (what describes the step to exports).
+ */
+static void load_location(struct loader *ld, const struct ynode *m, struct flow_step_def *s,
+                          const char *where)
+{
+    static const char *const keys[] = {"id", "text", NULL};
+    const struct flow_def *def = ld->def;
+    const struct ynode *list = ynode_get(m, "levels");
+    int before = ld->bad;
+    char what[96];
+    snprintf(what, sizeof what, "%slevels", where);
+    if (!list) {
+        problem(ld, m, "%s: missing (e.g. [{id: region, text: ...}, {id: district, text: ...}])",
+                what);
+    } else if (ynode_expect(list, YNODE_SEQ, what, ld->errs) < 0) {
+        ld->bad++;
+    } else if (list->n == 0 || list->n > FLOW_LEVELS_MAX) {
+        problem(ld, list, "%s: need 1 to %d levels", what, FLOW_LEVELS_MAX);
+    } else {
+        for (size_t i = 0; i < list->n; i++) {
+            const struct ynode *item = map_item(ld, list, i, what, keys);
+            char w[128];
+            if (!item)
+                continue;
+            snprintf(w, sizeof w, "%s[%zu].", what, i);
+            get_text(ld, item, "id", w, 1, &s->levels[i]);
+            get_ltext(ld, item, "text", w, "required", &s->level_text[i]);
+            if (s->levels[i] && !valid_id(s->levels[i]))
+                problem(ld, ynode_get(item, "id"),
+                        "%sid: '%s' must be 1 to 63 of a-z, 0-9, '_' and '-'", w, s->levels[i]);
+            for (size_t j = 0; s->levels[i] && j < i; j++)
+                if (s->levels[j] && strcmp(s->levels[j], s->levels[i]) == 0)
+                    problem(ld, ynode_get(item, "id"), "%sid: '%s' is listed twice", w,
+                            s->levels[i]);
+            s->n_levels = i + 1;
+        }
+        for (size_t l = 0; l < def->n_langs; l++)
+            if (s->level_text[0].s[l] && !(s->text.s[l] = strdup(s->level_text[0].s[l])))
+                problem(ld, list, "%s: out of memory", what);
+        s->text.pos[0] = s->level_text[0].pos[0];
+        for (size_t l = 0; l < def->n_langs; l++)
+            s->text.pos[l] = s->level_text[0].pos[l];
+    }
+    get_text(ld, m, "areas", where, 1, &s->areas_file);
+    const struct ynode *at = ynode_get(m, "areas");
+    if (!s->areas_file || ld->bad > before)
+        return; /* levels must be good to read the areas against them */
+    if (!valid_areas_name(s->areas_file)) {
+        problem(ld, at,
+                "%sareas: '%s' must be a .csv file beside the flow (a relative name without '..')",
+                where, s->areas_file);
+        return;
+    }
+    if (s->n_levels > 1)
+        need_text(ld, ynode_get(m, "type"), "location with several levels", &def->label_back,
+                  "labels.back");
+    load_areas_file(ld, at, s, where);
+}
+
 /* Reads the type and what it brings; returns the keys a step of that type may have. */
 static const char *const *load_type(struct loader *ld, const struct ynode *m,
                                     struct flow_step_def *s, const char *where)
 {
-#define STEP_KEYS "id", "type", "text", "error", "optional", "when"
-    static const char *const common[] = {STEP_KEYS, NULL};
-    static const char *const choice_keys[] = {STEP_KEYS, "choices", NULL};
-    static const char *const number_keys[] = {STEP_KEYS, "min", "max", NULL};
-    static const char *const decimal_keys[] = {STEP_KEYS, "min", "max", "decimals", NULL};
-    static const char *const text_keys[] = {STEP_KEYS, "max_length", NULL};
+#define STEP_KEYS "id", "type", "error", "optional", "when", "next", "contact"
+    static const char *const common[] = {STEP_KEYS, "text", NULL};
+    static const char *const choice_keys[] = {STEP_KEYS, "text", "choices", NULL};
+    static const char *const multi_keys[] = {STEP_KEYS,      "text",         "choices",
+                                             "min_selected", "max_selected", NULL};
+    static const char *const range_keys[] = {STEP_KEYS, "text", "min", "max", NULL};
+    static const char *const decimal_keys[] = {STEP_KEYS, "text", "min", "max", "decimals", NULL};
+    static const char *const text_keys[] = {STEP_KEYS, "text", "max_length", NULL};
+    static const char *const location_keys[] = {STEP_KEYS, "areas", "levels", NULL};
 #undef STEP_KEYS
+    static const struct {
+        const char *name;
+        enum step_type type;
+    } types[] = {{"choice", STEP_CHOICE},    {"multi_choice", STEP_MULTI}, {"yes_no", STEP_YES_NO},
+                 {"number", STEP_NUMBER},    {"decimal", STEP_DECIMAL},    {"text", STEP_TEXT},
+                 {"date", STEP_DATE},        {"year", STEP_YEAR},          {"age", STEP_AGE},
+                 {"location", STEP_LOCATION}};
     const char *const *keys = common;
     char *type = NULL;
+    size_t t = 0;
     get_text(ld, m, "type", where, 1, &type);
-    if (type && strcmp(type, "choice") == 0) {
-        s->type = STEP_CHOICE;
+    while (type && t < sizeof types / sizeof types[0] && strcmp(type, types[t].name) != 0)
+        t++;
+    if (!type) {
+        return keys;
+    } else if (t == sizeof types / sizeof types[0]) {
+        problem(ld, ynode_get(m, "type"),
+                "%stype: '%s' is not choice, multi_choice, yes_no, number, decimal, text, date, "
+                "year, age or location",
+                where, type);
+        free(type);
+        return keys;
+    }
+    free(type);
+    s->type = types[t].type;
+    switch (s->type) {
+    case STEP_CHOICE:
         keys = choice_keys;
         load_choices(ld, m, s, where);
-    } else if (type && strcmp(type, "yes_no") == 0) {
-        s->type = STEP_YES_NO;
+        break;
+    case STEP_MULTI:
+        keys = multi_keys;
+        load_choices(ld, m, s, where);
+        load_multi(ld, m, s, where);
+        break;
+    case STEP_YES_NO:
         load_yes_no(ld, ynode_get(m, "type"), s, where);
-    } else if (type && strcmp(type, "number") == 0) {
-        s->type = STEP_NUMBER;
-        keys = number_keys;
+        break;
+    case STEP_NUMBER:
+        keys = range_keys;
         load_range(ld, m, s, where);
-    } else if (type && strcmp(type, "decimal") == 0) {
-        s->type = STEP_DECIMAL;
+        break;
+    case STEP_DECIMAL:
         keys = decimal_keys;
         load_decimal(ld, m, s, where);
-    } else if (type && strcmp(type, "text") == 0) {
+        break;
+    case STEP_DATE:
+    case STEP_YEAR:
+    case STEP_AGE:
+        keys = range_keys;
+        load_calendar(ld, m, s, where);
+        break;
+    case STEP_LOCATION:
+        keys = location_keys;
+        load_location(ld, m, s, where);
+        break;
+    case STEP_TEXT: {
         long long max_length = 160;
         char what[64];
-        s->type = STEP_TEXT;
         keys = text_keys;
         snprintf(what, sizeof what, "%smax_length", where);
         get_int(ld, m, "max_length", what, 1, 160, &max_length);
         s->max_length = (long)max_length;
-    } else if (type) {
-        problem(ld, ynode_get(m, "type"),
-                "%stype: '%s' is not choice, yes_no, number, decimal or text", where, type);
+        break;
     }
-    free(type);
+    }
     return keys;
+}
+
+/*
+ * `contact: true` on a yes_no step: "yes" keeps a sealed way to text the
+ * person the results (docs/broadcast.md). One per flow, so there is one
+ * answer to honour; never in a sensitive flow, whose SMS would reveal taking
+ * part to whoever shares the phone. s->type is known (load_type ran).
+ */
+static void load_contact(struct loader *ld, const struct ynode *v, struct flow_step_def *s,
+                         const char *where)
+{
+    char what[64];
+    snprintf(what, sizeof what, "%scontact", where);
+    if (!v || ynode_bool(v, what, &s->contact, ld->errs) < 0) {
+        ld->bad += v != NULL;
+        return;
+    }
+    if (!s->contact)
+        return;
+    if (s->type != STEP_YES_NO)
+        problem(ld, v, "%s: only a yes_no step can ask to text the results", what);
+    if (ld->def->sensitive)
+        problem(ld, v,
+                "%s: a sensitive flow cannot keep a way to text people (an SMS would reveal "
+                "taking part on a shared phone)",
+                what);
+    for (size_t j = 0; j + 1 < ld->def->n_steps; j++)
+        if (ld->def->steps[j].contact)
+            problem(ld, v, "%s: step '%s' already asks; a flow has one contact step", what,
+                    ld->def->steps[j].id ? ld->def->steps[j].id : "?");
 }
 
 static void load_step(struct loader *ld, const struct ynode *m, size_t index)
@@ -453,7 +781,12 @@ static void load_step(struct loader *ld, const struct ynode *m, size_t index)
         if (def->steps[j].id && strcmp(def->steps[j].id, s->id) == 0)
             problem(ld, ynode_get(m, "id"), "%sid: '%s' is used by an earlier step", where, s->id);
 
-    get_ltext(ld, m, "text", where, "required", &s->text);
+    s->pos = pos_of(ynode_get(m, "id"));
+    s->next = FLOW_NEXT_NONE;
+    s->kept = -1;
+    const struct ynode *type = ynode_get(m, "type");
+    if (!type || type->kind != YNODE_SCALAR || strcmp(type->scalar, "location") != 0)
+        get_ltext(ld, m, "text", where, "required", &s->text); /* location: one per level */
     get_ltext(ld, m, "error", where, NULL, &s->error);
     const struct ynode *optional = ynode_get(m, "optional");
     snprintf(what, sizeof what, "%soptional", where);
@@ -462,6 +795,7 @@ static void load_step(struct loader *ld, const struct ynode *m, size_t index)
     if (s->optional)
         need_text(ld, optional, what, &def->prefer_not, "prefer_not_to_say");
     ld->bad += ynode_check_keys(m, load_type(ld, m, s, where), "step", ld->errs);
+    load_contact(ld, ynode_get(m, "contact"), s, where);
 }
 
 /* Copies the run of [a-z0-9_-] at *p into out (size FLOW_ID_MAX) and skips spaces after it. */
@@ -476,15 +810,52 @@ static int cond_word(const char **p, char *out)
     return 0;
 }
 
-/* Splits "<id> == <code>" / "<id> != <code>" (spaces optional); -1 if part is not that. */
-static int split_cond(const char *part, char *id, int *negate, char *code)
+/* Splits "<id> <op> <code or number>" (spaces optional); -1 if part is not that. */
+static int split_cond(const char *part, char *id, enum flow_cmp *cmp, char *code)
 {
+    static const enum flow_cmp order[] = {FLOW_CMP_EQ, FLOW_CMP_NE, FLOW_CMP_LE,
+                                          FLOW_CMP_GE, FLOW_CMP_LT, FLOW_CMP_GT};
     const char *p = part + strspn(part, " ");
-    if (cond_word(&p, id) < 0 || (p[0] != '=' && p[0] != '!') || p[1] != '=')
+    size_t i = 0, n = 0;
+    if (cond_word(&p, id) < 0)
         return -1;
-    *negate = p[0] == '!';
-    p += 2 + strspn(p + 2, " ");
+    for (; i < sizeof order / sizeof order[0]; i++) {
+        n = strlen(flow_cmp_text(order[i]));
+        if (strncmp(p, flow_cmp_text(order[i]), n) == 0)
+            break;
+    }
+    if (i == sizeof order / sizeof order[0])
+        return -1;
+    *cmp = order[i];
+    p += n + strspn(p + n, " ");
     return cond_word(&p, code) < 0 || *p ? -1 : 0;
+}
+
+/*
+ * A comparison with a number, age or year step: the number to compare
+ * with, and a slot in state.values for that step's answer.
+ */
+static void numeric_cond(struct loader *ld, const struct ynode *at, const char *where,
+                         const char *id, const char *num, struct flow_cond *c)
+{
+    struct flow_step_def *target = &ld->def->steps[c->step];
+    const char *digits = num + (*num == '-');
+    size_t n = strlen(digits);
+    if (n == 0 || n > 12 || strspn(digits, "0123456789") != n) {
+        problem(ld, at, "%swhen: step '%s' is a %s step: compare it with a whole number, not '%s'",
+                where, id, flow_def_step_type(ld->def, c->step), num);
+        return;
+    }
+    c->numeric = 1;
+    c->num = strtoll(num, NULL, 10);
+    if (target->kept >= 0)
+        return;
+    if (ld->def->n_kept == FLOW_KEPT_MAX) {
+        problem(ld, at, "%swhen: at most %d number, age or year steps can be compared", where,
+                FLOW_KEPT_MAX);
+        return;
+    }
+    target->kept = (int)ld->def->n_kept++;
 }
 
 /* The loaded step with this id, or NULL; steps with a bad id are passed over. */
@@ -498,18 +869,22 @@ static const struct flow_step_def *find_step(const struct flow_def *def, const c
 
 /*
  * One comparison of step index's `when` (node at): the step it names must
- * come earlier and be a choice or yes_no step, and the code one of its
- * codes ("refused" if that step is optional).
+ * come earlier; a choice or yes_no step is compared with == or != to one of
+ * its codes ("refused" if that step is optional), a number, age or year
+ * step with any of == != < <= > >= to a whole number.
  */
 static void parse_cond(struct loader *ld, const struct ynode *at, const char *where, size_t index,
                        const char *part, struct flow_cond *c)
 {
     char id[FLOW_ID_MAX], code[FLOW_ID_MAX];
-    if (split_cond(part, id, &c->negate, code) < 0) {
-        problem(ld, at, "%swhen: '%s' is not '<step> == <code>' or '<step> != <code>'", where,
-                part);
+    if (split_cond(part, id, &c->cmp, code) < 0) {
+        problem(ld, at,
+                "%swhen: '%s' is not '<step> == <code>', '<step> != <code>' or '<step> >= "
+                "<number>' (also <, <=, >)",
+                where, part);
         return;
     }
+    c->negate = c->cmp == FLOW_CMP_NE;
     const struct flow_step_def *target = find_step(ld->def, id);
     if (!target) {
         problem(ld, at, "%swhen: there is no step '%s'", where, id);
@@ -520,13 +895,22 @@ static void parse_cond(struct loader *ld, const struct ynode *at, const char *wh
         problem(ld, at, "%swhen: step '%s' does not come before this step", where, id);
         return;
     }
+    if (target->type == STEP_NUMBER || target->type == STEP_AGE || target->type == STEP_YEAR) {
+        numeric_cond(ld, at, where, id, code, c);
+        return;
+    }
     if (target->type != STEP_CHOICE && target->type != STEP_YES_NO) {
-        problem(ld, at, "%swhen: step '%s' is not a choice or yes_no step", where, id);
+        problem(ld, at, "%swhen: step '%s' is not a choice, yes_no, number, age or year step",
+                where, id);
+        return;
+    }
+    if (c->cmp != FLOW_CMP_EQ && c->cmp != FLOW_CMP_NE) {
+        problem(ld, at, "%swhen: step '%s' is a choice: compare its code with == or !=", where, id);
         return;
     }
     for (size_t i = 0; i < target->n_choices; i++)
         if (target->choices[i].code && strcmp(target->choices[i].code, code) == 0)
-            c->mark = (char)('1' + i);
+            c->mark = flow_mark_of(i);
     if (target->optional && strcmp(code, FLOW_REFUSED_CODE) == 0)
         c->mark = FLOW_MARK_REFUSED;
     if (!c->mark)
@@ -592,7 +976,8 @@ static void load_steps(struct loader *ld, const struct ynode *root)
 
 static void load_messages(struct loader *ld, const struct ynode *root)
 {
-    static const char *const keys[] = {"invalid", "abandoned", "stopped", NULL};
+    static const char *const keys[] = {"invalid", "abandoned", "stopped",
+                                       "resume",  "no_answer", NULL};
     struct flow_def *def = ld->def;
     const struct ynode *m =
         get_map(ld, root, "messages", "messages", keys, "invalid, abandoned and stopped texts");
@@ -601,51 +986,631 @@ static void load_messages(struct loader *ld, const struct ynode *root)
     get_ltext(ld, m, "invalid", "messages.", "required", &def->msg_invalid);
     get_ltext(ld, m, "abandoned", "messages.", "required", &def->msg_abandoned);
     get_ltext(ld, m, "stopped", "messages.", "required", &def->msg_stopped);
-}
-
-/*
- * Measures one screen on every channel the flow uses. name says which
- * screen; in a flow with several languages, the language is added.
- */
-static void check_screen(struct loader *ld, const char *screen, struct flow_pos at, size_t lang,
-                         const char *name)
-{
-    const struct flow_def *def = ld->def;
-    char label[128];
-    if (def->n_langs > 1)
-        snprintf(label, sizeof label, "%s (%s)", name, def->langs[lang]);
-    else
-        snprintf(label, sizeof label, "%s", name);
-    for (int ch = FLOW_CHANNEL_USSD; ch <= FLOW_CHANNEL_SMS; ch++) {
-        if ((ch == FLOW_CHANNEL_USSD && !def->ussd_code) ||
-            (ch == FLOW_CHANNEL_SMS && !def->sms_short_code))
-            continue;
-        long used, limit;
-        const char *enc;
-        if (flow_screen_fits(screen, (enum flow_channel)ch, &used, &limit, &enc))
-            continue;
-        raia_errlist_add(ld->errs, ld->file, at.line, at.col,
-                         "%s: the %s screen is %ld characters in %s, more than %ld", label,
-                         ch == FLOW_CHANNEL_USSD ? "USSD" : "SMS", used, enc, limit);
-        ld->bad++;
+    get_ltext(ld, m, "resume", "messages.", NULL, &def->msg_resume);
+    get_ltext(ld, m, "no_answer", "messages.", NULL, &def->msg_no_answer);
+    const struct ynode *resume = ynode_get(m, "resume");
+    if (resume) {
+        need_text(ld, resume, "messages.resume", &def->label_continue, "labels.continue");
+        need_text(ld, resume, "messages.resume", &def->label_restart, "labels.restart");
     }
 }
 
-/* A step's screens in one language: the question, its re-prompt and its help. */
+/* `end` (the default end screen) and `ends`, named end screens a `next` can lead to. */
+static void load_ends(struct loader *ld, const struct ynode *root)
+{
+    struct flow_def *def = ld->def;
+    def->ends[0].id = strdup("end");
+    def->n_ends = 1;
+    if (!def->ends[0].id)
+        problem(ld, root, "end: out of memory");
+    get_ltext(ld, root, "end", "", "required", &def->ends[0].text);
+    const struct ynode *m = ynode_get(root, "ends");
+    if (!m)
+        return;
+    if (ynode_expect(m, YNODE_MAP, "ends", ld->errs) < 0) {
+        ld->bad++;
+        return;
+    }
+    if (m->n + 1 > FLOW_ENDS_MAX) {
+        problem(ld, m, "ends: more than %d end screens", FLOW_ENDS_MAX - 1);
+        return;
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        const struct ynode *key = m->pairs[i].key;
+        struct flow_end *e = &def->ends[def->n_ends++];
+        char what[96];
+        snprintf(what, sizeof what, "ends.%s", key->scalar);
+        if (!valid_id(key->scalar) || strcmp(key->scalar, "end") == 0 ||
+            find_step(def, key->scalar))
+            problem(ld, key,
+                    "%s: an end's name must be 1 to 63 of a-z, 0-9, '_' and '-', and not 'end' "
+                    "or a step's id",
+                    what);
+        if (!(e->id = strdup(key->scalar)))
+            problem(ld, key, "%s: out of memory", what);
+        get_ltext(ld, m, key->scalar, "ends.", "required", &e->text);
+    }
+}
+
+/* The step or end a `next` names, as FLOW_NEXT_* / a step index; reported if none. */
+static int target_of(struct loader *ld, const struct ynode *v, const char *what)
+{
+    const char *name;
+    if (ynode_str(v, what, &name, ld->errs) < 0) {
+        ld->bad++;
+        return FLOW_NEXT_NONE;
+    }
+    const struct flow_step_def *step = find_step(ld->def, name);
+    if (step)
+        return (int)flow_def_step_index(ld->def, step);
+    for (size_t e = 0; e < ld->def->n_ends; e++)
+        if (ld->def->ends[e].id && strcmp(ld->def->ends[e].id, name) == 0)
+            return FLOW_NEXT_END + (int)e;
+    problem(ld, v, "%s: there is no step or end '%s'", what, name);
+    return FLOW_NEXT_NONE;
+}
+
+/* A step's `next` and its choices' `next`, once every step and end has a name. */
+static void load_links(struct loader *ld, const struct ynode *m, size_t index)
+{
+    struct flow_step_def *s = &ld->def->steps[index];
+    const struct ynode *v = m->kind == YNODE_MAP ? ynode_get(m, "next") : NULL;
+    char what[96];
+    snprintf(what, sizeof what, "steps[%zu].next", index);
+    if (v)
+        s->next = target_of(ld, v, what);
+    const struct ynode *list = s->type == STEP_CHOICE ? ynode_get(m, "choices") : NULL;
+    for (size_t i = 0; list && list->kind == YNODE_SEQ && i < list->n && i < s->n_choices; i++) {
+        v = ynode_get(list->items[i], "next");
+        snprintf(what, sizeof what, "steps[%zu].choices[%zu].next", index, i);
+        if (v)
+            s->choices[i].next = target_of(ld, v, what);
+    }
+}
+
+/* ---- where a session can go: reachability, loops and quotes ---- */
+
+#define NODE_END(e) (FLOW_STEPS_MAX + (e)) /* graph node of end screen e */
+#define NODES_MAX (FLOW_STEPS_MAX + FLOW_ENDS_MAX)
+
+struct edge {
+    size_t from, to;
+    int answered; /* 0: the step was skipped by its `when` */
+};
+
+/* Where a target leads from step i when it has none: the following step or `end`. */
+static size_t node_of(const struct flow_def *def, size_t i, int target)
+{
+    if (target == FLOW_NEXT_NONE)
+        return i + 1 < def->n_steps ? i + 1 : NODE_END(0);
+    return target >= FLOW_NEXT_END ? NODE_END((size_t)(target - FLOW_NEXT_END)) : (size_t)target;
+}
+
+/*
+ * Every move the engine can make between steps: skipping a step (`when`),
+ * and answering it (to a choice's `next`, the step's `next` or the
+ * following step). Returns the number of edges.
+ */
+static size_t edges_of(const struct flow_def *def, struct edge *edges)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < def->n_steps; i++) {
+        const struct flow_step_def *s = &def->steps[i];
+        int fallthrough = s->type != STEP_CHOICE || s->optional;
+        if (s->n_conds)
+            edges[n++] = (struct edge){i, node_of(def, i, FLOW_NEXT_NONE), 0};
+        for (size_t c = 0; s->type == STEP_CHOICE && c < s->n_choices; c++) {
+            if (s->choices[c].next == FLOW_NEXT_NONE)
+                fallthrough = 1;
+            else
+                edges[n++] = (struct edge){i, node_of(def, i, s->choices[c].next), 1};
+        }
+        if (fallthrough)
+            edges[n++] = (struct edge){i, node_of(def, i, s->next), 1};
+    }
+    return n;
+}
+
+/*
+ * Each step must be reachable from the first, and from each reachable step
+ * some end must be reachable (else the session is caught in a loop with no
+ * exit). Then, for each end, which steps are answered on every way to it:
+ * a quote of any other step may show nothing (a warning).
+ */
+static void check_paths(struct loader *ld, unsigned long long must[NODES_MAX], int reached[])
+{
+    const struct flow_def *def = ld->def;
+    struct edge *edges = calloc(FLOW_STEPS_MAX * (FLOW_CHOICES_MAX + 2), sizeof *edges);
+    if (!edges) {
+        problem(ld, NULL, "out of memory");
+        return;
+    }
+    size_t n = edges_of(def, edges);
+    int ends_out[NODES_MAX] = {0};
+    memset(reached, 0, NODES_MAX * sizeof *reached);
+    reached[0] = 1;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t k = 0; k < n; k++)
+            if (reached[edges[k].from] && !reached[edges[k].to])
+                changed = reached[edges[k].to] = 1;
+    }
+    for (size_t e = 0; e < def->n_ends; e++)
+        ends_out[NODE_END(e)] = 1;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t k = 0; k < n; k++)
+            if (ends_out[edges[k].to] && !ends_out[edges[k].from])
+                changed = ends_out[edges[k].from] = 1;
+    }
+    for (size_t i = 0; i < def->n_steps; i++) {
+        const struct flow_step_def *s = &def->steps[i];
+        if (!reached[i])
+            problem_pos(ld, s->pos,
+                        "steps[%zu]: step '%s' can never be reached (no step leads to it)", i,
+                        s->id);
+        else if (!ends_out[i])
+            problem_pos(ld, s->pos,
+                        "steps[%zu]: no end can be reached from step '%s' (a loop with no exit)", i,
+                        s->id);
+    }
+    /* must[x]: steps answered on every way to x; shrinks from "all" to a fixed point. */
+    for (size_t x = 0; x < NODES_MAX; x++)
+        must[x] = x == 0 ? 0 : ~0ull;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t k = 0; k < n; k++) {
+            if (!reached[edges[k].from])
+                continue;
+            unsigned long long m =
+                must[edges[k].from] | (edges[k].answered ? 1ull << edges[k].from : 0);
+            if ((must[edges[k].to] & m) != must[edges[k].to]) {
+                must[edges[k].to] &= m;
+                changed = 1;
+            }
+        }
+    }
+    free(edges);
+}
+
+/*
+ * Quotes in end texts: {step_id} must name a choice or yes_no step (the
+ * answers a session keeps); a step not answered on every way to that end
+ * is a warning (it then shows messages.no_answer, or nothing).
+ */
+static void check_quotes(struct loader *ld, const unsigned long long must[NODES_MAX],
+                         const int reached[])
+{
+    const struct flow_def *def = ld->def;
+    for (size_t e = 0; e < def->n_ends; e++) {
+        const struct flow_end *end = &def->ends[e];
+        char what[96];
+        snprintf(what, sizeof what, "%s%s", e ? "ends." : "", end->id);
+        if (e && !reached[NODE_END(e)])
+            warning(ld, end->text.pos[0], "%s: no step leads to this end", what);
+        for (size_t l = 0; l < def->n_langs; l++) {
+            for (const char *t = end->text.s[l]; t && (t = strchr(t, '{'));) {
+                const char *close = strchr(t, '}');
+                if (!close)
+                    break;
+                char id[FLOW_ID_MAX];
+                size_t len = (size_t)(close - t - 1);
+                snprintf(id, sizeof id, "%.*s", (int)(len < sizeof id ? len : sizeof id - 1),
+                         t + 1);
+                t = close + 1;
+                const struct flow_step_def *s = len < FLOW_ID_MAX ? find_step(def, id) : NULL;
+                if (!s) {
+                    problem_pos(ld, end->text.pos[l], "%s: {%s} quotes no step", what, id);
+                    continue;
+                }
+                size_t i = flow_def_step_index(def, s);
+                if (s->type != STEP_CHOICE && s->type != STEP_YES_NO) {
+                    problem_pos(ld, end->text.pos[l],
+                                "%s: {%s} is a %s step; only choice and yes_no answers can be "
+                                "quoted",
+                                what, id, flow_def_step_type(def, i));
+                } else if (l == 0 && reached[NODE_END(e)] && !(must[NODE_END(e)] >> i & 1)) {
+                    warning(ld, end->text.pos[l],
+                            "%s: {%s} may be unanswered on the way to this end (it then shows "
+                            "messages.no_answer)",
+                            what, id);
+                }
+            }
+        }
+    }
+}
+
+/* ---- keywords, sensitive flows, derived variables ---- */
+
+static void load_keywords(struct loader *ld, const struct ynode *root)
+{
+    static const char *const keys[] = {"stop", "help", NULL};
+    struct flow_def *def = ld->def;
+    const struct ynode *m = get_map(ld, root, "keywords", "keywords", keys, NULL);
+    if (!m)
+        return;
+    get_ltext(ld, m, "stop", "keywords.", NULL, &def->stop_word);
+    get_ltext(ld, m, "help", "keywords.", NULL, &def->help_word);
+    const struct flow_text *words[] = {&def->stop_word, &def->help_word};
+    for (size_t w = 0; w < 2; w++)
+        for (size_t l = 0; l < def->n_langs; l++) {
+            const char *word = words[w]->s[l];
+            if (word && (strlen(word) > KEYWORD_MAX || strpbrk(word, " \t\r\n")))
+                problem_pos(ld, words[w]->pos[l],
+                            "keywords.%s: '%s' must be one word of at most %d bytes", keys[w], word,
+                            KEYWORD_MAX);
+            if (w == 1 && word && flow_is_stop_word(def, word))
+                problem_pos(ld, words[w]->pos[l], "keywords.help: '%s' is also a stop word", word);
+        }
+}
+
+/* `sensitive: true`: USSD only, since an SMS stays in the inbox of a shared phone. */
+static void load_sensitive(struct loader *ld, const struct ynode *root)
+{
+    const struct ynode *v = ynode_get(root, "sensitive");
+    if (v && ynode_bool(v, "sensitive", &ld->def->sensitive, ld->errs) < 0)
+        ld->bad++;
+    const struct ynode *ch = ynode_get(root, "channels");
+    const struct ynode *sms = ynode_get(ch, "sms");
+    if (ld->def->sensitive && sms) {
+        const struct ynode *key = NULL;
+        for (size_t i = 0; i < ch->n; i++)
+            if (strcmp(ch->pairs[i].key->scalar, "sms") == 0)
+                key = ch->pairs[i].key;
+        problem(ld, key,
+                "channels.sms: a sensitive flow runs over USSD only (an SMS stays in the inbox of "
+                "a shared phone)");
+    }
+}
+
+/* A list of scalars at key of m, each copied (up to max); returns how many. */
+static size_t get_words(struct loader *ld, const struct ynode *m, const char *key,
+                        const char *where, char **out, size_t max, const struct ynode **list)
+{
+    char what[96];
+    snprintf(what, sizeof what, "%s%s", where, key);
+    *list = ynode_get(m, key);
+    if (!*list)
+        return 0;
+    if (ynode_expect(*list, YNODE_SEQ, what, ld->errs) < 0) {
+        ld->bad++;
+        return 0;
+    }
+    if ((*list)->n == 0 || (*list)->n > max) {
+        problem(ld, *list, "%s: need 1 to %zu items", what, max);
+        return 0;
+    }
+    for (size_t i = 0; i < (*list)->n; i++)
+        copy_scalar(ld, (*list)->items[i], what, &out[i]);
+    return (*list)->n;
+}
+
+/* One derived variable: {id, any_of | all_of: [steps], in: [codes], then, else, missing}. */
+static void load_derived_one(struct loader *ld, const struct ynode *all, size_t index)
+{
+    static const char *const keys[] = {"id",   "any_of", "all_of",  "in",
+                                       "then", "else",   "missing", NULL};
+    struct flow_def *def = ld->def;
+    struct flow_derived *d = &def->derived[def->n_derived++];
+    char where[40];
+    char *steps[FLOW_STEPS_MAX] = {0};
+    const struct ynode *list, *in;
+    const struct ynode *m = map_item(ld, all, index, "derived", keys);
+    snprintf(where, sizeof where, "derived[%zu].", index);
+    if (!m)
+        return;
+    get_text(ld, m, "id", where, 1, &d->id);
+    if (d->id && (!valid_id(d->id) || find_step(def, d->id)))
+        problem(ld, ynode_get(m, "id"),
+                "%sid: '%s' must be 1 to 63 of a-z, 0-9, '_' and '-', and not a step's id", where,
+                d->id);
+    for (size_t j = 0; d->id && j + 1 < def->n_derived; j++)
+        if (def->derived[j].id && strcmp(def->derived[j].id, d->id) == 0)
+            problem(ld, ynode_get(m, "id"), "%sid: '%s' is used by an earlier derived variable",
+                    where, d->id);
+    d->all = ynode_get(m, "all_of") != NULL;
+    if (d->all == (ynode_get(m, "any_of") != NULL)) {
+        problem(ld, m, "%s: give any_of or all_of (a list of steps), one of the two", "derived");
+        return;
+    }
+    size_t n = get_words(ld, m, d->all ? "all_of" : "any_of", where, steps, FLOW_STEPS_MAX, &list);
+    for (size_t i = 0; i < n; i++) {
+        const struct flow_step_def *s = steps[i] ? find_step(def, steps[i]) : NULL;
+        if (steps[i] && !s)
+            problem(ld, list->items[i], "%s%s: there is no step '%s'", where,
+                    d->all ? "all_of" : "any_of", steps[i]);
+        else if (s && s->type != STEP_CHOICE && s->type != STEP_YES_NO)
+            problem(ld, list->items[i], "%s%s: step '%s' is not a choice or yes_no step", where,
+                    d->all ? "all_of" : "any_of", steps[i]);
+        else if (s)
+            d->steps[d->n_steps++] = flow_def_step_index(def, s);
+        free(steps[i]);
+    }
+    d->n_in = get_words(ld, m, "in", where, d->in, FLOW_IN_MAX, &in);
+    if (!in)
+        problem(ld, m, "%sin: missing (the codes that count)", where);
+    for (size_t k = 0; k < d->n_in; k++) {
+        int known = 0;
+        for (size_t i = 0; d->in[k] && i < d->n_steps; i++)
+            for (size_t c = 0; c < def->steps[d->steps[i]].n_choices; c++)
+                known |= def->steps[d->steps[i]].choices[c].code &&
+                         strcmp(def->steps[d->steps[i]].choices[c].code, d->in[k]) == 0;
+        if (d->in[k] && !known)
+            problem(ld, in->items[k], "%sin: no step of this rule has the code '%s'", where,
+                    d->in[k]);
+    }
+    get_text(ld, m, "then", where, 1, &d->then_code);
+    get_text(ld, m, "else", where, 1, &d->else_code);
+    get_text(ld, m, "missing", where, 0, &d->missing_code);
+    const char *codes[] = {d->then_code, d->else_code, d->missing_code};
+    for (size_t i = 0; i < 3; i++)
+        if (codes[i] && strlen(codes[i]) >= FLOW_ID_MAX)
+            problem(ld, m, "%s: '%s' is longer than 63 bytes", where, codes[i]);
+}
+
+static void load_derived(struct loader *ld, const struct ynode *root)
+{
+    const struct ynode *list = ynode_get(root, "derived");
+    if (!list)
+        return;
+    if (ynode_expect(list, YNODE_SEQ, "derived", ld->errs) < 0) {
+        ld->bad++;
+        return;
+    }
+    if (list->n > FLOW_DERIVED_MAX) {
+        problem(ld, list, "derived: more than %d derived variables", FLOW_DERIVED_MAX);
+        return;
+    }
+    for (size_t i = 0; i < list->n; i++)
+        load_derived_one(ld, list, i);
+}
+
+/* ---- do the screens fit? ---- */
+
+/* The code point of the UTF-8 character at s (valid UTF-8), and its length in *len. */
+static unsigned long code_point(const unsigned char *s, size_t *len)
+{
+    if (s[0] < 0x80) {
+        *len = 1;
+        return s[0];
+    }
+    size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+    unsigned long cp = s[0] & (0x3f >> (n - 1));
+    for (size_t i = 1; i < n && s[i]; i++)
+        cp = cp << 6 | (s[i] & 0x3f);
+    *len = n;
+    return cp;
+}
+
+/* 1 if translation l of t holds needle; then *pos is where that translation is. */
+static int holds(const struct flow_text *t, size_t l, const char *needle, struct flow_pos *pos)
+{
+    if (!t->s[l] || !strstr(t->s[l], needle))
+        return 0;
+    *pos = t->pos[l];
+    return 1;
+}
+
+/*
+ * Where the first text of def in language lang holding the character ch
+ * (len bytes) is written (the language menu holds every language's name).
+ */
+static struct flow_pos text_with(const struct flow_def *def, size_t lang, const char *ch,
+                                 size_t len)
+{
+    char needle[8];
+    struct flow_pos pos = {0, 0};
+    snprintf(needle, sizeof needle, "%.*s", (int)len, ch);
+    const struct flow_text *shared[] = {
+        &def->consent.text,   &def->consent.accept, &def->consent.decline, &def->consent.declined,
+        &def->msg_invalid,    &def->msg_abandoned,  &def->msg_stopped,     &def->msg_resume,
+        &def->msg_no_answer,  &def->help,           &def->label_yes,       &def->label_no,
+        &def->prefer_not,     &def->label_more,     &def->label_back,      &def->label_done,
+        &def->label_continue, &def->label_restart};
+    for (size_t i = 0; i < def->n_steps; i++) {
+        const struct flow_step_def *s = &def->steps[i];
+        if (holds(&s->text, lang, needle, &pos) || holds(&s->error, lang, needle, &pos))
+            return pos;
+        for (size_t c = 0; c < s->n_choices; c++)
+            if (holds(&s->choices[c].label, lang, needle, &pos))
+                return pos;
+        for (size_t k = 0; k < s->n_levels; k++)
+            if (holds(&s->level_text[k], lang, needle, &pos))
+                return pos;
+    }
+    for (size_t e = 0; e < def->n_ends; e++)
+        if (holds(&def->ends[e].text, lang, needle, &pos))
+            return pos;
+    for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++)
+        if (holds(shared[i], lang, needle, &pos))
+            return pos;
+    for (size_t l = 0; l < def->n_langs; l++)
+        if (holds(&def->language_names, l, needle, &pos))
+            return pos;
+    return pos;
+}
+
+/*
+ * A screen in UCS-2 because of one character outside GSM 7-bit (perhaps
+ * more than once) would fit more than twice the text without it: warn,
+ * naming the character and the text it is in (each once).
+ */
+static void check_ucs2(struct loader *ld, const char *screen, size_t lang, const char *label,
+                       const char *channel)
+{
+    const unsigned char *p = (const unsigned char *)screen;
+    unsigned long only = 0;
+    const char *at = NULL;
+    size_t at_len = 0;
+    for (size_t len; *p; p += len) {
+        unsigned long cp = code_point(p, &len);
+        if (charset_gsm7_length((const char *)p, len) >= 0)
+            continue;
+        if (at && cp != only)
+            return; /* two different characters: not a slip */
+        only = cp;
+        at = (const char *)p;
+        at_len = len;
+    }
+    if (!at)
+        return;
+    struct flow_pos pos = text_with(ld->def, lang, at, at_len);
+    for (size_t i = 0; i < ld->n_warned; i++)
+        if (ld->warned[i].line == pos.line && ld->warned[i].col == pos.col &&
+            ld->warned[i].cp == only)
+            return;
+    if (ld->n_warned < WARNED_MAX)
+        ld->warned[ld->n_warned++] = (struct warned){pos.line, pos.col, only};
+    warning(ld, pos,
+            "%s: '%.*s' (U+%04lX) is the only character outside GSM 7-bit; it puts the whole %s "
+            "screen into UCS-2 (%s)",
+            label, (int)at_len, at, only, channel,
+            strcmp(channel, "USSD") == 0 ? "80 characters instead of 182"
+                                         : "70 characters instead of 160");
+}
+
+/* Measures one screen on one channel; name says which screen. */
+static void check_screen_on(struct loader *ld, const char *screen, struct flow_pos at, size_t lang,
+                            const char *name, enum flow_channel ch)
+{
+    const struct flow_def *def = ld->def;
+    char label[160];
+    long used, limit;
+    const char *enc;
+    const char *channel = ch == FLOW_CHANNEL_USSD ? "USSD" : "SMS";
+    if (def->n_langs > 1 && lang != LANG_NONE)
+        snprintf(label, sizeof label, "%s (%s)", name, def->langs[lang]);
+    else
+        snprintf(label, sizeof label, "%s", name);
+    if (lang == LANG_NONE)
+        lang = 0; /* the language menu: its names are searched in every language */
+    if (!flow_screen_fits(screen, ch, &used, &limit, &enc)) {
+        raia_errlist_add(ld->errs, ld->file, at.line, at.col,
+                         "%s: the %s screen is %ld characters in %s, more than %ld", label, channel,
+                         used, enc, limit);
+        ld->bad++;
+    }
+    check_ucs2(ld, screen, lang, label, channel);
+}
+
+static int uses(const struct flow_def *def, enum flow_channel ch)
+{
+    return ch == FLOW_CHANNEL_USSD ? def->ussd_code != NULL : def->sms_short_code != NULL;
+}
+
+/* Measures one screen on every channel the flow uses. */
+static void check_screen(struct loader *ld, const char *screen, struct flow_pos at, size_t lang,
+                         const char *name)
+{
+    for (int ch = FLOW_CHANNEL_USSD; ch <= FLOW_CHANNEL_SMS; ch++)
+        if (uses(ld->def, (enum flow_channel)ch))
+            check_screen_on(ld, screen, at, lang, name, (enum flow_channel)ch);
+}
+
+/*
+ * Every page of one list (a choice step, or one level of a location step
+ * under one area) on channel ch, with each text the engine may put above
+ * it. A list that pages needs labels.more and labels.back in the language.
+ */
+static void check_menu(struct loader *ld, const struct flow_step_def *s, size_t l,
+                       enum flow_channel ch, const struct flow_state *st, const char *name,
+                       struct flow_pos at)
+{
+    const struct flow_def *def = ld->def;
+    struct flow_menu m;
+    size_t first[FLOW_MENU_MAX + 1];
+    int tight;
+    char screen[FLOW_SCREEN_MAX], with[2 * FLOW_SCREEN_MAX], title[192];
+    if (flow_menu_of(def, s, l, ch, st, &m) < 0)
+        return;
+    /* Placeholders measure a list whose labels are missing; it is reported below if it pages. */
+    int no_more = !m.more, no_back = !m.back;
+    m.more = m.more ? m.more : "More";
+    m.back = m.back ? m.back : "Back";
+    m.done = m.done ? m.done : "Done";
+    size_t pages = flow_menu_pages(def, s, l, ch, &m, first, &tight);
+    if (pages > 1 && (no_more || no_back)) {
+        problem_pos(ld, at,
+                    "%s: the list takes %zu pages, so it needs labels.%s in '%s' (no default in "
+                    "that language)",
+                    name, pages, no_more ? "more" : "back", def->langs[l]);
+        return;
+    }
+    const char *prefixes[] = {NULL, flow_screen_error(def, s, l), def->help.s[l]};
+    const char *after[] = {"", " after an invalid answer", " after HELP"};
+    int bad = ld->bad;
+    for (size_t p = 0; p < pages && ld->bad == bad; p++) { /* one page too long is enough said */
+        flow_screen_menu(def, s, l, ch, &m, p, screen, sizeof screen);
+        if (m.toggles) /* the widest the page gets: every choice marked */
+            flow_screen_page(def, s, l, ch, &m, p, 1, screen, sizeof screen);
+        for (size_t k = 0; k < 3; k++) {
+            if (k == 2 && !def->help.s[0])
+                continue;
+            snprintf(with, sizeof with, "%s%s%s", prefixes[k] ? prefixes[k] : "",
+                     prefixes[k] ? "\n" : "", screen);
+            if (pages > 1 && tight && first[p + 1] - first[p] == 1)
+                snprintf(title, sizeof title, "%s, page %zu (choice %zu alone)%s", name, p + 1,
+                         first[p] + 1, after[k]);
+            else if (pages > 1)
+                snprintf(title, sizeof title, "%s, page %zu%s", name, p + 1, after[k]);
+            else
+                snprintf(title, sizeof title, "%s%s", name, after[k]);
+            check_screen_on(ld, with, at, l, title, ch);
+        }
+    }
+}
+
+/* Every list of a location step: the first level, then the areas inside each area. */
+static void check_location(struct loader *ld, const struct flow_step_def *s, size_t l,
+                           enum flow_channel ch)
+{
+    struct flow_state st;
+    char name[160];
+    memset(&st, 0, sizeof st);
+    snprintf(name, sizeof name, "step '%s'", s->id);
+    check_menu(ld, s, l, ch, &st, name, s->level_text[0].pos[l]);
+    for (size_t a = 0; a < s->n_areas && !ld->bad; a++) {
+        const struct flow_area *area = &s->areas[a];
+        if ((size_t)area->level + 1 >= s->n_levels)
+            continue;
+        st.depth = area->level + 1;
+        for (int k = area->level, at = (int)a; k >= 0; k--, at = s->areas[at].parent)
+            st.path[k] = at;
+        snprintf(name, sizeof name, "step '%s', %s in '%s'", s->id, s->levels[area->level + 1],
+                 area->code);
+        check_menu(ld, s, l, ch, &st, name, s->level_text[area->level + 1].pos[l]);
+    }
+}
+
+/* A step's screens in one language: the question (each page), its re-prompt and its help. */
 static void check_step_screens(struct loader *ld, const struct flow_step_def *s, size_t l)
 {
     const struct flow_def *def = ld->def;
     char screen[FLOW_SCREEN_MAX], name[96];
+    struct flow_menu m;
     snprintf(name, sizeof name, "step '%s'", s->id);
-    flow_screen_step(def, s, l, screen, sizeof screen);
-    check_screen(ld, screen, s->text.pos[l], l, name);
-    snprintf(name, sizeof name, "step '%s' after an invalid answer", s->id);
-    flow_screen_reprompt(def, s, l, screen, sizeof screen);
-    check_screen(ld, screen, s->text.pos[l], l, name);
-    if (def->help.s[0]) {
-        snprintf(name, sizeof name, "step '%s' after HELP", s->id);
-        flow_screen_help(def, s, l, screen, sizeof screen);
-        check_screen(ld, screen, def->help.pos[l], l, name);
+    for (int ch = FLOW_CHANNEL_USSD; ch <= FLOW_CHANNEL_SMS; ch++) {
+        if (!uses(def, (enum flow_channel)ch))
+            continue;
+        if (s->type == STEP_LOCATION) {
+            check_location(ld, s, l, (enum flow_channel)ch);
+        } else if (flow_menu_of(def, s, l, (enum flow_channel)ch, NULL, &m) == 0) {
+            check_menu(ld, s, l, (enum flow_channel)ch, NULL, name, s->text.pos[l]);
+        } else {
+            flow_screen_step(def, s, l, (enum flow_channel)ch, screen, sizeof screen);
+            check_screen_on(ld, screen, s->text.pos[l], l, name, (enum flow_channel)ch);
+            snprintf(name, sizeof name, "step '%s' after an invalid answer", s->id);
+            flow_screen_at(def, s, l, (enum flow_channel)ch, NULL, flow_screen_error(def, s, l),
+                           screen, sizeof screen);
+            check_screen_on(ld, screen, s->text.pos[l], l, name, (enum flow_channel)ch);
+            if (def->help.s[0]) {
+                snprintf(name, sizeof name, "step '%s' after HELP", s->id);
+                flow_screen_at(def, s, l, (enum flow_channel)ch, NULL, def->help.s[l], screen,
+                               sizeof screen);
+                check_screen_on(ld, screen, def->help.pos[l], l, name, (enum flow_channel)ch);
+            }
+            snprintf(name, sizeof name, "step '%s'", s->id);
+        }
     }
 }
 
@@ -653,10 +1618,10 @@ static void check_step_screens(struct loader *ld, const struct flow_step_def *s,
 static void check_screens(struct loader *ld)
 {
     struct flow_def *def = ld->def;
-    char screen[FLOW_SCREEN_MAX];
+    char screen[FLOW_SCREEN_MAX], name[96];
     if (def->n_langs > 1) {
         flow_screen_language(def, screen, sizeof screen);
-        check_screen(ld, screen, def->language_names.pos[0], 0, "language menu");
+        check_screen(ld, screen, def->language_names.pos[0], LANG_NONE, "language menu");
     }
     for (size_t l = 0; l < def->n_langs; l++) {
         const struct flow_consent *c = &def->consent;
@@ -665,7 +1630,7 @@ static void check_screens(struct loader *ld)
         flow_screen_consent_reprompt(def, l, screen, sizeof screen);
         check_screen(ld, screen, c->text.pos[l], l, "consent after an invalid answer");
         if (def->help.s[0]) {
-            flow_screen_help(def, NULL, l, screen, sizeof screen);
+            flow_screen_consent_help(def, l, screen, sizeof screen);
             check_screen(ld, screen, def->help.pos[l], l, "consent after HELP");
         }
         check_screen(ld, c->declined.s[l], c->declined.pos[l], l, "consent.declined");
@@ -674,7 +1639,16 @@ static void check_screens(struct loader *ld)
         check_screen(ld, def->msg_abandoned.s[l], def->msg_abandoned.pos[l], l,
                      "messages.abandoned");
         check_screen(ld, def->msg_stopped.s[l], def->msg_stopped.pos[l], l, "messages.stopped");
-        check_screen(ld, def->end_text.s[l], def->end_text.pos[l], l, "end");
+        for (size_t e = 0; e < def->n_ends; e++) {
+            /* Quotes are measured with the longest label they can show. */
+            flow_screen_end(def, &def->ends[e], l, NULL, screen, sizeof screen);
+            snprintf(name, sizeof name, "%s%s", e ? "ends." : "", def->ends[e].id);
+            check_screen(ld, screen, def->ends[e].text.pos[l], l, name);
+        }
+        if (def->msg_resume.s[l]) {
+            flow_screen_resume(def, l, screen, sizeof screen);
+            check_screen(ld, screen, def->msg_resume.pos[l], l, "messages.resume");
+        }
     }
 }
 
@@ -732,14 +1706,27 @@ static void load_languages(struct loader *ld, const struct ynode *root)
 /* Flow-level texts that steps and the engine share: names, labels, help. */
 static void load_shared_texts(struct loader *ld, const struct ynode *root)
 {
-    static const char *const label_keys[] = {"yes", "no", NULL};
+    static const char *const label_keys[] = {"yes",  "no",       "more",    "back",
+                                             "done", "continue", "restart", NULL};
+    static const struct {
+        const char *key, *english;
+        size_t offset;
+    } labels[] = {
+        {"yes", "Yes", offsetof(struct flow_def, label_yes)},
+        {"no", "No", offsetof(struct flow_def, label_no)},
+        {"more", "More", offsetof(struct flow_def, label_more)},
+        {"back", "Back", offsetof(struct flow_def, label_back)},
+        {"done", "Done", offsetof(struct flow_def, label_done)},
+        {"continue", "Continue where you left off", offsetof(struct flow_def, label_continue)},
+        {"restart", "Start again", offsetof(struct flow_def, label_restart)}};
     struct flow_def *def = ld->def;
     get_ltext(ld, root, "language_names", "",
               def->n_langs > 1 ? "a flow with several languages opens with a language menu" : NULL,
               &def->language_names);
-    const struct ynode *labels = get_map(ld, root, "labels", "labels", label_keys, NULL);
-    get_ltext_default(ld, labels, "yes", "labels.", "Yes", &def->label_yes);
-    get_ltext_default(ld, labels, "no", "labels.", "No", &def->label_no);
+    const struct ynode *m = get_map(ld, root, "labels", "labels", label_keys, NULL);
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+        get_ltext_default(ld, m, labels[i].key, "labels.", labels[i].english,
+                          (struct flow_text *)((char *)def + labels[i].offset));
     get_ltext_default(ld, root, "prefer_not_to_say", "", "Prefer not to say", &def->prefer_not);
     get_ltext(ld, root, "help", "", NULL, &def->help);
 }
@@ -749,7 +1736,8 @@ static void load_root(struct loader *ld, const struct ynode *root)
     static const char *const keys[] = {
         "id",       "version",     "title",   "language", "languages", "language_names",
         "channels", "max_retries", "consent", "labels",   "help",      "prefer_not_to_say",
-        "steps",    "messages",    "end",     NULL};
+        "steps",    "messages",    "end",     "ends",     "keywords",  "sensitive",
+        "derived",  NULL};
     struct flow_def *def = ld->def;
     if (ynode_expect(root, YNODE_MAP, "flow", ld->errs) < 0) {
         ld->bad++;
@@ -770,13 +1758,27 @@ static void load_root(struct loader *ld, const struct ynode *root)
     get_int(ld, root, "max_retries", "max_retries", 0, 5, &retries);
     def->max_retries = (int)retries;
     load_channels(ld, root);
+    load_sensitive(ld, root);
     if (!def->n_langs)
         return; /* every text below would be measured against no language */
     load_shared_texts(ld, root);
+    load_keywords(ld, root);
     load_consent(ld, root);
     load_steps(ld, root);
     load_messages(ld, root);
-    get_ltext(ld, root, "end", "", "required", &def->end_text);
+    load_ends(ld, root);
+    load_derived(ld, root);
+    if (ld->bad)
+        return; /* links, paths and screens need every step, end and text in place */
+    const struct ynode *list = ynode_get(root, "steps");
+    for (size_t i = 0; i < def->n_steps; i++)
+        load_links(ld, list->items[i], i);
+    if (ld->bad)
+        return;
+    unsigned long long must[NODES_MAX];
+    int reached[NODES_MAX];
+    check_paths(ld, must, reached);
+    check_quotes(ld, must, reached);
     if (!ld->bad)
         check_screens(ld);
 }
@@ -794,20 +1796,21 @@ static void checksum(const char *buf, size_t len, char out[65])
     out[64] = '\0';
 }
 
-struct flow_def *flow_def_load_buf(const char *name, const char *buf, size_t len,
-                                   struct raia_errlist *errs)
+struct flow_def *flow_def_load_buf_ex(const char *name, const char *buf, size_t len,
+                                      struct raia_errlist *errs, struct raia_errlist *warnings)
 {
     size_t before = errs->n;
     struct ydoc *doc = ydoc_load_buf(name, buf, len, errs);
     if (!doc)
         return NULL;
     struct flow_def *def = calloc(1, sizeof *def);
-    struct loader ld = {def, errs, doc->file, 0};
+    struct loader ld = {.def = def, .errs = errs, .warns = warnings, .file = doc->file};
     if (!def) {
         raia_errlist_add(errs, name, 0, 0, "out of memory");
         ydoc_free(doc);
         return NULL;
     }
+    strbuf_append(&ld.source, buf, len);
     def->refs = 1;
     def->file = strdup(name);
     if (!doc->root)
@@ -815,21 +1818,26 @@ struct flow_def *flow_def_load_buf(const char *name, const char *buf, size_t len
     else
         load_root(&ld, doc->root);
     ydoc_free(doc);
-    if (ld.bad || errs->n > before || !def->file) {
-        flow_def_unref(def);
-        return NULL;
-    }
-    checksum(buf, len, def->checksum);
-    def->source = strndup(buf, len);
-    if (!def->source) {
+    if (ld.source.oom || !ld.source.data)
         raia_errlist_add(errs, name, 0, 0, "out of memory");
+    if (ld.bad || errs->n > before || !def->file) {
+        strbuf_free(&ld.source);
         flow_def_unref(def);
         return NULL;
     }
+    checksum(ld.source.data, ld.source.len, def->checksum);
+    def->source = ld.source.data; /* takes ownership */
     return def;
 }
 
-struct flow_def *flow_def_load(const char *path, struct raia_errlist *errs)
+struct flow_def *flow_def_load_buf(const char *name, const char *buf, size_t len,
+                                   struct raia_errlist *errs)
+{
+    return flow_def_load_buf_ex(name, buf, len, errs, NULL);
+}
+
+struct flow_def *flow_def_load_ex(const char *path, struct raia_errlist *errs,
+                                  struct raia_errlist *warnings)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -848,7 +1856,12 @@ struct flow_def *flow_def_load(const char *path, struct raia_errlist *errs)
     else if (len > FLOW_FILE_MAX)
         raia_errlist_add(errs, path, 0, 0, "larger than 1 MiB: not a flow file");
     else
-        def = flow_def_load_buf(path, buf, len, errs);
+        def = flow_def_load_buf_ex(path, buf, len, errs, warnings);
     free(buf);
     return def;
+}
+
+struct flow_def *flow_def_load(const char *path, struct raia_errlist *errs)
+{
+    return flow_def_load_ex(path, errs, NULL);
 }

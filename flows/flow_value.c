@@ -3,7 +3,9 @@
  * being the decimal mark in much of Africa and Europe) and as they are
  * stored (a dot, no trailing zeros). The loader reads a decimal step's
  * min/max with the same parser the engine applies to answers, so a bound
- * means exactly what a citizen's answer means.
+ * means exactly what a citizen's answer means. Dates likewise: the file's
+ * YYYY-MM-DD bounds and the citizen's DD/MM/YYYY both become YYYYMMDD
+ * numbers, which compare as dates do.
  */
 #include <stdio.h>
 #include <string.h>
@@ -59,4 +61,68 @@ void flow_decimal_format(long long scaled, int decimals, char *out, size_t size)
         decimals--;
     }
     snprintf(out + len, size - (size_t)len, ".%0*lld", decimals, frac);
+}
+
+static int leap(long long y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Y, M, D as YYYYMMDD if they name a real day (years 1000-9999). */
+static int make_date(long long y, long long m, long long d, long long *out)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1000 || y > 9999 || m < 1 || m > 12 || d < 1)
+        return -1;
+    if (d > days[m - 1] + (m == 2 && leap(y)))
+        return -1;
+    *out = y * 10000 + m * 100 + d;
+    return 0;
+}
+
+/* n digits (min..max of them) at *s as a number; moves *s past them. */
+static int digits(const char **s, size_t min, size_t max, long long *out)
+{
+    size_t n = strspn(*s, "0123456789");
+    if (n < min || n > max)
+        return -1;
+    *out = 0;
+    for (size_t i = 0; i < n; i++)
+        *out = *out * 10 + ((*s)[i] - '0');
+    *s += n;
+    return 0;
+}
+
+int flow_date_parse_dmy(const char *s, long long *yyyymmdd)
+{
+    long long d, m, y;
+    if (strlen(s) == 8 && strspn(s, "0123456789") == 8) {
+        const char *p = s;
+        digits(&p, 8, 8, &y); /* DDMMYYYY */
+        return make_date(y % 10000, y / 10000 % 100, y / 1000000, yyyymmdd);
+    }
+    if (digits(&s, 1, 2, &d) < 0 || !*s || !strchr("/-.", *s))
+        return -1;
+    char sep = *s++;
+    if (digits(&s, 1, 2, &m) < 0 || *s != sep)
+        return -1;
+    s++;
+    if (digits(&s, 4, 4, &y) < 0 || *s)
+        return -1;
+    return make_date(y, m, d, yyyymmdd);
+}
+
+int flow_date_parse_iso(const char *s, long long *yyyymmdd)
+{
+    long long d, m, y;
+    if (digits(&s, 4, 4, &y) < 0 || *s++ != '-' || digits(&s, 2, 2, &m) < 0 || *s++ != '-' ||
+        digits(&s, 2, 2, &d) < 0 || *s)
+        return -1;
+    return make_date(y, m, d, yyyymmdd);
+}
+
+void flow_date_format(long long yyyymmdd, char *out, size_t size)
+{
+    snprintf(out, size, "%04lld-%02lld-%02lld", yyyymmdd / 10000, yyyymmdd / 100 % 100,
+             yyyymmdd % 100);
 }

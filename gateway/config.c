@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "smpp_text.h"
 #include "ussd_profile.h"
 #include "yaml_tree.h"
 
@@ -54,6 +55,7 @@ static const struct config_field smsc_fields[] = {
     INT(struct config_smsc, "ussd_mt_end_op", ussd_mt_end_op, -1, 255, -1),
     INT(struct config_smsc, "ussd_abort_op", ussd_abort_op, -1, 255, -1),
     INT(struct config_smsc, "ussd_end_bit", ussd_end_bit, -1, 1, -1),
+    STR(struct config_smsc, "sms_charset", sms_charset, "gsm7", 0),
     INT(struct config_smsc, "enquire_link_s", enquire_link_s, 1, 3600, 30),
     INT(struct config_smsc, "response_timeout_s", response_timeout_s, 1, 600, 30),
     INT(struct config_smsc, "reconnect_min_s", reconnect_min_s, 1, 3600, 1),
@@ -68,6 +70,8 @@ static const struct config_field redis_fields[] = {
     STR(CFG_REDIS, "url", redis.url, "redis://127.0.0.1:6379/0", 0),
     STR(CFG_REDIS, "prefix", redis.prefix, "raia:", 0),
     INT(CFG_REDIS, "session_ttl_s", redis.session_ttl_s, 30, 30 * 86400, 600),
+    INT(CFG_REDIS, "resume_window_s", redis.resume_window_s, 0, 86400, 600),
+    INT(CFG_REDIS, "sms_session_ttl_s", redis.sms_session_ttl_s, 30, 30 * 86400, 86400),
     INT(CFG_REDIS, "turns_per_minute", redis.turns_per_minute, 0, 100000, 30),
     {0},
 };
@@ -82,6 +86,12 @@ static const struct config_field privacy_fields[] = {
     STR(struct raia_config, "country_code", privacy.country_code, "", 0),
     STR(struct raia_config, "trunk_prefix", privacy.trunk_prefix, "0", 0),
     STR(struct raia_config, "my_data_code", privacy.my_data_code, "", 0),
+    INT(struct raia_config, "min_cell", privacy.min_cell, 3, 1000000, 10),
+    STR(struct raia_config, "contact_key_file", privacy.contact_key_file, "", 0),
+    {0},
+};
+static const struct config_field broadcast_fields[] = {
+    INT(struct raia_config, "per_second", broadcast.per_second, 1, 1000, 5),
     {0},
 };
 static const struct config_field flows_fields[] = {
@@ -90,6 +100,24 @@ static const struct config_field flows_fields[] = {
 };
 static const struct config_field log_fields[] = {
     STR(struct raia_config, "level", log.level, "info", 0),
+    {0},
+};
+static const struct config_field api_fields[] = {
+    STR(struct raia_config, "listen", api.listen, "127.0.0.1", 0),
+    INT(struct raia_config, "port", api.port, 1, 65535, 8480),
+    STR(struct raia_config, "conninfo", api.conninfo, "", 0),
+    INT(struct raia_config, "requests_per_minute", api.requests_per_minute, 1, 1000000, 60),
+    INT(struct raia_config, "page_max", api.page_max, 1, 100000, 1000),
+    INT(struct raia_config, "timeout_s", api.timeout_s, 1, 3600, 30),
+    INT(struct raia_config, "max_request_bytes", api.max_request_bytes, 1024, 1048576, 8192),
+    INT(struct raia_config, "db_connections", api.db_connections, 1, 64, 4),
+    INT(struct raia_config, "token_refresh_s", api.token_refresh_s, 1, 3600, 5),
+    {0},
+};
+
+static const struct config_field metrics_fields[] = {
+    STR(struct raia_config, "listen", metrics.listen, "127.0.0.1", 0),
+    INT(struct raia_config, "port", metrics.port, 0, 65535, 0),
     {0},
 };
 
@@ -101,7 +129,8 @@ struct section {
 
 static const struct section sections[] = {
     {"redis", redis_fields, 0}, {"postgres", postgres_fields, 1}, {"privacy", privacy_fields, 1},
-    {"flows", flows_fields, 0}, {"log", log_fields, 0},           {NULL, NULL, 0},
+    {"flows", flows_fields, 0}, {"log", log_fields, 0},           {"api", api_fields, 0},
+    {"metrics", metrics_fields, 0}, {"broadcast", broadcast_fields, 0}, {NULL, NULL, 0},
 };
 
 static int dup_into(char **slot, const char *s)
@@ -161,6 +190,38 @@ static int apply_fields(const struct config_field *fields, const struct ynode *m
     return bad;
 }
 
+/*
+ * smsc[i].sms_charset: a known alphabet, and the same as every earlier bind
+ * of its operator (a reply may leave through either bind of a pair, so the
+ * alphabet is the operator's, not the bind's).
+ */
+static int check_sms_charset(const struct raia_config *cfg, size_t i, const struct ynode *item,
+                             const char *where, struct raia_errlist *errs)
+{
+    const struct config_smsc *s = &cfg->smsc[i];
+    const struct ynode *v = ynode_get(item, "sms_charset");
+    const struct ynode *at = v ? v : item;
+    enum smpp_charset cs;
+    if (smpp_charset_parse(s->sms_charset, &cs) < 0) {
+        raia_errlist_add(errs, at->file, at->line, at->col,
+                         "%s.sms_charset: '%s' is not gsm7, latin1 or ucs2", where, s->sms_charset);
+        return 1;
+    }
+    const char *op = s->operator_name[0] ? s->operator_name : s->name;
+    for (size_t j = 0; j < i; j++) {
+        const struct config_smsc *o = &cfg->smsc[j];
+        if (strcmp(o->operator_name[0] ? o->operator_name : o->name, op) == 0 &&
+            strcmp(o->sms_charset, s->sms_charset) != 0) {
+            raia_errlist_add(errs, at->file, at->line, at->col,
+                             "%s.sms_charset: '%s' differs from '%s' of %s, a bind of the same "
+                             "operator",
+                             where, s->sms_charset, o->sms_charset, o->name);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int load_smsc_list(struct raia_config *cfg, const struct ynode *list,
                           const struct ynode *root, struct raia_errlist *errs)
 {
@@ -200,6 +261,7 @@ static int load_smsc_list(struct raia_config *cfg, const struct ynode *list,
                              s->ussd_profile);
             bad++;
         }
+        bad += check_sms_charset(cfg, i, list->items[i], where, errs);
         if (s->reconnect_min_s > s->reconnect_max_s) {
             raia_errlist_add(errs, list->items[i]->file, list->items[i]->line, list->items[i]->col,
                              "%s: reconnect_min_s > reconnect_max_s", where);
@@ -265,8 +327,9 @@ static struct raia_config *config_from_doc(struct ydoc *doc, const char *path,
         raia_errlist_add(errs, path, root ? root->line : 1, root ? root->col : 1,
                          "expected a mapping of sections (smsc, redis, postgres, ...)");
     } else {
-        static const char *const top[] = {"smsc",  "redis", "postgres", "privacy",
-                                          "flows", "log",   NULL};
+        static const char *const top[] = {"smsc", "redis", "postgres", "privacy",
+                                          "flows", "log",   "api",      "metrics", "broadcast",
+                                          NULL};
         ynode_check_keys(root, top, "the top level", errs);
         load_smsc_list(cfg, ynode_get(root, "smsc"), root, errs);
         for (const struct section *s = sections; s->key; s++) {

@@ -27,6 +27,7 @@ struct config_smsc {
     char *address_range;
     char *ussd_profile; /* smpp34 | tata | sixdee (docs/operators.md) */
     long long ussd_mt_continue_op, ussd_mt_end_op, ussd_abort_op, ussd_end_bit; /* -1 = preset */
+    char *sms_charset; /* gsm7 | latin1 | ucs2: MT SMS alphabet (docs/operators.md) */
     long long enquire_link_s, response_timeout_s, reconnect_min_s, reconnect_max_s, window;
     long long max_tps;
 };
@@ -38,6 +39,8 @@ struct raia_config {
     struct {
         char *url, *prefix;
         long long session_ttl_s;
+        long long resume_window_s; /* offer to continue a cut-off USSD session; 0: never */
+        long long sms_session_ttl_s; /* an SMS session waits this long for the next reply */
         long long turns_per_minute;
     } redis;
     struct {
@@ -47,7 +50,12 @@ struct raia_config {
     struct {
         char *key_file, *project, *country_code, *trunk_prefix;
         char *my_data_code; /* USSD code of the citizen's "my data" menu; "" for none */
+        long long min_cell; /* safe tables: smallest count published (docs/api.md) */
+        char *contact_key_file; /* seals the numbers of people who asked to hear back; "": none */
     } privacy;
+    struct { /* results fed back by SMS (docs/broadcast.md) */
+        long long per_second; /* outbox messages (SMS parts) sent per second */
+    } broadcast;
     struct {
         char *dir;
     } flows;
@@ -55,6 +63,15 @@ struct raia_config {
         char *level;
         enum log_level min_level; /* parsed from level */
     } log;
+    struct { /* raia-api, the partner HTTP API (docs/api.md) */
+        char *listen, *conninfo;
+        long long port, requests_per_minute, page_max, timeout_s, max_request_bytes;
+        long long db_connections, token_refresh_s;
+    } api;
+    struct { /* the gateway's GET /metrics (docs/operations.md); port 0: off */
+        char *listen;
+        long long port;
+    } metrics;
 };
 
 /**

@@ -18,6 +18,9 @@
 #include "flow.h"
 #include "flow_registry.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
+#include "outbox.h"
 #include "pg_lookup.h"
 #include "pg_writer.h"
 #include "pseudonym.h"
@@ -38,7 +41,10 @@ struct gateway {
     struct pg_writer *writer;
     struct session_router *router;
     struct pg_lookup *lookup; /* the "my data" menu's reads; NULL without the menu */
+    struct metrics *metrics;
+    struct metrics_http *metrics_http; /* NULL unless metrics.port is set */
     struct flow_registry *registry;
+    struct outbox *outbox; /* results fed back (docs/broadcast.md) */
     struct smpp_conn *conns[CONFIG_MAX_SMSC];
     size_t n_conns;
     struct event *sig_term, *sig_int, *sig_hup, *stop_tick;
@@ -179,6 +185,7 @@ static int start_conns(struct gateway *gw)
             .reconnect_max_s = (int)s->reconnect_max_s,
             .window = (int)s->window,
             .max_tps = (int)s->max_tps,
+            .sms_charset = s->sms_charset,
         };
         struct raia_err err = {0};
         gw->conns[i] = smpp_conn_new(gw->base, &o, on_mo, NULL, gw, &err);
@@ -227,6 +234,39 @@ static int load_static(struct gateway *gw, const char *config_path)
     return 0;
 }
 
+/* What GET /metrics reads at scrape time. */
+static void metrics_sources(void *ctx, struct metrics_sources *src)
+{
+    struct gateway *gw = ctx;
+    src->conns = gw->conns;
+    src->n_conns = gw->n_conns;
+    src->writer = gw->writer;
+    src->turns_in_flight = session_router_in_flight(gw->router);
+    src->sessions_cached = session_router_cached(gw->router);
+}
+
+/* Counters, and the endpoint that shows them when metrics.port is set. */
+static int start_metrics(struct gateway *gw)
+{
+    struct raia_err err = {0};
+    gw->metrics = metrics_new();
+    if (!gw->metrics) {
+        fprintf(stderr, "raia-gateway: out of memory\n");
+        return -1;
+    }
+    session_router_set_metrics(gw->router, gw->metrics);
+    if (gw->cfg->metrics.port == 0)
+        return 0;
+    gw->metrics_http =
+        metrics_http_new(gw->base, gw->cfg->metrics.listen, (int)gw->cfg->metrics.port, gw->metrics,
+                         metrics_sources, gw, &err);
+    if (!gw->metrics_http) {
+        fprintf(stderr, "raia-gateway: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
 static int start_services(struct gateway *gw)
 {
     struct raia_err err = {0};
@@ -262,6 +302,10 @@ static int start_services(struct gateway *gw)
         fprintf(stderr, "raia-gateway: out of memory\n");
         return -1;
     }
+    if (start_metrics(gw) < 0)
+        return -1;
+    session_router_set_lifetimes(gw->router, (int)gw->cfg->redis.resume_window_s,
+                                 (int)gw->cfg->redis.sms_session_ttl_s);
     const char *my_data = gw->cfg->privacy.my_data_code;
     if (*my_data) {
         if (flow_set_find_ussd(gw->flows, my_data)) {
@@ -275,6 +319,11 @@ static int start_services(struct gateway *gw)
             return -1;
         }
         session_router_set_my_data(gw->router, gw->lookup, my_data);
+    }
+    gw->outbox = outbox_new(gw->base, gw->cfg, gw->flows, gw->conns, &gw->n_conns, &err);
+    if (!gw->outbox) {
+        fprintf(stderr, "raia-gateway: outbox: %s\n", err.msg);
+        return -1;
     }
     gw->sig_term = evsignal_new(gw->base, SIGTERM, on_signal, gw);
     gw->sig_int = evsignal_new(gw->base, SIGINT, on_signal, gw);
@@ -293,6 +342,7 @@ static void teardown(struct gateway *gw)
 {
     for (size_t i = 0; i < gw->n_conns; i++)
         smpp_conn_free(gw->conns[i]);
+    outbox_free(gw->outbox);
     if (gw->stop_tick)
         event_free(gw->stop_tick);
     if (gw->sig_int)
@@ -301,11 +351,13 @@ static void teardown(struct gateway *gw)
         event_free(gw->sig_term);
     if (gw->sig_hup)
         event_free(gw->sig_hup);
+    metrics_http_free(gw->metrics_http);
     pg_writer_free(gw->writer);
     pg_lookup_free(gw->lookup);
     redis_store_free(gw->rs);
     flow_registry_free(gw->registry); /* after the store: its pending appends call back */
     session_router_free(gw->router);
+    metrics_free(gw->metrics);
     flow_set_free(gw->flows);
     flow_set_free(gw->previous_flows);
     pseudonymizer_free(gw->ps);

@@ -9,17 +9,15 @@
  */
 #include "pseudonym.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+
+#include "key_file.h"
 
 #define KEY_MIN 32
 #define KEY_MAX 4096
@@ -34,34 +32,15 @@ struct pseudonymizer {
 
 static int read_key(struct pseudonymizer *p, const char *key_file, struct raia_err *err)
 {
-    int fd = open(key_file, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return raia_err_set(err, RAIA_ECONFIG, "privacy.key_file %s: %s", key_file,
-                            strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return raia_err_set(err, RAIA_ECONFIG, "privacy.key_file %s: not a regular file", key_file);
-    }
-    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-        close(fd);
-        return raia_err_set(err, RAIA_ECONFIG,
-                            "privacy.key_file %s: mode %03o lets other users read it; "
-                            "run chmod 600 %s",
-                            key_file, (unsigned)(st.st_mode & 0777), key_file);
-    }
-    ssize_t got = read(fd, p->key, sizeof p->key);
-    char extra;
-    ssize_t more = got == (ssize_t)sizeof p->key ? read(fd, &extra, 1) : 0;
-    close(fd);
-    if (got < 0 || more != 0)
-        return raia_err_set(err, RAIA_ECONFIG, "privacy.key_file %s: unreadable or over %d bytes",
-                            key_file, KEY_MAX);
+    size_t got = 0;
+    int rc = key_file_read("privacy.key_file", key_file, p->key, sizeof p->key, &got, err);
+    if (rc < 0)
+        return rc;
     if (got < KEY_MIN)
         return raia_err_set(err, RAIA_ECONFIG,
-                            "privacy.key_file %s: %zd bytes, need at least %d random bytes",
+                            "privacy.key_file %s: %zu bytes, need at least %d random bytes",
                             key_file, got, KEY_MIN);
-    p->key_len = (size_t)got;
+    p->key_len = got;
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "session.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "dlr_parse.h"
 #include "flow.h"
 #include "log.h"
+#include "metrics.h"
 #include "mo_dedup.h"
 #include "my_data.h"
 #include "pg_lookup.h"
@@ -75,6 +77,9 @@ struct session_router {
     struct mo_dedup *recent;         /* salted hashes of recent MO, for redeliveries */
     struct session_cache *cache;     /* the last state saved per pseudonym */
     struct pg_lookup *lookup;        /* for the "my data" menu; NULL: no menu */
+    long long resume_window_ms;      /* offer "continue" to a USSD dial within it; 0: never */
+    int sms_ttl_s;                   /* an SMS session's state lives this long; 0: as USSD */
+    struct metrics *metrics;         /* NULL: nothing counted */
     char my_data_code[21];           /* its USSD code */
     struct smpp_conn *conns[SESSION_CONNS_MAX]; /* every bind, for reply routes */
     struct ussd_profile profiles[SESSION_CONNS_MAX];
@@ -92,6 +97,8 @@ struct session_record {
     int flow_version;
     enum flow_channel channel;
     long long started_ms; /* 0 until consent is given */
+    long long saved_ms;   /* the last turn; 0 in a record from before it was kept */
+    int resume_pending;   /* the citizen dialled again and sees "continue / start again" */
     struct flow_state state;
 };
 
@@ -110,7 +117,12 @@ struct turn {
     struct flow_def *def;   /* referenced while the turn lives */
     struct session_record rec;
     struct flow_output out;
-    int attempts;                /* saves tried; see TURN_ATTEMPTS_MAX */
+    int attempts;            /* saves tried; see TURN_ATTEMPTS_MAX */
+    long long received_us;   /* when its deliver_sm arrived (monotonic), for the latency */
+    char asked[FLOW_ID_MAX]; /* the step the input answers, and the tries it took (paradata) */
+    int tries;
+    struct flow_def *dialled;    /* a USSD dial that may find a session to resume (referenced) */
+    struct strbuf prior;         /* an event stored before this turn's: the end of a session left */
     int has_expect;              /* the save checks that the session is still expect */
     size_t expect_len, blob_len; /* blob: what this turn saves (the cache's next entry) */
     char expect[RECORD_MAX];
@@ -122,6 +134,13 @@ static long long clock_ms(clockid_t clock)
     struct timespec ts;
     clock_gettime(clock, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long long clock_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* Wall clock for what is stored; timeouts use CLOCK_MONOTONIC. */
@@ -163,6 +182,22 @@ void session_router_set_my_data(struct session_router *r, struct pg_lookup *look
 {
     r->lookup = lookup;
     snprintf(r->my_data_code, sizeof r->my_data_code, "%s", code ? code : "");
+}
+
+void session_router_set_lifetimes(struct session_router *r, int resume_window_s, int sms_ttl_s)
+{
+    r->resume_window_ms = 1000LL * (resume_window_s > 0 ? resume_window_s : 0);
+    r->sms_ttl_s = sms_ttl_s > 0 ? sms_ttl_s : 0;
+}
+
+void session_router_set_metrics(struct session_router *r, struct metrics *m)
+{
+    r->metrics = m;
+}
+
+size_t session_router_cached(const struct session_router *r)
+{
+    return session_cache_count(r->cache);
 }
 
 void session_router_add_conn(struct session_router *r, struct smpp_conn *conn,
@@ -230,9 +265,26 @@ static void turn_free(struct turn *t)
 {
     t->r->in_flight--;
     flow_def_unref(t->def);
+    flow_def_unref(t->dialled);
+    strbuf_free(&t->prior);
     OPENSSL_cleanse(t->msisdn, sizeof t->msisdn);
     OPENSSL_cleanse(t->text, strlen(t->text));
     free(t);
+}
+
+/*
+ * How long a session's state lives without a turn: an SMS session its own
+ * (long) TTL, since people answer texts when they can; a USSD session the
+ * configured TTL, and at least the resume window, so that a citizen whose
+ * dialogue the network cut off can still continue when they dial again.
+ */
+static int session_ttl_s(const struct turn *t)
+{
+    int ttl = redis_store_session_ttl(t->r->rs);
+    int resume = (int)(t->r->resume_window_ms / 1000);
+    if (t->channel == FLOW_CHANNEL_SMS)
+        return t->r->sms_ttl_s ? t->r->sms_ttl_s : ttl;
+    return resume > ttl ? resume : ttl;
 }
 
 static const char *channel_name(enum flow_channel c)
@@ -247,8 +299,9 @@ static int record_encode(const struct session_record *rec, char *buf, size_t siz
     char state[FLOW_STATE_MAX];
     if (flow_state_encode(&rec->state, state, sizeof state) < 0)
         return -1;
-    int n = snprintf(buf, size, "1|%s|%s|%d|%s|%lld|%s", rec->session_id, rec->flow_id,
-                     rec->flow_version, channel_name(rec->channel), rec->started_ms, state);
+    int n = snprintf(buf, size, "2|%s|%s|%d|%s|%lld|%lld|%d|%s", rec->session_id, rec->flow_id,
+                     rec->flow_version, channel_name(rec->channel), rec->started_ms, rec->saved_ms,
+                     rec->resume_pending, state);
     return n > 0 && (size_t)n < size ? n : -1;
 }
 
@@ -266,26 +319,42 @@ static int next_field(const char **p, const char *end, char *out, size_t size)
     return 0;
 }
 
-/* The blob comes from Redis: parse it as untrusted input. */
+/* A whole number >= 0 from a field; -1 if it is anything else. */
+static int field_ll(const char *s, long long max, long long *out)
+{
+    char *stop;
+    *out = strtoll(s, &stop, 10);
+    return *stop || *out < 0 || *out > max ? -1 : 0;
+}
+
+/*
+ * The blob comes from Redis: parse it as untrusted input. Format 2 added
+ * saved_ms and resume_pending; a format 1 record (written before an
+ * upgrade, alive for at most its TTL) reads with both 0.
+ */
 static int record_decode(const char *blob, size_t len, struct session_record *rec)
 {
     const char *p = blob, *end = blob + len;
-    char ver[4], version[12], chan[8], started[24];
+    char ver[4], version[12], chan[8], started[24], saved[24] = "0", pending[4] = "0";
+    long long n;
     memset(rec, 0, sizeof *rec);
-    if (next_field(&p, end, ver, sizeof ver) < 0 || strcmp(ver, "1") != 0 ||
+    if (next_field(&p, end, ver, sizeof ver) < 0 || (strcmp(ver, "1") && strcmp(ver, "2")) ||
         next_field(&p, end, rec->session_id, sizeof rec->session_id) < 0 ||
         next_field(&p, end, rec->flow_id, sizeof rec->flow_id) < 0 ||
         next_field(&p, end, version, sizeof version) < 0 ||
         next_field(&p, end, chan, sizeof chan) < 0 ||
-        next_field(&p, end, started, sizeof started) < 0 || p >= end)
+        next_field(&p, end, started, sizeof started) < 0)
         return -RAIA_EPROTO;
-    char *stop;
-    rec->flow_version = (int)strtol(version, &stop, 10);
-    if (*stop || rec->flow_version < 1)
+    if (ver[0] == '2' && (next_field(&p, end, saved, sizeof saved) < 0 ||
+                          next_field(&p, end, pending, sizeof pending) < 0))
         return -RAIA_EPROTO;
-    rec->started_ms = strtoll(started, &stop, 10);
-    if (*stop || rec->started_ms < 0)
+    if (p >= end || field_ll(version, 1000000, &n) < 0 || n < 1)
         return -RAIA_EPROTO;
+    rec->flow_version = (int)n;
+    if (field_ll(started, LLONG_MAX, &rec->started_ms) < 0 ||
+        field_ll(saved, LLONG_MAX, &rec->saved_ms) < 0 || field_ll(pending, 1, &n) < 0)
+        return -RAIA_EPROTO;
+    rec->resume_pending = (int)n;
     if (strcmp(chan, "ussd") == 0)
         rec->channel = FLOW_CHANNEL_USSD;
     else if (strcmp(chan, "sms") == 0)
@@ -333,7 +402,8 @@ static void submit_ussd(struct turn *t, struct smpp_sm *mt, const char *screen)
 static void submit_sms(struct turn *t, struct smpp_sm *mt, const char *screen)
 {
     struct sms_part parts[SMS_CONCAT_MAX_PARTS];
-    int n = sms_concat_split(screen, strlen(screen), t->r->concat_ref++, parts);
+    int n = sms_concat_split_as(screen, strlen(screen), t->r->concat_ref++,
+                                smpp_conn_charset(t->conn), parts);
     if (n < 0)
         log_at(LOG_ERROR, "session", "op=encode pseud=%.12s err=%s", t->pseudonym,
                raia_strerror(n));
@@ -366,6 +436,10 @@ static void turn_reply(struct turn *t, const char *screen, int end)
         submit_sms(t, &mt, screen);
     }
     smpp_conn_ack_mo(t->conn, t->ref, SMPP_ESME_ROK);
+    if (t->r->metrics && (screen == busy_screen || screen == slow_down_screen))
+        metrics_turn_failed(t->r->metrics);
+    else if (t->r->metrics)
+        metrics_turn(t->r->metrics, clock_us() - t->received_us);
     /* The number, and the text that went to it; the rest of mt is protocol. */
     OPENSSL_cleanse(mt.destination_addr, sizeof mt.destination_addr);
     OPENSSL_cleanse(mt.short_message, mt.sm_length);
@@ -390,14 +464,19 @@ static const char *outcome_name(enum flow_outcome o)
 
 static void on_loaded(void *ctx, int status, const char *blob, size_t len);
 static void my_data_turn(struct turn *t, const char *blob, size_t len);
+static void redial(struct turn *t, const char *current, size_t len);
 
 static void on_saved(void *ctx, int status, const char *current, size_t len)
 {
     struct turn *t = ctx;
     struct session_cache *cache = t->r->cache;
     if (status == -RAIA_ESTALE && t->attempts < TURN_ATTEMPTS_MAX) {
-        /* The session moved on since this turn read it: step again on it as it is. */
         session_cache_drop(cache, t->pseudonym);
+        if (t->dialled) { /* a dial met a stored session */
+            redial(t, current, len);
+            return;
+        }
+        /* The session moved on since this turn read it: step again on it as it is. */
         flow_def_unref(t->def);
         t->def = NULL;
         on_loaded(t, current ? 0 : -RAIA_ENOTFOUND, current, len);
@@ -420,6 +499,12 @@ static void on_saved(void *ctx, int status, const char *current, size_t len)
     }
     log_at(LOG_DEBUG, "session", "op=turn pseud=%.12s flow=%s step=%s answers=%zu end=%d",
            t->pseudonym, t->rec.flow_id, t->rec.state.step, t->out.n_answers, t->out.end);
+    if (t->out.end && t->r->metrics && t->out.outcome != FLOW_OUTCOME_NONE)
+        metrics_outcome(t->r->metrics, t->out.outcome == FLOW_OUTCOME_COMPLETED ? METRICS_COMPLETED
+                                       : t->out.outcome == FLOW_OUTCOME_REFUSED ? METRICS_REFUSED
+                                       : t->out.outcome == FLOW_OUTCOME_STOPPED
+                                           ? METRICS_STOPPED
+                                           : METRICS_ABANDONED);
     turn_reply(t, t->out.screen, t->out.end);
 }
 
@@ -436,8 +521,10 @@ static void turn_save(struct turn *t, const char *const *events, size_t n_events
         t->attempts++;
         struct redis_store_write w = {.expect = t->has_expect ? t->expect : NULL,
                                       .expect_len = t->expect_len,
+                                      .expect_absent = t->dialled != NULL,
                                       .blob = t->out.end ? NULL : t->blob,
                                       .len = t->blob_len,
+                                      .ttl_s = session_ttl_s(t),
                                       .events = events,
                                       .n_events = n_events};
         rc = redis_store_save(t->r->rs, t->pseudonym, &w, on_saved, t);
@@ -446,6 +533,26 @@ static void turn_save(struct turn *t, const char *const *events, size_t n_events
         log_at(LOG_ERROR, "session", "op=save pseud=%.12s err=%s", t->pseudonym, raia_strerror(rc));
         turn_reply(t, busy_screen, 1);
     }
+}
+
+/* The fields every event of t's session carries (kind and answer fields left to the caller). */
+static void session_event(const struct turn *t, long long now, struct store_event *ev)
+{
+    const struct session_record *rec = &t->rec;
+    *ev = (struct store_event){
+        .at_ms = now,
+        .flow_id = rec->flow_id,
+        .flow_version = rec->flow_version,
+        .flow_checksum = flow_def_checksum(t->def),
+        .consent_version = flow_def_consent_version(t->def),
+        .channel = channel_name(rec->channel),
+        .operator_name = smpp_conn_operator(t->conn),
+        .session_id = rec->session_id,
+        .pseudonym = t->pseudonym,
+        .language = flow_state_language(t->def, &rec->state),
+        .started_ms = rec->started_ms,
+        .ttl_s = session_ttl_s(t),
+    };
 }
 
 /*
@@ -461,26 +568,17 @@ static void turn_store(struct turn *t)
     long long now = now_ms();
     if (out->consent_given)
         rec->started_ms = now;
+    rec->saved_ms = now;
 
-    struct store_event ev = {
-        .at_ms = now,
-        .flow_id = rec->flow_id,
-        .flow_version = rec->flow_version,
-        .flow_checksum = flow_def_checksum(t->def),
-        .consent_version = flow_def_consent_version(t->def),
-        .channel = channel_name(rec->channel),
-        .operator_name = smpp_conn_operator(t->conn),
-        .session_id = rec->session_id,
-        .pseudonym = t->pseudonym,
-        .language = flow_state_language(t->def, &t->rec.state),
-        .started_ms = rec->started_ms,
-        .ttl_s = redis_store_session_ttl(t->r->rs),
-    };
-    struct strbuf json[FLOW_ANSWERS_MAX + 2];
-    const char *events[FLOW_ANSWERS_MAX + 2];
+    struct store_event ev;
+    session_event(t, now, &ev);
+    struct strbuf json[FLOW_ANSWERS_MAX + 3];
+    const char *events[FLOW_ANSWERS_MAX + 3];
     size_t n = 0;
     memset(json, 0, sizeof json);
     int bad = 0;
+    if (t->prior.len) /* already encoded: copied so that one loop frees them all */
+        strbuf_puts(&json[n++], strbuf_cstr(&t->prior));
 
     if (out->outcome == FLOW_OUTCOME_REFUSED) {
         ev.kind = STORE_EVENT_REFUSAL;
@@ -495,6 +593,8 @@ static void turn_store(struct turn *t)
             ev.question_id = out->answers[i].question;
             ev.code = out->answers[i].code[0] ? out->answers[i].code : NULL;
             ev.value = out->answers[i].value[0] ? out->answers[i].value : NULL;
+            /* typed answers only: a derived variable took no tries */
+            ev.attempts = strcmp(ev.question_id, t->asked) == 0 ? t->tries : 0;
             bad |= store_event_json(&ev, &json[n++]) < 0;
         }
         if (out->end && rec->started_ms > 0) {
@@ -515,8 +615,21 @@ static void turn_store(struct turn *t)
     else
         t->blob_len = (size_t)blob_len;
     turn_save(t, events, n);
-    for (size_t i = 0; i < FLOW_ANSWERS_MAX + 2; i++)
+    for (size_t i = 0; i < FLOW_ANSWERS_MAX + 3; i++)
         strbuf_free(&json[i]);
+}
+
+/*
+ * The flow a stored session runs on: the version it began with (a session
+ * finishes on it), from the running set or the one before the last reload.
+ */
+static struct flow_def *session_flow(const struct session_router *r,
+                                     const struct session_record *rec)
+{
+    struct flow_def *def = flow_set_find(r->flows, rec->flow_id, rec->flow_version);
+    if (!def && r->previous)
+        def = flow_set_find(r->previous, rec->flow_id, rec->flow_version);
+    return def;
 }
 
 static int new_session_id(char out[SESSION_ID_HEX + 1])
@@ -536,8 +649,14 @@ static int new_session_id(char out[SESSION_ID_HEX + 1])
 /* Starts def for t: a fresh session id, the consent screen, state saved. */
 static void turn_start_flow(struct turn *t, struct flow_def *def)
 {
-    t->def = def;
+    if (t->channel == FLOW_CHANNEL_SMS && flow_def_sensitive(def)) {
+        /* The checker refuses such a flow; should one get here, no SMS may carry it. */
+        turn_reply(t, unknown_screen, 1);
+        return;
+    }
     flow_def_ref(def);
+    flow_def_unref(t->def); /* a start after a dial found a session to replace */
+    t->def = def;
     memset(&t->rec, 0, sizeof t->rec);
     if (new_session_id(t->rec.session_id) < 0) {
         turn_reply(t, busy_screen, 1);
@@ -547,6 +666,129 @@ static void turn_start_flow(struct turn *t, struct flow_def *def)
     t->rec.flow_version = flow_def_version(def);
     t->rec.channel = t->channel;
     flow_start(def, t->channel, &t->rec.state, &t->out);
+    turn_store(t);
+}
+
+/* Remembers blob as the session this turn's save must still find (compare-and-set). */
+static void expect_session(struct turn *t, const char *blob, size_t len)
+{
+    memcpy(t->expect, blob, len);
+    t->expect_len = len;
+    t->has_expect = 1;
+}
+
+/*
+ * A USSD dial of t->dialled found blob stored for this person. If it is a
+ * session of the same flow that the network cut off (consented, last turn
+ * within the resume window), the citizen is asked "continue where you left
+ * off / start again" (or, if the flow has no such text, simply continues):
+ * the session's state is kept, marked resume_pending. Returns 1 if so; 0
+ * means the dial starts afresh over blob.
+ */
+static int offer_resume(struct turn *t, const char *blob, size_t len)
+{
+    struct session_record rec;
+    if (len >= sizeof t->expect || my_data_is_state(blob, len) ||
+        record_decode(blob, len, &rec) < 0 || rec.channel != FLOW_CHANNEL_USSD ||
+        rec.started_ms == 0 || strcmp(rec.flow_id, flow_def_id(t->dialled)) != 0 ||
+        now_ms() - rec.saved_ms > t->r->resume_window_ms)
+        return 0;
+    struct flow_def *def = session_flow(t->r, &rec);
+    struct flow_output out;
+    int rc = def ? flow_resume_screen(def, t->channel, &rec.state, &out) : -RAIA_EINVAL;
+    rec.resume_pending = rc == 0;
+    if (rc == -RAIA_ENOTFOUND)
+        rc = flow_redisplay(def, t->channel, &rec.state, &out);
+    if (rc < 0)
+        return 0;
+    flow_def_ref(def);
+    flow_def_unref(t->def);
+    t->def = def;
+    t->rec = rec;
+    t->out = out;
+    expect_session(t, blob, len);
+    flow_def_unref(t->dialled);
+    t->dialled = NULL;
+    log_at(LOG_INFO, "session", "op=resume_offered pseud=%.12s flow=%s step=%s", t->pseudonym,
+           rec.flow_id, rec.state.step);
+    turn_store(t);
+    return 1;
+}
+
+/*
+ * A USSD dial: resume what the network cut off, or start def afresh. The
+ * state this instance saved last tells at once; otherwise the save checks
+ * that there is no session, and Redis returns the one there is (redial).
+ */
+static void turn_dial(struct turn *t, struct flow_def *def)
+{
+    if (t->channel != FLOW_CHANNEL_USSD || t->r->resume_window_ms == 0) {
+        turn_start_flow(t, def);
+        return;
+    }
+    flow_def_ref(def);
+    t->dialled = def;
+    size_t len;
+    const char *blob =
+        session_cache_get(t->r->cache, t->pseudonym, clock_ms(CLOCK_MONOTONIC), &len);
+    if (blob && offer_resume(t, blob, len))
+        return;
+    if (blob && len < sizeof t->expect) {
+        expect_session(t, blob, len); /* start afresh over exactly that */
+        flow_def_unref(t->dialled);
+        t->dialled = NULL;
+    }
+    turn_start_flow(t, def);
+}
+
+/* The save of a dial met a stored session (current, or NULL if it vanished meanwhile). */
+static void redial(struct turn *t, const char *current, size_t len)
+{
+    if (current && offer_resume(t, current, len))
+        return;
+    struct flow_def *def = t->dialled;
+    t->dialled = NULL;
+    if (current && len < sizeof t->expect)
+        expect_session(t, current, len);
+    turn_start_flow(t, def);
+    flow_def_unref(def);
+}
+
+/*
+ * The answer to "continue where you left off / start again": 1 shows the
+ * screen the session was waiting on; 2 ends the old session (timed_out,
+ * its answers kept) and begins a new one in the same save; STOP stops the
+ * old session; anything else asks again.
+ */
+static void resume_answer(struct turn *t)
+{
+    char in[16];
+    size_t skip = strspn(t->text, " \t\r\n"), n = strcspn(t->text + skip, " \t\r\n");
+    snprintf(in, sizeof in, "%.*s", n < sizeof in ? (int)n : 0, t->text + skip);
+    struct session_record *rec = &t->rec;
+    rec->resume_pending = 0;
+    if (strcmp(in, "1") == 0) {
+        flow_redisplay(t->def, t->channel, &rec->state, &t->out);
+    } else if (strcmp(in, "2") == 0) {
+        struct store_event ev;
+        session_event(t, now_ms(), &ev);
+        ev.kind = STORE_EVENT_END;
+        ev.outcome = "timed_out";
+        if (store_event_json(&ev, &t->prior) < 0 || t->prior.oom) {
+            turn_reply(t, busy_screen, 1);
+            return;
+        }
+        /* the new session runs the version that serves the code now */
+        struct flow_def *now = flow_set_find_ussd(t->r->flows, flow_def_ussd_code(t->def));
+        turn_start_flow(t, now ? now : t->def);
+        return;
+    } else if (flow_is_stop_word(t->def, in)) {
+        flow_step(t->def, t->channel, &rec->state, in, &t->out);
+    } else {
+        flow_resume_screen(t->def, t->channel, &rec->state, &t->out);
+        turn_reply(t, t->out.screen, 0); /* nothing changed: nothing to save */
+        return;
+    }
     turn_store(t);
 }
 
@@ -564,9 +806,7 @@ static void on_loaded(void *ctx, int status, const char *blob, size_t len)
         return;
     }
     if (len < sizeof t->expect && my_data_is_state(blob, len)) {
-        memcpy(t->expect, blob, len);
-        t->expect_len = len;
-        t->has_expect = 1;
+        expect_session(t, blob, len);
         memset(&t->out, 0, sizeof t->out);
         my_data_turn(t, blob, len);
         return;
@@ -581,10 +821,7 @@ static void on_loaded(void *ctx, int status, const char *blob, size_t len)
         turn_reply(t, t->channel == FLOW_CHANNEL_USSD ? expired_screen : unknown_screen, 1);
         return;
     }
-    /* A session finishes on the flow version it began with. */
-    t->def = flow_set_find(t->r->flows, t->rec.flow_id, t->rec.flow_version);
-    if (!t->def && t->r->previous) /* the version went away in a reload */
-        t->def = flow_set_find(t->r->previous, t->rec.flow_id, t->rec.flow_version);
+    t->def = session_flow(t->r, &t->rec);
     if (!t->def) {
         log_at(LOG_WARN, "session", "op=load pseud=%.12s flow=%s version=%d err=flow_gone",
                t->pseudonym, t->rec.flow_id, t->rec.flow_version);
@@ -592,9 +829,13 @@ static void on_loaded(void *ctx, int status, const char *blob, size_t len)
         return;
     }
     flow_def_ref(t->def);
-    memcpy(t->expect, blob, len);
-    t->expect_len = len;
-    t->has_expect = 1;
+    expect_session(t, blob, len);
+    if (t->rec.resume_pending) {
+        resume_answer(t);
+        return;
+    }
+    snprintf(t->asked, sizeof t->asked, "%s", t->rec.state.step);
+    t->tries = t->rec.state.retries + 1;
     if (flow_step(t->def, t->rec.channel, &t->rec.state, t->text, &t->out) < 0) {
         log_at(LOG_WARN, "session", "op=step pseud=%.12s flow=%s err=bad_state", t->pseudonym,
                t->rec.flow_id);
@@ -843,6 +1084,7 @@ void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
         return;
     }
     r->in_flight++;
+    t->received_us = clock_us();
     t->r = r;
     t->conn = conn;
     t->ref = ref;
@@ -895,7 +1137,7 @@ void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
             if (def) {
                 if (!flow_set_find_ussd(r->flows, t->service))
                     snprintf(t->service, sizeof t->service, "%s", flow_def_ussd_code(def));
-                turn_start_flow(t, def);
+                turn_dial(t, def);
             } else if (mo->ussd_service_op >= 0) {
                 turn_reply(t, unknown_screen, 1);
             } else {

@@ -17,6 +17,7 @@
 #include "smpp_conn.h"
 
 struct flow_set;
+struct metrics;
 struct pg_lookup;
 struct pseudonymizer;
 struct redis_store;
@@ -49,6 +50,18 @@ void session_router_add_conn(struct session_router *r, struct smpp_conn *conn,
  */
 void session_router_set_my_data(struct session_router *r, struct pg_lookup *lookup,
                                 const char *code);
+/**
+ * How long sessions live. A USSD dial of a flow whose session of the same
+ * flow the network cut off less than resume_window_s ago offers "continue
+ * where you left off / start again" (docs/flows.md), so USSD state lives at
+ * least that long (0: never offer). An SMS session's state lives sms_ttl_s
+ * (0: the store's TTL).
+ */
+void session_router_set_lifetimes(struct session_router *r, int resume_window_s, int sms_ttl_s);
+/** Count turns and outcomes in m (borrowed, outlives r; NULL: nothing counted). */
+void session_router_set_metrics(struct session_router *r, struct metrics *m);
+/** Sessions whose last state r remembers (one Redis round trip a turn), for metrics. */
+size_t session_router_cached(const struct session_router *r);
 /** Handle one deliver_sm from conn; mo is copied, ref is acked when the turn is stored. */
 void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
                           const struct smpp_sm *mo, struct smpp_mo_ref ref);

@@ -46,9 +46,19 @@
 #define WINDOW_MAX 1024
 #define SEND_ATTEMPTS_MAX 3     /* writes of one submit_sm across timeouts and lost links */
 #define RESEND_MAX_AGE_MS 60000 /* older than this, an MT is stale (the USSD dialogue is gone) */
+#define WARN_SLOTS 16           /* kinds of bad input whose log lines are rate-limited apart */
+#define WARN_WINDOW_MS 60000    /* one line per kind of bad input per window */
 
 /* Runs the block once every ms milliseconds of cron ticks (Redis serverCron). */
 #define RUN_EVERY(c, ms) if ((c)->cron_loops % ((ms) / CRON_MS) == 0)
+
+/* One kind of bad input from the SMSC (event name and status) and its log window. */
+struct warn_slot {
+    const char *event; /* a string literal; NULL = free slot */
+    uint32_t status;
+    uint64_t since;      /* when the window of the last line logged began */
+    unsigned suppressed; /* lines left out in that window */
+};
 
 /* One window slot: a submit_sm sent and not answered yet (out == NULL: free). */
 struct pending {
@@ -58,9 +68,11 @@ struct pending {
 };
 
 struct smpp_conn {
+    struct smpp_conn_stats stats; /* PDUs by command, for /metrics */
     struct event_base *base;
     char *name, *operator_name;
     enum smpp_bind_type bind_type;
+    enum smpp_charset charset;
     struct smpp_bind bind;
     struct sockaddr_storage addr;
     ev_socklen_t addr_len;
@@ -97,6 +109,8 @@ struct smpp_conn {
     int closing; /* a last PDU is being flushed, then the link drops */
     uint64_t closing_since;
     const char *closing_reason;
+
+    struct warn_slot warns[WARN_SLOTS];
 
     int depth;   /* > 0 while inside our own callbacks */
     int freeing; /* smpp_conn_free() was called at depth > 0 */
@@ -190,10 +204,77 @@ static void conn_set_state(struct smpp_conn *c, enum smpp_conn_state state)
         c->on_state(c->ctx, c, state);
 }
 
+/*
+ * Rate limit for warnings about what the SMSC sent (STYLE rule 7): each kind
+ * (event, status) is logged once per WARN_WINDOW_MS, and the first line of
+ * the next window says how many were left out. A peer that floods broken
+ * PDUs costs a few lines a minute, and each kind of error is still named.
+ * When every slot is taken the oldest window is reused.
+ */
+static int warn_pass(struct smpp_conn *c, const char *event, uint32_t status, unsigned *suppressed)
+{
+    uint64_t now = now_ms();
+    struct warn_slot *w = NULL, *oldest = &c->warns[0];
+    for (int i = 0; i < WARN_SLOTS && !w; i++) {
+        struct warn_slot *x = &c->warns[i];
+        if (!x->event || (x->event == event && x->status == status))
+            w = x;
+        else if (x->since < oldest->since)
+            oldest = x;
+    }
+    if (!w) {
+        w = oldest;
+        w->event = NULL;
+    }
+    if (w->event && now - w->since < WARN_WINDOW_MS) {
+        w->suppressed++;
+        return 0;
+    }
+    *suppressed = w->event ? w->suppressed : 0;
+    *w = (struct warn_slot){event, status, now, 0};
+    return 1;
+}
+
+/* A rate-limited warning about input from the SMSC: `op=NAME event=EVENT ... suppressed=N`. */
+#define conn_warn(c, event, status, fmt, ...)                                                      \
+    do {                                                                                           \
+        unsigned sup_ = 0;                                                                         \
+        if (LOG_WARN >= log_min_level && warn_pass((c), (event), (status), &sup_))                 \
+            log_write(LOG_WARN, "smpp", "op=%s event=%s " fmt " suppressed=%u", (c)->name,         \
+                      (event), __VA_ARGS__, sup_);                                                 \
+    } while (0)
+
+/* One more PDU of command id in or out; ids SMPP 3.4 does not define count as 0. */
+static void count_pdu(struct smpp_conn *c, uint32_t id, int out)
+{
+    struct smpp_conn_stats *st = &c->stats;
+    if (!smpp_cmd_known(id))
+        id = 0;
+    size_t k = 0;
+    while (k < st->n_cmds && st->cmds[k].id != id)
+        k++;
+    if (k == st->n_cmds) {
+        if (k == SMPP_CONN_STAT_CMDS)
+            return;
+        st->cmds[st->n_cmds++].id = id;
+    }
+    if (out)
+        st->cmds[k].out++;
+    else
+        st->cmds[k].in++;
+}
+
+const struct smpp_conn_stats *smpp_conn_stats(const struct smpp_conn *c)
+{
+    return &c->stats;
+}
+
 static void send_pdu(struct smpp_conn *c, const uint8_t *pdu, long len)
 {
-    if (!c->bev || len <= 0)
+    if (!c->bev || len < SMPP_HEADER_LEN)
         return;
+    count_pdu(c, (uint32_t)pdu[4] << 24 | (uint32_t)pdu[5] << 16 | (uint32_t)pdu[6] << 8 | pdu[7],
+              1);
     bufferevent_write(c->bev, pdu, (size_t)len);
     c->last_tx = now_ms();
 }
@@ -451,7 +532,7 @@ static void on_submit_result(struct smpp_conn *c, uint32_t seq, uint32_t status,
 {
     struct pending p;
     if (!take_pending(c, seq, &p)) {
-        log_at(LOG_WARN, "smpp", "op=%s event=resp_unknown_seq seq=%u", c->name, seq);
+        conn_warn(c, "resp_unknown_seq", 0, "seq=%u status=0x%02x", seq, status);
         return;
     }
     if (status == SMPP_ESME_RTHROTTLED || status == SMPP_ESME_RMSGQFUL) {
@@ -478,8 +559,7 @@ static void on_submit_result(struct smpp_conn *c, uint32_t seq, uint32_t status,
 static void on_generic_nack(struct smpp_conn *c, const struct smpp_header *h)
 {
     uint32_t seq = h->sequence_number;
-    log_at(LOG_WARN, "smpp", "op=%s event=generic_nack seq=%u status=0x%02x", c->name, seq,
-           h->command_status);
+    conn_warn(c, "generic_nack", h->command_status, "seq=%u status=0x%02x", seq, h->command_status);
     if (seq != 0 && seq == c->bind_seq && c->state == SMPP_CONN_BINDING) {
         on_bind_result(c, h->command_status ? h->command_status : SMPP_ESME_RBINDFAIL);
     } else if (seq != 0 && seq == c->enquire_seq) {
@@ -511,8 +591,7 @@ static void on_deliver_sm(struct smpp_conn *c, const struct smpp_header *h, cons
     struct smpp_sm mo;
     uint32_t status = SMPP_ESME_RSYSERR;
     if (smpp_decode_sm(pdu, len, &mo, &status) < 0) {
-        log_at(LOG_WARN, "smpp", "op=%s event=bad_deliver_sm seq=%u status=0x%02x", c->name,
-               h->sequence_number, status);
+        conn_warn(c, "bad_deliver_sm", status, "seq=%u status=0x%02x", h->sequence_number, status);
         send_pdu(c, buf,
                  smpp_encode_sm_resp(SMPP_DELIVER_SM_RESP, status, h->sequence_number, NULL, buf,
                                      sizeof buf));
@@ -523,19 +602,50 @@ static void on_deliver_sm(struct smpp_conn *c, const struct smpp_header *h, cons
 }
 
 /*
- * Dispatches one complete PDU by command_id. Unknown ids get generic_nack
- * ESME_RINVCMDID and the link stays up (research S9); requests an ESME does
- * not serve get their own response with ESME_RINVBNDSTS; responses nobody
- * waits for are logged and dropped (a response is never nacked).
+ * A request an ESME does not serve, from the SMSC: a bind (we are the ones
+ * who bind; while our bind is up that is ESME_RALYBND, before it
+ * ESME_RINVBNDSTS) or a submit_sm (an SMSC sends deliver_sm: ESME_RINVCMDID,
+ * the command is not valid in this direction). Answered with its own _resp.
+ */
+static void on_foreign_request(struct smpp_conn *c, uint32_t id, uint32_t seq)
+{
+    uint32_t status = SMPP_ESME_RINVCMDID;
+    if (id == SMPP_BIND_TRANSCEIVER || id == SMPP_BIND_TRANSMITTER || id == SMPP_BIND_RECEIVER)
+        status = c->state == SMPP_CONN_BOUND ? SMPP_ESME_RALYBND : SMPP_ESME_RINVBNDSTS;
+    conn_warn(c, "unexpected_request", id, "id=%s seq=%u status=0x%02x", smpp_cmd_name(id), seq,
+              status);
+    send_header_only(c, id | SMPP_GENERIC_NACK, status, seq);
+}
+
+/*
+ * Dispatches one complete PDU by command_id. Unknown request ids get
+ * generic_nack ESME_RINVCMDID and the link stays up (research S9); an
+ * unknown id with the response bit is logged and dropped (a response is
+ * never answered, so two peers never nack each other's nacks). enquire_link
+ * and unbind carry no body: with one they get their _resp with
+ * ESME_RINVCMDLEN and do nothing else. Requests an ESME does not serve get
+ * their own response (on_foreign_request); responses nobody waits for are
+ * logged and dropped.
  */
 static void dispatch(struct smpp_conn *c, const struct smpp_header *h, const uint8_t *pdu,
                      size_t len)
 {
     uint32_t id = h->command_id, seq = h->sequence_number;
     char message_id[65];
+    count_pdu(c, id, 0);
     if (!smpp_cmd_known(id)) {
-        log_at(LOG_WARN, "smpp", "op=%s event=unknown_command id=0x%08x seq=%u", c->name, id, seq);
+        if (id & SMPP_GENERIC_NACK) {
+            conn_warn(c, "unknown_resp", 0, "id=0x%08x seq=%u", id, seq);
+            return;
+        }
+        conn_warn(c, "unknown_command", 0, "id=0x%08x seq=%u", id, seq);
         send_header_only(c, SMPP_GENERIC_NACK, SMPP_ESME_RINVCMDID, seq);
+        return;
+    }
+    if ((id == SMPP_ENQUIRE_LINK || id == SMPP_UNBIND) && len != SMPP_HEADER_LEN) {
+        conn_warn(c, "body_on_header_only", id, "id=%s seq=%u len=%zu", smpp_cmd_name(id), seq,
+                  len);
+        send_header_only(c, id | SMPP_GENERIC_NACK, SMPP_ESME_RINVCMDLEN, seq);
         return;
     }
     switch (id) {
@@ -544,7 +654,7 @@ static void dispatch(struct smpp_conn *c, const struct smpp_header *h, const uin
         break;
     case SMPP_SUBMIT_SM_RESP:
         if (smpp_decode_sm_resp(pdu, len, message_id) < 0)
-            log_at(LOG_WARN, "smpp", "op=%s event=bad_submit_sm_resp seq=%u", c->name, seq);
+            conn_warn(c, "bad_submit_sm_resp", 0, "seq=%u", seq);
         on_submit_result(c, seq, h->command_status, message_id);
         break;
     case SMPP_ENQUIRE_LINK:
@@ -560,7 +670,7 @@ static void dispatch(struct smpp_conn *c, const struct smpp_header *h, const uin
     case SMPP_BIND_TRANSMITTER_RESP:
     case SMPP_BIND_RECEIVER_RESP:
         if (c->state != SMPP_CONN_BINDING || seq != c->bind_seq) {
-            log_at(LOG_WARN, "smpp", "op=%s event=unexpected_bind_resp seq=%u", c->name, seq);
+            conn_warn(c, "unexpected_bind_resp", 0, "seq=%u", seq);
         } else if (smpp_decode_bind_resp(pdu, len, message_id) < 0) {
             link_down(c, "bad_bind_resp");
         } else {
@@ -580,14 +690,10 @@ static void dispatch(struct smpp_conn *c, const struct smpp_header *h, const uin
             link_down(c, "unbound");
         break;
     default:
-        if (id & SMPP_GENERIC_NACK) {
-            log_at(LOG_WARN, "smpp", "op=%s event=unexpected_resp id=%s seq=%u", c->name,
-                   smpp_cmd_name(id), seq);
-        } else {
-            log_at(LOG_WARN, "smpp", "op=%s event=unexpected_request id=%s seq=%u", c->name,
-                   smpp_cmd_name(id), seq);
-            send_header_only(c, id | SMPP_GENERIC_NACK, SMPP_ESME_RINVBNDSTS, seq);
-        }
+        if (id & SMPP_GENERIC_NACK)
+            conn_warn(c, "unexpected_resp", id, "id=%s seq=%u", smpp_cmd_name(id), seq);
+        else
+            on_foreign_request(c, id, seq);
         break;
     }
 }
@@ -788,6 +894,11 @@ static int check_opts(const struct smpp_conn_opts *o, struct raia_err *err)
                             "smsc %s: system_id <= 15, password <= 8, system_type <= 12, "
                             "address_range <= 40 chars",
                             o->name);
+    enum smpp_charset cs;
+    if (o->sms_charset && smpp_charset_parse(o->sms_charset, &cs) < 0)
+        return raia_err_set(err, RAIA_ECONFIG,
+                            "smsc %s: sms_charset '%s' is not gsm7, latin1 or ucs2", o->name,
+                            o->sms_charset);
     if ((unsigned)o->bind_type > SMPP_BIND_RX || o->addr_ton < 0 || o->addr_ton > 255 ||
         o->addr_npi < 0 || o->addr_npi > 255)
         return raia_err_set(err, RAIA_ECONFIG, "smsc %s: bad bind type or TON/NPI", o->name);
@@ -834,6 +945,9 @@ struct smpp_conn *smpp_conn_new(struct event_base *base, const struct smpp_conn_
     snprintf(c->bind.address_range, sizeof c->bind.address_range, "%s",
              opts->address_range ? opts->address_range : "");
     c->bind_type = opts->bind_type;
+    c->charset = SMPP_CHARSET_GSM7;
+    if (opts->sms_charset)
+        smpp_charset_parse(opts->sms_charset, &c->charset);
     c->enquire_ms = (uint64_t)opts->enquire_link_s * 1000;
     c->timeout_ms = (uint64_t)opts->response_timeout_s * 1000;
     c->reconnect_min_ms = (uint64_t)opts->reconnect_min_s * 1000;
@@ -943,6 +1057,11 @@ enum smpp_conn_state smpp_conn_get_state(const struct smpp_conn *c)
 const char *smpp_conn_operator(const struct smpp_conn *c)
 {
     return c->operator_name;
+}
+
+enum smpp_charset smpp_conn_charset(const struct smpp_conn *c)
+{
+    return c->charset;
 }
 
 int smpp_conn_can_submit(const struct smpp_conn *c)

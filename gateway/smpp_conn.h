@@ -17,6 +17,7 @@
 
 #include "raia_err.h"
 #include "smpp_pdu.h"
+#include "smpp_text.h"
 
 struct event_base;
 struct smpp_conn;
@@ -46,8 +47,9 @@ struct smpp_conn_opts {
     int enquire_link_s;                             /* idle time before an enquire_link */
     int response_timeout_s; /* a request without response after this drops the link */
     int reconnect_min_s, reconnect_max_s;
-    int window;  /* most requests outstanding without a response */
-    int max_tps; /* most submit_sm per second; 0 = no cap */
+    int window;              /* most requests outstanding without a response */
+    int max_tps;             /* most submit_sm per second; 0 = no cap */
+    const char *sms_charset; /* MT SMS alphabet: "gsm7" (NULL), "latin1" or "ucs2" */
 };
 
 /** Identifies one received deliver_sm on one TCP connection, for the ack. */
@@ -85,9 +87,27 @@ int smpp_conn_submit(struct smpp_conn *c, const struct smpp_sm *mt, smpp_conn_su
 void smpp_conn_ack_mo(struct smpp_conn *c, struct smpp_mo_ref ref, uint32_t status);
 /** Graceful stop: unbind, wait for unbind_resp (bounded), close; no reconnect. */
 void smpp_conn_stop(struct smpp_conn *c);
+#define SMPP_CONN_STAT_CMDS 24
+/** PDUs a bind received and sent, by command id (0: ids SMPP 3.4 does not define). */
+struct smpp_conn_stats {
+    struct {
+        uint32_t id;
+        uint64_t in, out;
+    } cmds[SMPP_CONN_STAT_CMDS];
+    size_t n_cmds;
+};
+/** Borrowed from c, updated as it works; for /metrics. */
+const struct smpp_conn_stats *smpp_conn_stats(const struct smpp_conn *c);
+
 enum smpp_conn_state smpp_conn_get_state(const struct smpp_conn *c);
 const char *smpp_conn_name(const struct smpp_conn *c);
 const char *smpp_conn_operator(const struct smpp_conn *c);
+/**
+ * The operator's alphabet for MT SMS (opts.sms_charset), for
+ * sms_concat_split_as(); the same on every bind of one operator (config
+ * check).
+ */
+enum smpp_charset smpp_conn_charset(const struct smpp_conn *c);
 /** 1 for a transceiver or transmitter bind: smpp_conn_submit() is possible. */
 int smpp_conn_can_submit(const struct smpp_conn *c);
 /**

@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include "raia_err.h"
+#include "sms_concat.h"
 
 #define SM_MAX 254      /* largest sm_length (SMPP 3.4 §5.2.21) */
 #define SEQ_MAX 0x7FFFFFFFu
@@ -486,7 +487,46 @@ struct tlv_seen {
     char receipted_id[SMPP_MSG_ID_MAX];
     int has_state;
     uint8_t state;
+    unsigned tags; /* TLV_SEEN_* of the tags read so far: a second one is refused */
 };
+
+/* The tags raia reads; each may come once (a second copy leaves its meaning
+ * open: which ussd_service_op holds?). Unknown tags may repeat. */
+enum {
+    TLV_SEEN_USSD_OP = 1 << 0,
+    TLV_SEEN_ITS_SESSION = 1 << 1,
+    TLV_SEEN_PAYLOAD = 1 << 2,
+    TLV_SEEN_SAR_REF = 1 << 3,
+    TLV_SEEN_SAR_TOTAL = 1 << 4,
+    TLV_SEEN_SAR_SEQ = 1 << 5,
+    TLV_SEEN_RECEIPT_ID = 1 << 6,
+    TLV_SEEN_STATE = 1 << 7
+};
+
+/* The TLV_SEEN_* bit of tag, 0 for a tag raia does not read. */
+static unsigned tlv_seen_bit(uint16_t tag)
+{
+    switch (tag) {
+    case TLVID_ussd_service_op:
+        return TLV_SEEN_USSD_OP;
+    case TLVID_its_session_info:
+        return TLV_SEEN_ITS_SESSION;
+    case TLVID_message_payload:
+        return TLV_SEEN_PAYLOAD;
+    case TLVID_sar_msg_ref_num:
+        return TLV_SEEN_SAR_REF;
+    case TLVID_sar_total_segments:
+        return TLV_SEEN_SAR_TOTAL;
+    case TLVID_sar_segment_seqnum:
+        return TLV_SEEN_SAR_SEQ;
+    case TLVID_receipted_message_id:
+        return TLV_SEEN_RECEIPT_ID;
+    case TLVID_message_state:
+        return TLV_SEEN_STATE;
+    default:
+        return 0;
+    }
+}
 
 /*
  * receipted_message_id: a C-string of at most 65 octets. Some SMSCs leave the
@@ -528,6 +568,8 @@ static void tlv_sar(struct tlv_seen *s, uint16_t tag, const uint8_t *v, size_t v
  * unknown tags (research L7: SMSCs get them wrong), so a sloppy SMSC's MO or
  * receipt still gets through; only whole, well-formed values are used.
  * message_payload may be longer than SMPP_PAYLOAD_MAX here: sm_check() says so.
+ * A tag raia reads that comes twice is ESME_RINVOPTPARSTREAM: the PDU does
+ * not say which copy holds, and taking either would guess.
  */
 static int tlv_walk(struct rd *r, struct tlv_seen *s, uint32_t *esme_status)
 {
@@ -542,6 +584,10 @@ static int tlv_walk(struct rd *r, struct tlv_seen *s, uint32_t *esme_status)
         const uint8_t *v = r->p + 4;
         if ((size_t)(r->end - v) < vlen)
             return reject(esme_status, SMPP_ESME_RINVOPTPARSTREAM);
+        unsigned bit = tlv_seen_bit(tag);
+        if (s->tags & bit)
+            return reject(esme_status, SMPP_ESME_RINVOPTPARSTREAM);
+        s->tags |= bit;
         switch (tag) {
         case TLVID_ussd_service_op:
             if (vlen != 1)
@@ -625,9 +671,17 @@ static int sm_walk(struct rd *r, struct smpp_sm *out, uint32_t *esme_status)
     return 0;
 }
 
+/* A concatenated part's numbers: 1 <= seq <= total (research M11). */
+static int part_ok(uint8_t total, uint8_t seq)
+{
+    return total > 0 && seq > 0 && seq <= total;
+}
+
 /*
  * Checks that need the whole message: message_payload (research M10, X9),
- * the UDH length (X10), SAR with UDHI (X11) and odd-length UCS2 (X13).
+ * the UDH (X10: its length; a concatenation IE with part 0 or a part
+ * beyond the total; other IE damage is sms_concat_mo()'s to report), SAR
+ * with UDHI (X11), SAR numbers out of range and odd-length UCS2 (X13).
  * A payload that fits short_message is moved there, so an SMSC that sends MO
  * text as message_payload still works; a longer one (up to SMPP_PAYLOAD_MAX)
  * stays in payload[] with sm_length 0. The checks run on whichever holds the
@@ -654,11 +708,17 @@ static int sm_check(struct smpp_sm *out, const struct tlv_seen *s, uint32_t *esm
         text_len = s->payload_len;
     }
     if (out->esm_class & 0x40) {
+        struct sms_udh udh;
         if (text_len == 0 || (size_t)text[0] + 1 > text_len)
+            return reject(esme_status, SMPP_ESME_RINVESMCLASS);
+        if (sms_concat_udh(out->esm_class, text, text_len, &udh) == 0 && udh.has_concat &&
+            !part_ok(udh.total, udh.seq))
             return reject(esme_status, SMPP_ESME_RINVESMCLASS);
         if (s->sar_seen)
             return reject(esme_status, ESME_RINVOPTPARAMVAL);
     }
+    if (s->sar_mask == 7 && !part_ok(s->sar_total, s->sar_seq))
+        return reject(esme_status, ESME_RINVOPTPARAMVAL);
     if (out->data_coding == SMPP_DC_UCS2 && text_len % 2 != 0)
         return reject(esme_status, SMPP_ESME_RINVMSGLEN);
     out->ussd_service_op = s->ussd_service_op;

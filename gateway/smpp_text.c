@@ -30,6 +30,18 @@ int smpp_text_set(struct smpp_sm *sm, const char *utf8)
     return 0;
 }
 
+int smpp_charset_parse(const char *name, enum smpp_charset *out)
+{
+    static const char *const names[] = {"gsm7", "latin1", "ucs2"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(name, names[i]) == 0) {
+            *out = (enum smpp_charset)i;
+            return 0;
+        }
+    }
+    return -RAIA_EINVAL;
+}
+
 long smpp_text_decode(uint8_t data_coding, const uint8_t *in, size_t len, char *out, size_t size)
 {
     long n;

@@ -13,6 +13,20 @@
 #include "smpp_pdu.h"
 
 /**
+ * The alphabet an operator wants for MT SMS (the smsc key `sms_charset`,
+ * docs/operators.md). The encoder still chooses per message: text that the
+ * preferred alphabet cannot hold goes out as UCS-2.
+ */
+enum smpp_charset {
+    SMPP_CHARSET_GSM7 = 0, /* GSM 03.38 7-bit (data_coding 0), else UCS-2: the default */
+    SMPP_CHARSET_LATIN1,   /* ISO-8859-1 (data_coding 3), else UCS-2 */
+    SMPP_CHARSET_UCS2      /* always UCS-2 (data_coding 8) */
+};
+
+/** "gsm7", "latin1" or "ucs2" into *out; -RAIA_EINVAL for any other name. */
+int smpp_charset_parse(const char *name, enum smpp_charset *out);
+
+/**
  * Put utf8 into sm->short_message: GSM 7-bit (data_coding 0) when every
  * character has a GSM form, else UCS-2 (data_coding 8). Returns 0,
  * -RAIA_EINVAL for invalid UTF-8, or -RAIA_EFULL when it is longer than

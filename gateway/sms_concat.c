@@ -77,10 +77,24 @@ static int split_encoded(const uint8_t *enc, size_t n, int unit, size_t single, 
 int sms_concat_split(const char *utf8, size_t len, uint8_t ref,
                      struct sms_part parts[SMS_CONCAT_MAX_PARTS])
 {
+    return sms_concat_split_as(utf8, len, ref, SMPP_CHARSET_GSM7, parts);
+}
+
+/* The operator's alphabet when it holds the text (GSM 7-bit, or Latin-1 at
+ * one octet a character), else UCS-2. */
+int sms_concat_split_as(const char *utf8, size_t len, uint8_t ref, enum smpp_charset charset,
+                        struct sms_part parts[SMS_CONCAT_MAX_PARTS])
+{
     uint8_t enc[SMS_CONCAT_MAX_PARTS * SMS_PART_MAX];
     if (charset_ucs2_length(utf8, len) < 0)
         return -RAIA_EINVAL;
-    if (charset_gsm7_length(utf8, len) >= 0) {
+    if (charset == SMPP_CHARSET_LATIN1 && charset_utf8_to_latin1(utf8, len, NULL, 0) >= 0) {
+        long n = charset_utf8_to_latin1(utf8, len, enc, sizeof enc);
+        if (n < 0)
+            return -RAIA_EFULL;
+        return split_encoded(enc, (size_t)n, 1, 140, 134, SMPP_DC_LATIN1, ref, parts);
+    }
+    if (charset == SMPP_CHARSET_GSM7 && charset_gsm7_length(utf8, len) >= 0) {
         long n = charset_utf8_to_gsm7(utf8, len, enc, sizeof enc);
         if (n < 0)
             return -RAIA_EFULL;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "smpp_pdu.h"
+#include "smpp_text.h"
 
 #define SMS_CONCAT_MAX_PARTS 10    /* most parts sms_concat_split() writes */
 #define SMS_PART_MAX 160           /* most short_message octets of one part */
@@ -26,7 +27,7 @@
 
 /** One submit_sm's worth of an MT text. */
 struct sms_part {
-    uint8_t data_coding; /* SMPP_DC_DEFAULT (GSM 7-bit, unpacked) or SMPP_DC_UCS2 */
+    uint8_t data_coding; /* SMPP_DC_DEFAULT (GSM 7-bit, unpacked), SMPP_DC_LATIN1 or SMPP_DC_UCS2 */
     uint8_t esm_class;   /* 0x40 (UDHI) when the text has more than one part, else 0 */
     uint8_t short_message[SMS_PART_MAX]; /* UDH (if any) then text */
     size_t sm_length;
@@ -44,6 +45,16 @@ struct sms_part {
  */
 int sms_concat_split(const char *utf8, size_t len, uint8_t ref,
                      struct sms_part parts[SMS_CONCAT_MAX_PARTS]);
+
+/**
+ * As sms_concat_split(), in the operator's preferred alphabet:
+ * SMPP_CHARSET_GSM7 is sms_concat_split(); SMPP_CHARSET_LATIN1 sends text
+ * whose every character is in ISO-8859-1 as Latin-1 (data_coding 3, one
+ * octet a character: 140 in one part, 134 a part behind the UDH), else
+ * UCS-2; SMPP_CHARSET_UCS2 always sends UCS-2.
+ */
+int sms_concat_split_as(const char *utf8, size_t len, uint8_t ref, enum smpp_charset charset,
+                        struct sms_part parts[SMS_CONCAT_MAX_PARTS]);
 
 /** What sms_concat_udh() found in a short_message. */
 struct sms_udh {

@@ -20,7 +20,8 @@ raia_stack_start build .run/demo
 echo "== USSD session: +256700000001 dials *384*12# =="
 build/simulators/raia-phone --sim "127.0.0.1:$RAIA_SIM_CONTROL" --msisdn +256700000001 \
   --dial '*384*12#' --input 1 --input 1 --input 9 --input 4 \
-  --input "Borehole pump at Kasese market broken since Monday"
+  --input "Borehole pump at Kasese market broken since Monday" \
+  --input 1 --input 2 --input 1  # region, district, ward
 
 echo
 echo "== Rows in PostgreSQL (the writer moves them from the Redis stream) =="

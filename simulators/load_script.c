@@ -9,15 +9,19 @@
 #include "load_script.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static const char *const expect[LOAD_SCRIPT_TURNS] = {
+/* The screen expected after each of the first four turns. */
+static const char *const expect[LOAD_SCRIPT_TURNS - 1] = {
     "Community Reports asks about local services.", /* consent, after the dial */
     "Which service has a problem?",                 /* category, after "1" (I agree) */
     "How serious is it?",                           /* severity */
     "Describe the problem",                         /* details */
-    "Thank you. Your report was recorded.",         /* end */
 };
+static const char end_screen[] = "Thank you. Your report was recorded.";
+static const char area_screen[] = "Where is the problem?"; /* the optional area step */
+static const char prefer_not[] = "Prefer not to say";
 
 static const char *const details[] = {
     "Pump broken since Monday",
@@ -46,12 +50,12 @@ uint32_t load_script_rand(uint32_t *s)
     return x;
 }
 
-int load_script_text(int turn, const char *code, uint32_t *rng, char *out, size_t size)
+int load_script_text(int turn, const char *first, uint32_t *rng, char *out, size_t size)
 {
     int n;
     switch (turn) {
     case 0:
-        n = snprintf(out, size, "%s", code);
+        n = snprintf(out, size, "%s", first);
         break;
     case 1:
         n = snprintf(out, size, "1");
@@ -62,31 +66,49 @@ int load_script_text(int turn, const char *code, uint32_t *rng, char *out, size_
     case 3:
         n = snprintf(out, size, "%u", 1u + load_script_rand(rng) % 5u);
         break;
-    default:
+    case 4:
         n = snprintf(out, size, "%s",
                      details[load_script_rand(rng) % (sizeof details / sizeof details[0])]);
         break;
+    default:
+        return -1;
     }
     return n >= 0 && (size_t)n < size ? n : -1;
 }
 
-const char *load_script_expect(int turn)
+static int starts(const char *s, const char *prefix)
 {
-    if (turn < 0 || turn >= LOAD_SCRIPT_TURNS)
-        return "";
-    return expect[turn];
+    return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-int load_script_match(int turn, const char *screen)
+enum load_screen load_script_screen(int turn, const char *screen)
 {
-    const char *p = load_script_expect(turn);
-    return *p && strncmp(screen, p, strlen(p)) == 0;
+    if (turn >= 0 && turn < LOAD_SCRIPT_TURNS - 1)
+        return starts(screen, expect[turn]) ? LOAD_SCREEN_NEXT : LOAD_SCREEN_WRONG;
+    if (turn == LOAD_SCRIPT_TURNS - 1 && starts(screen, area_screen))
+        return load_script_prefer_not(screen) > 0 ? LOAD_SCREEN_NEXT : LOAD_SCREEN_WRONG;
+    if (turn >= LOAD_SCRIPT_TURNS - 1 && turn < LOAD_SCRIPT_TURNS_MAX && starts(screen, end_screen))
+        return LOAD_SCREEN_END;
+    return LOAD_SCREEN_WRONG;
+}
+
+int load_script_prefer_not(const char *screen)
+{
+    /* a menu line: "<number> Prefer not to say" */
+    for (const char *line = screen; line; line = strchr(line, '\n')) {
+        line += *line == '\n';
+        char *end;
+        long n = strtol(line, &end, 10);
+        if (end != line && *end == ' ' && starts(end + 1, prefer_not) && n > 0 && n < 100)
+            return (int)n;
+    }
+    return -1;
 }
 
 enum load_refusal load_script_refusal(const char *screen)
 {
     for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++)
-        if (strncmp(screen, refusals[i].prefix, strlen(refusals[i].prefix)) == 0)
+        if (starts(screen, refusals[i].prefix))
             return refusals[i].kind;
     return LOAD_REFUSAL_NONE;
 }

@@ -66,16 +66,18 @@ uint64_t load_stats_quantile(const struct load_stats *st, double q)
     return st->max_us;
 }
 
-void load_stats_print(const struct load_stats *st, double seconds, FILE *out)
+void load_stats_print(const struct load_stats *st, const char *mode, double seconds, FILE *out)
 {
     double tps = seconds > 0 ? (double)st->turns / seconds : 0.0;
     fprintf(out,
-            "{\"sessions_started\":%llu,\"sessions_completed\":%llu,\"sessions_failed\":%llu,"
+            "{\"mode\":\"%s\",\"sessions_started\":%llu,\"sessions_completed\":%llu,\"sessions_"
+            "failed\":%llu,"
             "\"turns\":%llu,\"seconds\":%.3f,\"turns_per_s\":%.1f,\"latency_ms\":{\"p50\":%.3f,"
             "\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f},\"throttled\":%llu,"
             "\"timed_out\":%llu}\n",
-            (unsigned long long)st->sessions_started, (unsigned long long)st->sessions_completed,
-            (unsigned long long)st->sessions_failed, (unsigned long long)st->turns, seconds, tps,
+            mode, (unsigned long long)st->sessions_started,
+            (unsigned long long)st->sessions_completed, (unsigned long long)st->sessions_failed,
+            (unsigned long long)st->turns, seconds, tps,
             (double)load_stats_quantile(st, 0.50) / 1000.0,
             (double)load_stats_quantile(st, 0.90) / 1000.0,
             (double)load_stats_quantile(st, 0.99) / 1000.0,

@@ -33,9 +33,11 @@ void load_stats_turn(struct load_stats *st, uint64_t us);
 uint64_t load_stats_quantile(const struct load_stats *st, double q);
 
 /**
- * Writes the one-line JSON result to out (borrowed): counters, seconds
- * (the measured span) and turns_per_s, and latency_ms p50/p90/p99/p999/max.
+ * Writes the one-line JSON result to out (borrowed): mode (borrowed,
+ * "ussd" or "sms"), counters, seconds (the measured span) and turns_per_s,
+ * and latency_ms p50/p90/p99/p999/max. In SMS mode a turn is one MO and
+ * its whole reply.
  */
-void load_stats_print(const struct load_stats *st, double seconds, FILE *out);
+void load_stats_print(const struct load_stats *st, const char *mode, double seconds, FILE *out);
 
 #endif

@@ -6,6 +6,15 @@
  * loop with C sessions in flight, or open loop at R new sessions a second.
  * At the end it prints one JSON line (load_stats.c) and exits 0.
  *
+ * Two modes: USSD (the default; a dialogue on the USSD code) and SMS
+ * (--sms: the same turns as SMS to a short code, the first one the
+ * keyword). In SMS mode a turn ends when the whole reply is in: every
+ * part of a concatenated submit_sm. --static-reply checks each reply
+ * against one fixed text instead of the flow's screens, so the same
+ * traffic can drive any SMS gateway with a static reply service
+ * (bench/compare-kannel drives Kannel with it). Any ESME that binds with
+ * the right credentials is served alike.
+ *
  * Everything runs in one event loop: the listener, the gateway
  * connections (struct load_conn), a cron (every 5 ms; every 1 ms in open
  * loop, which starts sessions from it) for session starts, turn timeouts
@@ -43,14 +52,19 @@
 #include "sim_sm.h"
 #include "smpp_pdu.h"
 #include "smpp_text.h"
+#include "sms_concat.h"
 
 #define EXIT_USAGE 64
 #define CRON_MS 5
 #define BIND_WAIT_S 30
 #define POOL_MAX (1u << 20)
+#define TURN_TEXT_MAX 160 /* the text of one turn, NUL included */
 
 struct load_options {
     const char *system_id, *password, *code;
+    const char *keyword;      /* SMS mode: turn 0's text */
+    const char *static_reply; /* every reply must start with this; NULL: the flow's screens */
+    int sms;
     unsigned long long port, sessions, msisdn_base, concurrency, rate, turns, duration_s,
         timeout_ms, seed;
 };
@@ -74,6 +88,9 @@ struct phone {
     uint32_t next_free;
     uint16_t its_session; /* (n % 255 + 1) << 8 */
     uint8_t turn;         /* the turn awaiting its screen */
+    uint8_t parts;        /* SMS: parts of the pending reply seen so far */
+    uint8_t screen;       /* SMS: enum load_screen of the pending reply's first part */
+    uint8_t area;         /* the "Prefer not to say" number of the area screen */
     char msisdn[21];
 };
 
@@ -167,15 +184,21 @@ static void session_failed(struct load *l, struct phone *p)
 static int phone_send(struct load *l, struct phone *p)
 {
     struct load_conn *c = conn_receiver(l);
-    char text[160];
-    if (!c || load_script_text(p->turn, l->opt->code, &l->rng, text, sizeof text) < 0)
+    char text[TURN_TEXT_MAX];
+    const char *first = l->opt->sms ? l->opt->keyword : l->opt->code;
+    int n = p->turn == LOAD_SCRIPT_TURNS /* the area screen's answer */
+                ? snprintf(text, sizeof text, "%u", (unsigned)p->area)
+                : load_script_text(p->turn, first, &l->rng, text, sizeof text);
+    if (!c || n < 0)
         return -1;
     struct smpp_sm *mo = &l->mo;
     if (smpp_text_set(mo, text) < 0)
         return -1;
     memcpy(mo->source_addr, p->msisdn, sizeof mo->source_addr);
-    mo->ussd_service_op = p->turn == 0 ? SMPP_USSD_PSSR_IND : SMPP_USSD_USSR_CONF;
-    mo->its_session_info = p->its_session;
+    if (!l->opt->sms) {
+        mo->ussd_service_op = p->turn == 0 ? SMPP_USSD_PSSR_IND : SMPP_USSD_USSR_CONF;
+        mo->its_session_info = p->its_session;
+    }
     uint8_t out[512];
     uint32_t seq = smpp_seq_next(c->seq);
     long len = smpp_encode_sm(SMPP_DELIVER_SM, seq, mo, out, sizeof out);
@@ -183,6 +206,8 @@ static int phone_send(struct load *l, struct phone *p)
         return -1;
     c->seq = seq;
     p->sent_us = now_us();
+    p->parts = 0;
+    p->screen = LOAD_SCREEN_WRONG; /* until its first part is in */
     conn_send(c, out, len);
     return 0;
 }
@@ -246,10 +271,12 @@ static void scan_timeouts(struct load *l, uint64_t now)
     }
 }
 
-/* The phone a submit_sm is for, or NULL (a late answer to a finished session). */
+/* The phone a submit_sm is for, or NULL (a late answer to a finished session).
+ * A leading '+' (Kannel writes international numbers so) is skipped. */
 static struct phone *phone_of(struct load *l, const char *addr)
 {
     char *end;
+    addr += *addr == '+';
     unsigned long long n = strtoull(addr, &end, 10);
     if (end == addr || *end || n < l->opt->msisdn_base)
         return NULL;
@@ -257,27 +284,86 @@ static struct phone *phone_of(struct load *l, const char *addr)
     return p->number == n && p->sent_us ? p : NULL;
 }
 
-/* A screen for p arrived: check it, time the turn, and answer or finish. */
-static void phone_screen(struct load *l, struct phone *p, const struct smpp_sm *mt, uint64_t now)
+/*
+ * What screen means after p's turn: the flow's next screen or end screen,
+ * or with --static-reply the fixed text (the session ends after the
+ * report's five turns). Keeps the "Prefer not to say" number of an area
+ * screen for the next turn. A refusal counts in throttled.
+ */
+static enum load_screen screen_check(struct load *l, struct phone *p, const char *screen)
 {
-    load_stats_turn(&l->st, now - p->sent_us);
-    p->sent_us = 0;
+    const char *want = l->opt->static_reply;
+    enum load_screen r;
+    if (want)
+        r = strncmp(screen, want, strlen(want)) != 0 ? LOAD_SCREEN_WRONG
+            : p->turn + 1 >= LOAD_SCRIPT_TURNS       ? LOAD_SCREEN_END
+                                                     : LOAD_SCREEN_NEXT;
+    else
+        r = load_script_screen(p->turn, screen);
+    if (r == LOAD_SCREEN_NEXT && !want && p->turn == LOAD_SCRIPT_TURNS - 1)
+        p->area = (uint8_t)load_script_prefer_not(screen);
+    if (r != LOAD_SCREEN_WRONG)
+        return r;
+    enum load_refusal why = load_script_refusal(screen);
+    if (why == LOAD_REFUSAL_SLOW_DOWN || why == LOAD_REFUSAL_BUSY)
+        l->st.throttled++;
+    log_at(LOG_DEBUG, "load", "op=screen turn=%d refusal=%d", p->turn, (int)why);
+    return LOAD_SCREEN_WRONG;
+}
+
+/* USSD: the screen must also echo the session and end the dialogue exactly at the end. */
+static enum load_screen ussd_screen(struct load *l, struct phone *p, const struct smpp_sm *mt)
+{
     char screen[SIM_SM_TEXT_MAX];
     sim_sm_text(mt, screen);
-    int last = p->turn + 1 >= (int)l->opt->turns;
+    enum load_screen r = screen_check(l, p, screen);
     int end = mt->ussd_service_op == SMPP_USSD_PSSR_RESP;
-    int full = p->turn + 1 == LOAD_SCRIPT_TURNS;
-    int ok = load_script_match(p->turn, screen) && end == full &&
-             (mt->its_session_info & 0xFF00) == p->its_session;
-    if (!ok) {
-        enum load_refusal r = load_script_refusal(screen);
-        if (r == LOAD_REFUSAL_SLOW_DOWN || r == LOAD_REFUSAL_BUSY)
-            l->st.throttled++;
-        log_at(LOG_DEBUG, "load", "op=screen turn=%d refusal=%d end=%d session=0x%04x", p->turn,
-               (int)r, end, (unsigned)mt->its_session_info);
+    if (end != (r == LOAD_SCREEN_END) || (mt->its_session_info & 0xFF00) != p->its_session)
+        return LOAD_SCREEN_WRONG;
+    return r;
+}
+
+/*
+ * SMS: one part of the reply to p's turn. The text is checked on the first
+ * part (the screen's start) into p->screen. 1 when the reply is complete
+ * (a single message, or as many parts as its header announced), 0 while
+ * parts are missing. A part with a bad header makes the reply wrong.
+ */
+static int sms_part_in(struct load *l, struct phone *p, const struct smpp_sm *mt)
+{
+    struct sms_udh u;
+    size_t len = mt->sm_length <= sizeof mt->short_message ? mt->sm_length : 0;
+    if (sms_concat_udh(mt->esm_class, mt->short_message, len, &u) < 0) {
+        p->screen = LOAD_SCREEN_WRONG;
+        return 1;
+    }
+    int total = u.has_concat ? u.total : 1, seq = u.has_concat ? u.seq : 1;
+    if (seq == 1) {
+        char screen[SIM_SM_TEXT_MAX];
+        smpp_text_decode(mt->data_coding, mt->short_message + u.payload_off, len - u.payload_off,
+                         screen, sizeof screen);
+        p->screen = (uint8_t)screen_check(l, p, screen);
+    }
+    return ++p->parts >= total;
+}
+
+/* A screen (or an SMS part) for p arrived: check it, time the turn, and answer or finish. */
+static void phone_screen(struct load *l, struct phone *p, const struct smpp_sm *mt, uint64_t now)
+{
+    enum load_screen r;
+    if (l->opt->sms) {
+        if (!sms_part_in(l, p, mt))
+            return;
+        r = (enum load_screen)p->screen;
+    } else {
+        r = ussd_screen(l, p, mt);
+    }
+    load_stats_turn(&l->st, now - p->sent_us);
+    p->sent_us = 0;
+    if (r == LOAD_SCREEN_WRONG) {
         session_failed(l, p);
-    } else if (last) {
-        l->st.sessions_completed++;
+    } else if (r == LOAD_SCREEN_END || p->turn + 1 >= (int)l->opt->turns) {
+        l->st.sessions_completed++; /* ended, or left open after --turns */
         phone_release(l, p);
     } else {
         p->turn++;
@@ -469,6 +555,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: raia-load --port P --system-id ID --password PW [--sessions N]\n"
                "                 [--concurrency C | --rate R] [--duration S] [--turns K]\n"
                "                 [--timeout-ms T] [--msisdn-base NUM] [--code CODE] [--seed X]\n"
+               "                 [--sms [--keyword WORD] [--static-reply TEXT]]\n"
                "                 [--log-level LEVEL]\n");
 }
 
@@ -485,7 +572,7 @@ static const struct num_opt num_opts[] = {
     {'c', 1, POOL_MAX, offsetof(struct load_options, concurrency)},
     {'r', 1, 1000000, offsetof(struct load_options, rate)},
     {'d', 1, 86400, offsetof(struct load_options, duration_s)},
-    {'k', 1, LOAD_SCRIPT_TURNS, offsetof(struct load_options, turns)},
+    {'k', 1, LOAD_SCRIPT_TURNS_MAX, offsetof(struct load_options, turns)},
     {'t', 1, 600000, offsetof(struct load_options, timeout_ms)},
     {'b', 1, 99999999999999ull, offsetof(struct load_options, msisdn_base)},
     {'s', 1, UINT32_MAX, offsetof(struct load_options, seed)},
@@ -514,11 +601,12 @@ static int parse_num(int ch, const char *arg, struct load_options *o)
 static int parse_args(int argc, char **argv, struct load_options *o)
 {
     static const struct option longopts[] = {
-        {"port", 1, NULL, 'p'},        {"system-id", 1, NULL, 'i'},   {"password", 1, NULL, 'w'},
-        {"sessions", 1, NULL, 'n'},    {"concurrency", 1, NULL, 'c'}, {"rate", 1, NULL, 'r'},
-        {"duration", 1, NULL, 'd'},    {"turns", 1, NULL, 'k'},       {"timeout-ms", 1, NULL, 't'},
-        {"msisdn-base", 1, NULL, 'b'}, {"code", 1, NULL, 'u'},        {"seed", 1, NULL, 's'},
-        {"log-level", 1, NULL, 'l'},   {"help", 0, NULL, 'h'},        {NULL, 0, NULL, 0}};
+        {"port", 1, NULL, 'p'},        {"system-id", 1, NULL, 'i'},    {"password", 1, NULL, 'w'},
+        {"sessions", 1, NULL, 'n'},    {"concurrency", 1, NULL, 'c'},  {"rate", 1, NULL, 'r'},
+        {"duration", 1, NULL, 'd'},    {"turns", 1, NULL, 'k'},        {"timeout-ms", 1, NULL, 't'},
+        {"msisdn-base", 1, NULL, 'b'}, {"code", 1, NULL, 'u'},         {"seed", 1, NULL, 's'},
+        {"log-level", 1, NULL, 'l'},   {"help", 0, NULL, 'h'},         {"sms", 0, NULL, 'm'},
+        {"keyword", 1, NULL, 'y'},     {"static-reply", 1, NULL, 'x'}, {NULL, 0, NULL, 0}};
     int opt, bad = 0, have_c = 0;
     enum log_level lv;
     while (!bad && (opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -531,6 +619,15 @@ static int parse_args(int argc, char **argv, struct load_options *o)
             break;
         case 'u':
             o->code = optarg;
+            break;
+        case 'm':
+            o->sms = 1;
+            break;
+        case 'y':
+            o->keyword = optarg;
+            break;
+        case 'x':
+            o->static_reply = optarg;
             break;
         case 'l':
             bad = log_level_parse(optarg, &lv) < 0;
@@ -558,6 +655,10 @@ static int parse_args(int argc, char **argv, struct load_options *o)
         fprintf(stderr, "raia-load: --concurrency and --rate exclude each other\n");
         bad = 1;
     }
+    if (!bad && !o->sms && (o->keyword || o->static_reply)) {
+        fprintf(stderr, "raia-load: --keyword and --static-reply need --sms\n");
+        bad = 1;
+    }
     if (!bad && optind < argc) {
         fprintf(stderr, "raia-load: unexpected argument %s\n", argv[optind]);
         bad = 1;
@@ -573,7 +674,8 @@ static uint32_t pool_size(const struct load_options *o)
 {
     unsigned long long n = o->concurrency;
     if (o->rate)
-        n = (unsigned long long)o->rate * (o->timeout_ms / 1000u + 1u) * LOAD_SCRIPT_TURNS + 64u;
+        n = (unsigned long long)o->rate * (o->timeout_ms / 1000u + 1u) * LOAD_SCRIPT_TURNS_MAX +
+            64u;
     if (n > o->sessions)
         n = o->sessions;
     return n > POOL_MAX ? POOL_MAX : (uint32_t)n;
@@ -583,7 +685,10 @@ static void template_init(struct load *l)
 {
     struct smpp_sm *mo = &l->mo;
     memset(mo, 0, sizeof *mo);
-    snprintf(mo->service_type, sizeof mo->service_type, "USSD");
+    mo->ussd_service_op = -1;
+    mo->its_session_info = -1;
+    if (!l->opt->sms)
+        snprintf(mo->service_type, sizeof mo->service_type, "USSD");
     mo->source_addr_ton = 1;
     mo->source_addr_npi = 1;
     snprintf(mo->destination_addr, sizeof mo->destination_addr, "%s", l->opt->code);
@@ -595,16 +700,23 @@ int main(int argc, char **argv)
     struct load_options o = {.sessions = 1000,
                              .concurrency = 10,
                              .duration_s = 60,
-                             .turns = LOAD_SCRIPT_TURNS,
+                             .turns = LOAD_SCRIPT_TURNS_MAX,
                              .timeout_ms = 10000,
                              .msisdn_base = 256710000000ull,
-                             .code = "*384*12#",
                              .seed = 1};
     log_min_level = LOG_WARN;
     if (parse_args(argc, argv, &o) < 0)
         return EXIT_USAGE;
+    if (!o.code)
+        o.code = o.sms ? "15012" : "*384*12#";
+    if (!o.keyword)
+        o.keyword = "REPORT";
     if (strlen(o.code) >= sizeof((struct smpp_sm *)0)->destination_addr) {
         fprintf(stderr, "raia-load: --code too long\n");
+        return EXIT_USAGE;
+    }
+    if (strlen(o.keyword) >= TURN_TEXT_MAX) {
+        fprintf(stderr, "raia-load: --keyword too long\n");
         return EXIT_USAGE;
     }
     signal(SIGPIPE, SIG_IGN);
@@ -650,7 +762,7 @@ int main(int argc, char **argv)
     event_base_dispatch(l.base);
 
     double seconds = l.begun ? (double)(l.end_us - l.t0_us) / 1e6 : 0.0;
-    load_stats_print(&l.st, seconds, stdout);
+    load_stats_print(&l.st, o.sms ? "sms" : "ussd", seconds, stdout);
     /* Its own cost, on stderr (the JSON line stays as documented): a
      * benchmark on a shared machine must know what the generator took. */
     struct rusage ru;

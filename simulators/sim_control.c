@@ -146,6 +146,30 @@ static const char *cmd_redeliver(struct sim *s, struct sim_client *c, char *args
     return err;
 }
 
+static const char *cmd_switch(struct sim *s, struct sim_client *c, char *args)
+{
+    char *msisdn = next_word(&args);
+    int conn = 0;
+    const char *err = *args ? "usage: SWITCH msisdn" : sim_phones_switch(s, c, msisdn, &conn);
+    if (!err)
+        sim_client_send(c, "OK SWITCH %s conn=%d", msisdn, conn);
+    return err;
+}
+
+/* ABORT msisdn [op]: op 0..255, 18 (USSR confirm) when left out. */
+static const char *cmd_abort(struct sim *s, struct sim_client *c, char *args)
+{
+    char *msisdn = next_word(&args);
+    char *op_s = next_word(&args), *end;
+    long op = *op_s ? strtol(op_s, &end, 0) : SMPP_USSD_USSR_CONF;
+    if (*args || (*op_s && (*end || op < 0 || op > 255)))
+        return "usage: ABORT msisdn [op]";
+    const char *err = sim_phones_abort(s, c, msisdn, (int)op);
+    if (!err)
+        sim_client_send(c, "OK ABORT %s op=%ld", msisdn, op);
+    return err;
+}
+
 /* Every command: name, whether its first argument is an msisdn, handler. */
 static const struct {
     const char *name;
@@ -158,8 +182,11 @@ static const struct {
     {"SMSREV", 1, cmd_smsrev},
     {"HANGUP", 1, cmd_hangup},
     {"REDELIVER", 1, cmd_redeliver},
+    {"SWITCH", 1, cmd_switch},
+    {"ABORT", 1, cmd_abort},
     {"THROTTLE", 0, sim_faults_throttle},
     {"NORESP", 0, sim_faults_noresp},
+    {"SLOW", 0, sim_faults_slow},
     {"DROP", 0, sim_faults_drop},
     {"DUP", 0, sim_faults_dup},
     {"REPLAY", 0, sim_faults_replay},

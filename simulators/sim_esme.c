@@ -7,7 +7,9 @@
  * listener through sim_esme_listen().
  *
  * It also plays the faults sim_faults.c asks for: a submit_sm answered with
- * ESME_RTHROTTLED or not answered at all, connections dropped, raw PDUs
+ * ESME_RTHROTTLED, late (SLOW: the answer waits on a timer and the message
+ * reaches its phone only then, so a link dropped meanwhile loses it as an
+ * SMSC would) or not at all, connections dropped, raw PDUs
  * from a REPLAY file whose answers are reported to the control client, and
  * MO sent twice. A submit_sm that asks for a delivery receipt gets one a
  * moment later (RECEIPT_DELAY_MS), from a per-connection queue and timer,
@@ -58,6 +60,16 @@ struct receipt {
     struct receipt *next;
 };
 
+/* SLOW: a submit_sm_resp waiting for its timer, with the message it accepts. */
+struct slow_answer {
+    struct sim_esme *e;
+    struct event *timer;
+    uint32_t seq, status;
+    char id[24];
+    struct smpp_sm sm; /* delivered to its phone when the answer leaves (status 0) */
+    struct slow_answer *next;
+};
+
 struct sim_esme {
     struct sim *sim;
     struct bufferevent *bev;
@@ -70,6 +82,7 @@ struct sim_esme {
     struct sim_client *replay_to;
     uint32_t replay_seq[REPLAY_WATCH_MAX];
     int replay_n;
+    struct slow_answer *slow; /* SLOW answers not sent yet */
     struct sim_esme *next;
 };
 
@@ -91,6 +104,13 @@ static void esme_free(struct sim_esme *e)
         *pp = e->next;
     if (e->replay_to && e->replay_n > 0)
         sim_client_send(e->replay_to, "REPLAY closed unanswered=%d", e->replay_n);
+    while (e->slow) { /* a dropped link loses its unanswered submit_sm, as an SMSC's does */
+        struct slow_answer *a = e->slow;
+        e->slow = a->next;
+        log_at(LOG_INFO, "sim", "op=slow_lost conn=%d seq=%lu", e->id, (unsigned long)a->seq);
+        event_free(a->timer);
+        free(a);
+    }
     while (e->receipts) {
         struct receipt *r = e->receipts;
         e->receipts = r->next;
@@ -111,7 +131,7 @@ static void esme_send(struct sim_esme *e, const uint8_t *pdu, long n, const stru
         return;
     }
     bufferevent_write(e->bev, pdu, (size_t)n);
-    sim_record_pdu(e->sim->record, "out", &h, sm);
+    sim_record_pdu(e->sim->record, "out", e->id, &h, sm);
 }
 
 static void esme_header_only(struct sim_esme *e, uint32_t id, uint32_t status, uint32_t seq)
@@ -234,6 +254,64 @@ static int submit_fault(struct sim_esme *e, const struct smpp_header *h)
     return 0;
 }
 
+/* Answers one submit_sm; an accepted one (sm != NULL) gets its receipt and
+ * goes to its phone. */
+static void submit_answer(struct sim_esme *e, uint32_t seq, uint32_t status, const char *id,
+                          const struct smpp_sm *sm)
+{
+    uint8_t out[128];
+    esme_send(e, out, smpp_encode_sm_resp(SMPP_SUBMIT_SM_RESP, status, seq, id, out, sizeof out),
+              NULL);
+    if (status != SMPP_ESME_ROK) {
+        log_at(LOG_WARN, "sim", "op=submit conn=%d status=0x%02x", e->id, (unsigned)status);
+        return;
+    }
+    if (sm->registered_delivery & 1)
+        receipt_queue(e, sm, id);
+    sim_phones_mt(e->sim, sm);
+}
+
+static void on_slow_timer(evutil_socket_t fd, short what, void *ctx)
+{
+    struct slow_answer *a = ctx;
+    struct sim_esme *e = a->e;
+    (void)fd;
+    (void)what;
+    struct slow_answer **pp = &e->slow;
+    while (*pp != a)
+        pp = &(*pp)->next;
+    *pp = a->next;
+    submit_answer(e, a->seq, a->status, a->id, &a->sm);
+    event_free(a->timer);
+    free(a);
+}
+
+/* SLOW armed: 1 when the answer to this accepted submit_sm was put off. */
+static int submit_slow(struct sim_esme *e, uint32_t seq, const char *id, const struct smpp_sm *sm)
+{
+    struct sim *s = e->sim;
+    if (s->slow_ms <= 0 || s->slow_left == 0)
+        return 0;
+    struct slow_answer *a = calloc(1, sizeof *a);
+    struct event *timer = a ? evtimer_new(s->base, on_slow_timer, a) : NULL;
+    if (!timer) {
+        log_at(LOG_ERROR, "sim", "op=slow conn=%d err=nomem", e->id);
+        free(a);
+        return 0;
+    }
+    *a = (struct slow_answer){.e = e, .timer = timer, .seq = seq, .next = e->slow};
+    snprintf(a->id, sizeof a->id, "%s", id);
+    a->sm = *sm;
+    e->slow = a;
+    if (s->slow_left > 0)
+        s->slow_left--;
+    struct timeval tv = {s->slow_ms / 1000, (s->slow_ms % 1000) * 1000};
+    evtimer_add(timer, &tv);
+    log_at(LOG_INFO, "sim", "op=fault conn=%d fault=slow seq=%lu ms=%d left=%d", e->id,
+           (unsigned long)seq, s->slow_ms, s->slow_left);
+    return 1;
+}
+
 static void on_submit(struct sim_esme *e, const struct smpp_header *h, const uint8_t *pdu)
 {
     struct smpp_sm sm;
@@ -244,34 +322,30 @@ static void on_submit(struct sim_esme *e, const struct smpp_header *h, const uin
         status = SMPP_ESME_RINVBNDSTS;
     else
         ok = smpp_decode_sm(pdu, h->command_length, &sm, &status) == 0;
-    sim_record_pdu(e->sim->record, "in", h, ok ? &sm : NULL);
+    sim_record_pdu(e->sim->record, "in", e->id, h, ok ? &sm : NULL);
     if (status == SMPP_ESME_ROK && submit_fault(e, h))
         return;
     char id[24] = "";
     if (status == SMPP_ESME_ROK)
         snprintf(id, sizeof id, "%lu", ++e->sim->next_msg_id);
-    uint8_t out[128];
-    esme_send(
-        e, out,
-        smpp_encode_sm_resp(SMPP_SUBMIT_SM_RESP, status, h->sequence_number, id, out, sizeof out),
-        NULL);
-    if (status != SMPP_ESME_ROK) {
-        log_at(LOG_WARN, "sim", "op=submit conn=%d status=0x%02x", e->id, (unsigned)status);
+    if (status == SMPP_ESME_ROK && submit_slow(e, h->sequence_number, id, &sm))
         return;
-    }
-    if (sm.registered_delivery & 1)
-        receipt_queue(e, &sm, id);
-    sim_phones_mt(e->sim, &sm);
+    submit_answer(e, h->sequence_number, status, id, ok ? &sm : NULL);
 }
 
 /* The connection a deliver_sm goes to: e itself when it may receive, else
  * the newest connection that may. */
+static int esme_receiving(const struct sim_esme *e)
+{
+    return e->state == SIM_ESME_BOUND_RX || e->state == SIM_ESME_BOUND_TRX;
+}
+
 static struct sim_esme *esme_receiver(struct sim *s, struct sim_esme *e)
 {
-    if (e && (e->state == SIM_ESME_BOUND_RX || e->state == SIM_ESME_BOUND_TRX))
+    if (e && esme_receiving(e))
         return e;
     for (e = s->esmes; e; e = e->next)
-        if (e->state == SIM_ESME_BOUND_RX || e->state == SIM_ESME_BOUND_TRX)
+        if (esme_receiving(e))
             return e;
     return NULL;
 }
@@ -327,7 +401,7 @@ static int replay_answer(struct sim_esme *e, const struct smpp_header *h)
 static void esme_pdu(struct sim_esme *e, const struct smpp_header *h, const uint8_t *pdu)
 {
     if (h->command_id != SMPP_SUBMIT_SM)
-        sim_record_pdu(e->sim->record, "in", h, NULL);
+        sim_record_pdu(e->sim->record, "in", e->id, h, NULL);
     if (replay_answer(e, h))
         return;
     if (!smpp_cmd_known(h->command_id)) {
@@ -453,15 +527,28 @@ void sim_esme_close_all(struct sim *s)
         esme_free(s->esmes);
 }
 
-int sim_esme_deliver(struct sim *s, const struct smpp_sm *sm)
+int sim_esme_deliver(struct sim *s, const struct smpp_sm *sm, int *conn)
 {
-    struct sim_esme *e = esme_receiver(s, NULL);
+    struct sim_esme *e = s->esmes;
+    while (e && !(e->id == *conn && esme_receiving(e)))
+        e = e->next;
+    if (!e)
+        e = esme_receiver(s, NULL);
     if (!e)
         return -RAIA_ENOTFOUND;
+    *conn = e->id;
     int rc = esme_deliver_on(e, sm);
     if (rc == 0 && s->dup) /* DUP on: the same MO again, with the next sequence number */
         rc = esme_deliver_on(e, sm);
     return rc;
+}
+
+int sim_esme_other_receiver(struct sim *s, int not_conn)
+{
+    for (struct sim_esme *e = s->esmes; e; e = e->next)
+        if (e->id != not_conn && esme_receiving(e))
+            return e->id;
+    return -1;
 }
 
 int sim_esme_drop_all(struct sim *s)
@@ -494,7 +581,7 @@ int sim_esme_send_raw(struct sim *s, struct sim_client *reply_to, const uint8_t 
         e->replay_seq[e->replay_n++] = h.sequence_number;
     }
     bufferevent_write(e->bev, pdu, len);
-    sim_record_pdu(s->record, "out", &h, NULL);
+    sim_record_pdu(s->record, "out", e->id, &h, NULL);
     return 0;
 }
 

@@ -18,11 +18,16 @@ int sim_esme_listen(struct sim *s);
 void sim_esme_close_all(struct sim *s);
 
 /**
- * Send sm as deliver_sm to the first connection bound as receiver or
- * transceiver. sm is borrowed. Returns 0, -RAIA_ENOTFOUND when no gateway
- * is bound, or -RAIA_EINVAL if sm cannot be encoded.
+ * Send sm as deliver_sm to connection *conn when *conn > 0 and it is bound
+ * as receiver or transceiver, else to the newest connection that is; *conn
+ * gets the number of the one used. sm is borrowed. Returns 0,
+ * -RAIA_ENOTFOUND when no gateway is bound, or -RAIA_EINVAL if sm cannot
+ * be encoded.
  */
-int sim_esme_deliver(struct sim *s, const struct smpp_sm *sm);
+int sim_esme_deliver(struct sim *s, const struct smpp_sm *sm, int *conn);
+
+/** The number of a connection bound for receiving other than not_conn; -1 if none. */
+int sim_esme_other_receiver(struct sim *s, int not_conn);
 
 /** DROP: close every gateway connection at once, without unbind. Returns how many. */
 int sim_esme_drop_all(struct sim *s);

@@ -3,7 +3,8 @@
  * misbehave (see sim_faults.h). Each command only checks its arguments and
  * arms a counter or calls sim_esme.c, which plays the fault on the wire:
  * THROTTLE and NORESP are counters read by its submit_sm handler, DUP a
- * flag read by sim_esme_deliver(), DROP and REPLAY act at once.
+ * flag read by sim_esme_deliver(), SLOW a delay read by the submit_sm
+ * handler, DROP and REPLAY act at once.
  *
  * A REPLAY file is read and checked whole before anything is sent, so a
  * typo in a test asset never leaves half a replay on the link.
@@ -23,6 +24,7 @@
 
 #define REPLAY_PDUS_MAX 64
 #define REPLAY_PDU_MAX (2 * SMPP_PDU_MAX) /* room for a PDU longer than an SMSC takes */
+#define SLOW_MS_MAX 60000                 /* a slower SMSC is a NORESP */
 
 /* A count 0..1000000 that is the whole of args; -1 if not. */
 static long parse_count(const char *args)
@@ -52,6 +54,24 @@ const char *sim_faults_throttle(struct sim *s, struct sim_client *c, char *args)
 const char *sim_faults_noresp(struct sim *s, struct sim_client *c, char *args)
 {
     return arm_count(c, args, &s->noresp_left, "NORESP");
+}
+
+const char *sim_faults_slow(struct sim *s, struct sim_client *c, char *args)
+{
+    char *sp = strchr(args, ' ');
+    if (sp)
+        *sp = '\0';
+    long ms = parse_count(args), n = sp ? parse_count(sp + 1) : -1;
+    if (ms < 0 || ms > SLOW_MS_MAX || (sp && n < 0))
+        return "usage: SLOW ms [n] (ms at most 60000)";
+    s->slow_ms = (int)ms;
+    s->slow_left = ms ? (int)n : 0;
+    log_at(LOG_INFO, "sim", "op=fault_arm fault=slow ms=%ld n=%ld", ms, n);
+    if (n < 0)
+        sim_client_send(c, "OK SLOW %ld all", ms);
+    else
+        sim_client_send(c, "OK SLOW %ld %ld", ms, n);
+    return NULL;
 }
 
 const char *sim_faults_drop(struct sim *s, struct sim_client *c, char *args)

@@ -47,8 +47,10 @@ struct sim {
     unsigned mo_ref;             /* concatenation reference of the next long MO SMS */
     /* Faults on command (sim_faults.c): the next throttle_left submit_sm get
      * ESME_RTHROTTLED, the next noresp_left get no answer at all; with dup
-     * set every MO deliver_sm goes out twice. */
+     * set every MO deliver_sm goes out twice. With slow_ms > 0 the answers
+     * to the next slow_left submit_sm (-1: all) leave slow_ms late. */
     int throttle_left, noresp_left, dup;
+    int slow_ms, slow_left;
 };
 
 #endif

@@ -41,6 +41,8 @@ struct sim_phone {
     unsigned session;         /* open USSD session number, 0 when none */
     char code[21];            /* the code dialled: destination_addr of every MO in the session */
     struct smpp_sm *last_mo;  /* the last deliver_sm sent for it, for REDELIVER; owned */
+    int conn;                 /* SWITCH: the bind its MO go to (0: the newest receiving one) */
+    int last_conn;            /* the bind its last MO went to */
 };
 
 /* "+256700000001" or "256700000001": 1..20 digits after an optional '+'. */
@@ -131,11 +133,13 @@ static void mo_init(struct smpp_sm *sm, const struct sim_phone *p, const char *d
 /* Hands a ready deliver_sm from p to the bound gateway and keeps a copy. */
 static const char *mo_deliver(struct sim *s, struct sim_phone *p, const struct smpp_sm *sm)
 {
-    int rc = sim_esme_deliver(s, sm);
+    int conn = p->conn;
+    int rc = sim_esme_deliver(s, sm, &conn);
     if (rc == -RAIA_ENOTFOUND)
         return "no bind";
     if (rc < 0)
         return "cannot encode deliver_sm";
+    p->last_conn = conn;
     if (!p->last_mo && !(p->last_mo = malloc(sizeof *p->last_mo)))
         return "out of memory";
     memcpy(p->last_mo, sm, sizeof *sm);
@@ -153,15 +157,29 @@ static const char *mo_send(struct sim *s, struct sim_phone *p, struct smpp_sm *s
     return mo_deliver(s, p, sm);
 }
 
+/* A USSD deliver_sm in session (its number in the high octet of
+ * its_session_info, SMPP 3.4 §5.3.2.43); end sets bit 0, end of session. */
 static const char *ussd_send(struct sim *s, struct sim_phone *p, const char *dest, int op,
-                             unsigned session, const char *text)
+                             unsigned session, int end, const char *text)
 {
     struct smpp_sm sm;
     mo_init(&sm, p, dest);
     memcpy(sm.service_type, "USSD", 5);
     sm.ussd_service_op = op;
-    sm.its_session_info = (int)(session << 8);
+    sm.its_session_info = (int)(session << 8) | (end ? 1 : 0);
     return mo_send(s, p, &sm, text);
+}
+
+/* The phone of msisdn (c becomes its owner) if it has an open USSD session. */
+static struct sim_phone *phone_in_session(struct sim *s, struct sim_client *c, const char *msisdn,
+                                          const char **err)
+{
+    struct sim_phone *p = phone_get(s, c, msisdn, err);
+    if (p && p->session == 0) {
+        *err = "no session";
+        return NULL;
+    }
+    return p;
 }
 
 const char *sim_phones_dial(struct sim *s, struct sim_client *c, const char *msisdn,
@@ -177,7 +195,7 @@ const char *sim_phones_dial(struct sim *s, struct sim_client *c, const char *msi
     unsigned n = session_next(s);
     if (n == 0)
         return "too many sessions";
-    err = ussd_send(s, p, code, SMPP_USSD_PSSR_IND, n, code);
+    err = ussd_send(s, p, code, SMPP_USSD_PSSR_IND, n, 0, code);
     if (err)
         return err;
     p->session = n;
@@ -190,12 +208,10 @@ const char *sim_phones_reply(struct sim *s, struct sim_client *c, const char *ms
                              const char *text)
 {
     const char *err = NULL;
-    struct sim_phone *p = phone_get(s, c, msisdn, &err);
+    struct sim_phone *p = phone_in_session(s, c, msisdn, &err);
     if (!p)
         return err;
-    if (p->session == 0)
-        return "no session";
-    err = ussd_send(s, p, p->code, SMPP_USSD_USSR_CONF, p->session, text);
+    err = ussd_send(s, p, p->code, SMPP_USSD_USSR_CONF, p->session, 0, text);
     if (!err)
         log_at(LOG_INFO, "sim", "op=reply msisdn=%s session=%u", p->digits, p->session);
     return err;
@@ -249,6 +265,34 @@ const char *sim_phones_redeliver(struct sim *s, const char *msisdn)
     if (!err)
         log_at(LOG_INFO, "sim", "op=redeliver msisdn=%s", p->digits);
     return err;
+}
+
+const char *sim_phones_switch(struct sim *s, struct sim_client *c, const char *msisdn, int *conn)
+{
+    const char *err = NULL;
+    struct sim_phone *p = phone_get(s, c, msisdn, &err);
+    if (!p)
+        return err;
+    int id = sim_esme_other_receiver(s, p->last_conn);
+    if (id < 0)
+        return "no other bind";
+    p->conn = *conn = id;
+    log_at(LOG_INFO, "sim", "op=switch msisdn=%s from=%d to=%d", p->digits, p->last_conn, id);
+    return NULL;
+}
+
+const char *sim_phones_abort(struct sim *s, struct sim_client *c, const char *msisdn, int op)
+{
+    const char *err = NULL;
+    struct sim_phone *p = phone_in_session(s, c, msisdn, &err);
+    if (!p)
+        return err;
+    err = ussd_send(s, p, p->code, op, p->session, 1, "");
+    if (err)
+        return err;
+    log_at(LOG_INFO, "sim", "op=abort msisdn=%s session=%u op_code=%d", p->digits, p->session, op);
+    p->session = 0;
+    return NULL;
 }
 
 const char *sim_phones_hangup(struct sim *s, struct sim_client *c, const char *msisdn)

@@ -31,6 +31,19 @@ const char *sim_phones_sms(struct sim *s, struct sim_client *c, const char *msis
  * an SMSC does that never saw its deliver_sm_resp. The phone keeps its owner.
  */
 const char *sim_phones_redeliver(struct sim *s, const char *msisdn);
+/**
+ * Send the following MO of msisdn (the continuation of its open USSD
+ * session, say) on another receiving bind than its last one, as an SMSC
+ * does that spreads one dialogue over several binds. *conn gets that
+ * bind's number. "no other bind" when there is none.
+ */
+const char *sim_phones_switch(struct sim *s, struct sim_client *c, const char *msisdn, int *conn);
+/**
+ * The network ends the open USSD session of msisdn: a deliver_sm with
+ * ussd_service_op op, its_session_info with the end bit (bit 0) set and no
+ * text. The session is closed on the sim's side.
+ */
+const char *sim_phones_abort(struct sim *s, struct sim_client *c, const char *msisdn, int op);
 /** Forget the open session of msisdn; nothing is sent to the gateway. */
 const char *sim_phones_hangup(struct sim *s, struct sim_client *c, const char *msisdn);
 

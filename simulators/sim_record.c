@@ -54,16 +54,18 @@ static void put_str(FILE *f, const char *key, const char *v)
     fputc('"', f);
 }
 
-void sim_record_pdu(struct sim_record *r, const char *dir, const struct smpp_header *h,
+void sim_record_pdu(struct sim_record *r, const char *dir, int conn, const struct smpp_header *h,
                     const struct smpp_sm *sm)
 {
     if (!r)
         return;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    fprintf(r->f, "{\"ts\":%lld.%03ld,\"dir\":\"%s\",\"cmd\":\"%s\",\"seq\":%lu,\"status\":%lu",
+    fprintf(r->f,
+            "{\"ts\":%lld.%03ld,\"dir\":\"%s\",\"cmd\":\"%s\",\"seq\":%lu,\"status\":%lu,"
+            "\"conn\":%d",
             (long long)ts.tv_sec, ts.tv_nsec / 1000000, dir, smpp_cmd_name(h->command_id),
-            (unsigned long)h->sequence_number, (unsigned long)h->command_status);
+            (unsigned long)h->sequence_number, (unsigned long)h->command_status, conn);
     if (sm) {
         char text[SIM_SM_TEXT_MAX];
         sim_sm_text(sm, text);
@@ -75,6 +77,10 @@ void sim_record_pdu(struct sim_record *r, const char *dir, const struct smpp_hea
                 "\"its_session_info\":%d",
                 sm->data_coding, sm->esm_class, sm->ussd_service_op, sm->its_session_info);
         put_str(r->f, "text", text);
+        fputs(",\"sm_hex\":\"", r->f);
+        for (size_t i = 0; i < sm->sm_length; i++)
+            fprintf(r->f, "%02x", sm->short_message[i]);
+        fputc('"', r->f);
     }
     fputs("}\n", r->f);
     fflush(r->f);

@@ -16,10 +16,11 @@ struct sim_record *sim_record_open(const char *path);
 void sim_record_free(struct sim_record *r);
 
 /**
- * Append one line. dir is "in" or "out"; sm (may be NULL) is the decoded
+ * Append one line. dir is "in" or "out"; conn is the number of the gateway
+ * connection (1, 2, ... in accept order); sm (may be NULL) is the decoded
  * body of a submit_sm / deliver_sm, borrowed for the call. r may be NULL.
  */
-void sim_record_pdu(struct sim_record *r, const char *dir, const struct smpp_header *h,
+void sim_record_pdu(struct sim_record *r, const char *dir, int conn, const struct smpp_header *h,
                     const struct smpp_sm *sm);
 
 #endif

@@ -2,8 +2,9 @@
  * erase.c - erasure of one person and the retention purge (see erase.h).
  *
  * Forgetting works from Redis towards PostgreSQL, the way the data flows:
- * first the session state and the events still in the stream, so the writer
- * cannot bring them back, then the rows. A batch that a writer holds in
+ * first the session state, the events still in the stream (so the writer
+ * cannot bring them back) and the results still queued for the person
+ * (outbox_store.h), then the rows, contacts included. A batch that a writer holds in
  * memory at that very moment can still land afterwards; running the command
  * again removes it (docs/privacy.md).
  */
@@ -13,29 +14,12 @@
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "outbox_store.h"
 #include "redis_url.h"
 
 #define SCAN_COUNT "500"
-
-static redisContext *redis_open(const char *url, struct raia_err *err)
-{
-    struct redis_url u;
-    if (redis_url_parse(url, &u, err) < 0)
-        return NULL;
-    redisContext *c = u.unix_socket ? redisConnectUnix(u.host) : redisConnect(u.host, u.port);
-    if (!c || c->err) {
-        raia_err_set(err, RAIA_EIO, "redis: %s", c ? c->errstr : "out of memory");
-        redisFree(c);
-        return NULL;
-    }
-    redisReply *r = NULL;
-    if (u.password[0])
-        freeReplyObject(r = redisCommand(c, "AUTH %s", u.password));
-    if (u.db)
-        freeReplyObject(r = redisCommand(c, "SELECT %d", u.db));
-    return c;
-}
 
 static long long redis_integer(redisContext *c, redisReply *r, struct raia_err *err)
 {
@@ -63,12 +47,11 @@ static int entry_matches(const redisReply *item, const char *needle)
     return 0;
 }
 
-/* XDELs every event of pseudonym in the answer stream, scanning it in pages. */
-static long long drop_stream_entries(redisContext *c, const char *stream, const char *pseudonym,
+/* XDELs every entry of stream with a value containing needle, scanning it in pages. */
+static long long drop_stream_entries(redisContext *c, const char *stream, const char *needle,
                                      struct raia_err *err)
 {
-    char needle[128], start[64] = "-";
-    snprintf(needle, sizeof needle, "\"pseudonym\":\"%s\"", pseudonym);
+    char start[64] = "-";
     long long dropped = 0;
     for (;;) {
         redisReply *page = redisCommand(c, "XRANGE %s %s + COUNT " SCAN_COUNT, stream, start);
@@ -99,18 +82,30 @@ static long long drop_stream_entries(redisContext *c, const char *stream, const 
 static int erase_redis(const struct erase_target *t, const char *pseudonym,
                        struct erase_counts *out, struct raia_err *err)
 {
-    redisContext *c = redis_open(t->redis_url, err);
+    redisContext *c = redis_url_connect(t->redis_url, err);
     if (!c)
         return -RAIA_EIO;
-    char session[256], counter[256], stream[256];
+    char session[256], counter[256], stream[256], outbox[256], nocontact[256], needle[128];
     snprintf(session, sizeof session, "%ss:%s", t->prefix, pseudonym);
     snprintf(counter, sizeof counter, "%srl:%s", t->prefix, pseudonym);
     snprintf(stream, sizeof stream, "%sanswers", t->prefix);
-    out->state_keys = redis_integer(c, redisCommand(c, "DEL %s %s", session, counter), err);
+    snprintf(outbox, sizeof outbox, "%s" OUTBOX_KEY, t->prefix);
+    snprintf(nocontact, sizeof nocontact, "%s" OUTBOX_NOCONTACT_KEY, t->prefix);
+    snprintf(needle, sizeof needle, "\"pseudonym\":\"%s\"", pseudonym);
+    /* First the tombstone, so a message the gateway takes meanwhile is not sent;
+     * then the queued messages themselves (they hold the sealed number). */
+    long long added = redis_integer(
+        c, redisCommand(c, "ZADD %s %lld %s", nocontact, (long long)time(NULL) * 1000, pseudonym),
+        err);
+    out->state_keys =
+        added < 0 ? -1 : redis_integer(c, redisCommand(c, "DEL %s %s", session, counter), err);
     if (out->state_keys >= 0)
-        out->stream_entries = drop_stream_entries(c, stream, pseudonym, err);
+        out->stream_entries = drop_stream_entries(c, stream, needle, err);
+    if (out->stream_entries >= 0)
+        out->outbox_entries = drop_stream_entries(c, outbox, pseudonym, err);
     redisFree(c);
-    return out->state_keys < 0 || out->stream_entries < 0 ? -RAIA_EIO : 0;
+    return out->state_keys < 0 || out->stream_entries < 0 || out->outbox_entries < 0 ? -RAIA_EIO
+                                                                                      : 0;
 }
 
 /* Runs one statement that returns one row of counts into cols. */
@@ -141,11 +136,14 @@ static const char forget_sql[] =
     " a AS (DELETE FROM answers WHERE session_id IN (SELECT session_id FROM gone) RETURNING 1),"
     " s AS (DELETE FROM sessions WHERE pseudonym = $1 RETURNING 1),"
     " o AS (DELETE FROM opt_outs WHERE pseudonym = $1 RETURNING 1),"
+    " c AS (DELETE FROM contacts WHERE pseudonym = $1 RETURNING 1),"
     " log AS (INSERT INTO audit_log (actor, action, detail)"
     "  SELECT $2, 'forget', jsonb_build_object('sessions', (SELECT count(*) FROM s),"
     "   'answers', (SELECT count(*) FROM a), 'stream_entries', $3::bigint,"
-    "   'state_keys', $4::bigint, 'opt_outs', (SELECT count(*) FROM o)) RETURNING 1)"
-    " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM a), (SELECT count(*) FROM log)";
+    "   'state_keys', $4::bigint, 'opt_outs', (SELECT count(*) FROM o),"
+    "   'contacts', (SELECT count(*) FROM c), 'outbox_entries', $5::bigint) RETURNING 1)"
+    " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM a), (SELECT count(*) FROM c),"
+    "  (SELECT count(*) FROM log)";
 
 int erase_person(const struct erase_target *t, const char *pseudonym, struct erase_counts *out,
                  struct raia_err *err)
@@ -153,13 +151,14 @@ int erase_person(const struct erase_target *t, const char *pseudonym, struct era
     memset(out, 0, sizeof *out);
     if (erase_redis(t, pseudonym, out, err) < 0)
         return -RAIA_EIO;
-    char stream_n[32], keys_n[32];
+    char stream_n[32], keys_n[32], outbox_n[32];
     snprintf(stream_n, sizeof stream_n, "%lld", out->stream_entries);
     snprintf(keys_n, sizeof keys_n, "%lld", out->state_keys);
-    const char *params[4] = {pseudonym, t->actor, stream_n, keys_n};
+    snprintf(outbox_n, sizeof outbox_n, "%lld", out->outbox_entries);
+    const char *params[5] = {pseudonym, t->actor, stream_n, keys_n, outbox_n};
     long long logged = 0;
-    long long *cols[3] = {&out->sessions, &out->answers, &logged};
-    return pg_counts(t->conninfo, forget_sql, 4, params, cols, 3, err);
+    long long *cols[4] = {&out->sessions, &out->answers, &out->contacts, &logged};
+    return pg_counts(t->conninfo, forget_sql, 5, params, cols, 4, err);
 }
 
 static const char purge_sql[] =
@@ -169,12 +168,14 @@ static const char purge_sql[] =
     " s AS (DELETE FROM sessions WHERE session_id IN (SELECT session_id FROM old) RETURNING 1),"
     " r AS (DELETE FROM consent_refusals"
     "  WHERE refused_on < (now() - make_interval(days => $1::int))::date RETURNING 1),"
+    " c AS (DELETE FROM contacts"
+    "  WHERE created_at < now() - make_interval(days => $1::int) RETURNING 1),"
     " log AS (INSERT INTO audit_log (actor, action, detail)"
     "  SELECT $2, 'purge', jsonb_build_object('older_than_days', $1::int,"
     "   'sessions', (SELECT count(*) FROM s), 'answers', (SELECT count(*) FROM a),"
-    "   'refusals', (SELECT count(*) FROM r)) RETURNING 1)"
+    "   'refusals', (SELECT count(*) FROM r), 'contacts', (SELECT count(*) FROM c)) RETURNING 1)"
     " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM a), (SELECT count(*) FROM r),"
-    "  (SELECT count(*) FROM log)";
+    "  (SELECT count(*) FROM c), (SELECT count(*) FROM log)";
 
 int erase_older_than(const struct erase_target *t, int days, struct erase_counts *out,
                      struct raia_err *err)
@@ -186,6 +187,6 @@ int erase_older_than(const struct erase_target *t, int days, struct erase_counts
     snprintf(days_s, sizeof days_s, "%d", days);
     const char *params[2] = {days_s, t->actor};
     long long logged = 0;
-    long long *cols[4] = {&out->sessions, &out->answers, &out->refusals, &logged};
-    return pg_counts(t->conninfo, purge_sql, 2, params, cols, 4, err);
+    long long *cols[5] = {&out->sessions, &out->answers, &out->refusals, &out->contacts, &logged};
+    return pg_counts(t->conninfo, purge_sql, 2, params, cols, 5, err);
 }

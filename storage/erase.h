@@ -3,9 +3,11 @@
  *
  * erase_person() deletes everything stored under one pseudonym: its session
  * state and flood counter in Redis, its events still waiting in the answer
- * stream, and its sessions and answers in PostgreSQL. erase_older_than()
- * deletes sessions (with their answers) and refusals older than a number of
- * days. Both record what they did in audit_log, with counts only.
+ * stream and its messages still queued in the outbox (leaving a tombstone so
+ * that none is sent), and its sessions, answers, opt-outs and contacts in
+ * PostgreSQL. erase_older_than()
+ * deletes sessions (with their answers), refusals and contacts older than a
+ * number of days. Both record what they did in audit_log, with counts only.
  * Synchronous: used by the `raia` CLI, never inside the gateway's loop.
  */
 #ifndef RAIA_ERASE_H
@@ -15,8 +17,10 @@
 
 struct erase_counts {
     long long sessions, answers, refusals; /* rows deleted in PostgreSQL */
+    long long contacts;                    /* sealed contacts deleted (011_contacts.sql) */
     long long stream_entries;              /* events removed before they reached PostgreSQL */
     long long state_keys;                  /* Redis keys deleted (session state, counters) */
+    long long outbox_entries;              /* queued messages to the person removed */
 };
 
 struct erase_target {

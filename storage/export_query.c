@@ -1,7 +1,9 @@
 /*
  * export_query.c - the SQL of `raia export` (see export_query.h).
  *
- * Called only by the CLI, synchronously. The stream uses a NO SCROLL cursor
+ * Called only by the CLI, synchronously. Everything an export reads (the
+ * k-anonymity counts, the number of sessions, the rows) is read inside one
+ * read-only REPEATABLE READ transaction, so the three agree. The stream uses a NO SCROLL cursor
  * fetched FETCH_PAGE rows at a time rather than one big PQexec, so the
  * client holds one page in memory whatever the size of the survey. Dates
  * are cut to the day in SQL (UTC), so no time of day ever reaches the
@@ -13,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "strbuf.h"
 
 #define FETCH_PAGE "500"
 
@@ -29,16 +33,20 @@ static const char flow_sql[] =
     " WHERE f.flow_id = $1"
     " ORDER BY f.first_seen_at DESC, f.flow_checksum";
 
+/* The sessions an export covers: $1 flow id, $2 version, $3 first day or NULL. */
+#define SESSIONS_WHERE                                                                             \
+    " FROM sessions s LEFT JOIN answers a USING (session_id)"                                      \
+    " WHERE s.flow_id = $1 AND s.flow_version = $2"                                                \
+    "   AND ($3::date IS NULL OR s.started_at >= ($3::date)::timestamp AT TIME ZONE 'UTC')"
+static const char sessions_where[] = SESSIONS_WHERE;
+
 static const char stream_sql[] =
     "DECLARE export_rows NO SCROLL CURSOR FOR"
     " SELECT s.session_id, s.pseudonym, s.flow_version, s.flow_checksum, s.consent_version,"
     "        s.language, s.channel, s.operator,"
     "        to_char(s.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), s.outcome,"
     "        a.question_id, a.code, a.value,"
-    "        to_char(a.answered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-    " FROM sessions s LEFT JOIN answers a USING (session_id)"
-    " WHERE s.flow_id = $1 AND s.flow_version = $2"
-    "   AND ($3::date IS NULL OR s.started_at >= ($3::date)::timestamp AT TIME ZONE 'UTC')"
+    "        to_char(a.answered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')" SESSIONS_WHERE
     " ORDER BY s.session_id, a.answer_id";
 
 static const char audit_sql[] =
@@ -163,15 +171,90 @@ static int deliver(const PGresult *res, export_row_fn fn, void *ctx)
     return 0;
 }
 
+int export_db_begin(struct export_db *db, struct raia_err *err)
+{
+    return command(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, err);
+}
+
+int export_db_end(struct export_db *db, struct raia_err *err)
+{
+    return command(db, "COMMIT", 0, NULL, err);
+}
+
+void export_db_abort(struct export_db *db)
+{
+    PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
+int export_db_combos(struct export_db *db, const char *id, int version, const char *since,
+                     const char *const *questions, size_t n, export_combo_fn fn, void *ctx,
+                     struct raia_err *err)
+{
+    if (n == 0 || n > EXPORT_KEYS_MAX)
+        return raia_err_set(err, RAIA_EINVAL, "between 1 and %d key variables", EXPORT_KEYS_MAX);
+    struct strbuf sql = {0};
+    strbuf_puts(&sql, "SELECT ");
+    for (size_t i = 0; i < n; i++)
+        strbuf_printf(&sql, "k%zu, ", i);
+    strbuf_puts(&sql, "count(*) FROM (SELECT s.session_id");
+    for (size_t i = 0; i < n; i++)
+        strbuf_printf(&sql,
+                      ", (array_agg(coalesce(nullif(a.code, ''), nullif(a.value, ''))"
+                      " ORDER BY a.answer_id DESC) FILTER (WHERE a.question_id = $%zu))[1] AS k%zu",
+                      i + 4, i);
+    strbuf_printf(&sql, " %s GROUP BY s.session_id) x GROUP BY ", sessions_where);
+    for (size_t i = 0; i < n; i++)
+        strbuf_printf(&sql, "%sk%zu", i ? ", " : "", i);
+    char vbuf[16];
+    snprintf(vbuf, sizeof vbuf, "%d", version);
+    const char *params[3 + EXPORT_KEYS_MAX] = {id, vbuf, since};
+    for (size_t i = 0; i < n; i++)
+        params[3 + i] = questions[i];
+    if (sql.oom) {
+        strbuf_free(&sql);
+        return raia_err_set(err, RAIA_ENOMEM, "out of memory");
+    }
+    PGresult *res =
+        PQexecParams(db->conn, strbuf_cstr(&sql), (int)(3 + n), NULL, params, NULL, NULL, 0);
+    strbuf_free(&sql);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        rc = raia_err_set(err, RAIA_EIO, "postgres: %s", PQresultErrorMessage(res));
+    for (int r = 0; rc == 0 && r < PQntuples(res); r++) {
+        const char *vals[EXPORT_KEYS_MAX];
+        for (size_t i = 0; i < n; i++)
+            vals[i] = nullable(res, r, (int)i);
+        rc = fn(vals, strtoll(PQgetvalue(res, r, (int)n), NULL, 10), ctx);
+    }
+    PQclear(res);
+    return rc;
+}
+
+long long export_db_count(struct export_db *db, const char *id, int version, const char *since,
+                          struct raia_err *err)
+{
+    char vbuf[16];
+    snprintf(vbuf, sizeof vbuf, "%d", version);
+    const char *params[] = {id, vbuf, since};
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM (SELECT s.session_id %s GROUP BY s.session_id) x",
+             sessions_where);
+    PGresult *res = PQexecParams(db->conn, sql, 3, NULL, params, NULL, NULL, 0);
+    long long n = PQresultStatus(res) == PGRES_TUPLES_OK
+                      ? strtoll(PQgetvalue(res, 0, 0), NULL, 10)
+                      : raia_err_set(err, RAIA_EIO, "postgres: %s", PQresultErrorMessage(res));
+    PQclear(res);
+    return n;
+}
+
 int export_db_stream(struct export_db *db, const char *id, int version, const char *since,
                      export_row_fn fn, void *ctx, struct raia_err *err)
 {
     char vbuf[16];
     snprintf(vbuf, sizeof vbuf, "%d", version);
     const char *params[] = {id, vbuf, since};
-    int rc = command(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, err);
-    if (rc == 0)
-        rc = command(db, stream_sql, 3, params, err);
+    int rc = command(db, stream_sql, 3, params, err);
     while (rc == 0) {
         PGresult *res = PQexec(db->conn, "FETCH " FETCH_PAGE " FROM export_rows");
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -184,10 +267,7 @@ int export_db_stream(struct export_db *db, const char *id, int version, const ch
         }
         PQclear(res);
     }
-    if (rc == 0)
-        return command(db, "COMMIT", 0, NULL, err);
-    PQclear(PQexec(db->conn, "ROLLBACK"));
-    return rc;
+    return rc == 0 ? command(db, "CLOSE export_rows", 0, NULL, err) : rc;
 }
 
 int export_db_audit(struct export_db *db, const char *actor, const char *detail_json,

@@ -59,9 +59,42 @@ struct export_row {
 typedef int (*export_row_fn)(const struct export_row *row, void *ctx);
 
 /**
+ * Open the snapshot every read below happens in: one read-only REPEATABLE
+ * READ transaction. End it with export_db_end() (commit) or export_db_abort().
+ */
+int export_db_begin(struct export_db *db, struct raia_err *err);
+int export_db_end(struct export_db *db, struct raia_err *err);
+void export_db_abort(struct export_db *db);
+
+/** Most key variables a k-anonymity check looks at together. */
+#define EXPORT_KEYS_MAX 8
+
+/**
+ * Called per combination of the key variables' values (NULL: not answered;
+ * else the code, or the value for number steps) with the number of
+ * sessions that have it; a non-zero return stops and is returned.
+ */
+typedef int (*export_combo_fn)(const char *const *values, long long count, void *ctx);
+
+/**
+ * Count the sessions of flow id at version (since as for export_db_stream)
+ * by the combination of their last answers to questions[0..n-1]
+ * (1 <= n <= EXPORT_KEYS_MAX) and hand each combination to fn. Only counts
+ * leave the database. Returns 0, fn's non-zero return, or -RAIA_EIO.
+ */
+int export_db_combos(struct export_db *db, const char *id, int version, const char *since,
+                     const char *const *questions, size_t n, export_combo_fn fn, void *ctx,
+                     struct raia_err *err);
+
+/** Number of sessions export_db_stream() will deliver, or -RAIA_EIO. */
+long long export_db_count(struct export_db *db, const char *id, int version, const char *since,
+                          struct raia_err *err);
+
+/**
  * Stream every session of flow id at version that started on or after since
- * (YYYY-MM-DD, or NULL for all), with its answers, to fn. Returns 0, fn's
- * non-zero return, or -RAIA_EIO with err set.
+ * (YYYY-MM-DD, or NULL for all), with its answers, to fn, inside the
+ * snapshot opened by export_db_begin(). Returns 0, fn's non-zero return, or
+ * -RAIA_EIO with err set.
  */
 int export_db_stream(struct export_db *db, const char *id, int version, const char *since,
                      export_row_fn fn, void *ctx, struct raia_err *err);

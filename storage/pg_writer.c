@@ -62,6 +62,7 @@ struct pg_writer {
     int closing;
     void (*drain_cb)(void *ctx);
     void *drain_ctx;
+    struct pg_writer_stats stats;
 };
 
 static void next_step(struct pg_writer *w);
@@ -181,6 +182,9 @@ static void on_written(void *ctx, const PGresult *res)
         log_at(LOG_DEBUG, "writer", "op=write entries=%s answers=%s refusals=%s timed_out=%s",
                PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
                PQgetvalue(res, 0, 4));
+        w->stats.batches++;
+        w->stats.entries += strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        w->stats.answers += strtoll(PQgetvalue(res, 0, 1), NULL, 10);
         if (w->one_at_a_time > 0)
             w->one_at_a_time--;
         ack_batch(w);
@@ -204,6 +208,7 @@ static void on_written(void *ctx, const PGresult *res)
     }
     log_at(LOG_WARN, "writer", "op=write n=%zu err=\"%s\" retry_ms=%d", w->n, msg,
            w->backoff.next_ms);
+    w->stats.failures++;
     if (w->drain_cb) { /* stopping: the batch waits in our PEL for the next start */
         clear_batch(w);
         finish_drain(w);
@@ -379,6 +384,9 @@ static void on_backlog(redisAsyncContext *ac, void *reply_ptr, void *priv)
             g->element[1]->type != REDIS_REPLY_STRING || strcmp(g->element[1]->str, w->group) != 0)
             continue;
         long long pending = field_int(g, "pending"), lag = field_int(g, "lag");
+        w->stats.pending = pending;
+        w->stats.lag = lag;
+        w->stats.backlog_seen = 1;
         log_at(pending + lag > 0 ? LOG_INFO : LOG_DEBUG, "writer",
                "op=backlog pending=%lld lag=%lld", pending, lag);
     }
@@ -404,10 +412,14 @@ static void on_group(redisAsyncContext *ac, void *reply_ptr, void *priv)
     if (w->closing || !reply)
         return; /* the link reconnects and calls on_redis_up again */
     if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "BUSYGROUP", 9) != 0) {
-        log_at(LOG_ERROR, "writer", "op=create_group err=\"%s\"", reply->str);
+        /* e.g. LOADING: a restarted Redis still reads its append-only file */
+        log_at(LOG_WARN, "writer", "op=create_group err=\"%s\" retry_ms=%d", reply->str,
+               w->backoff.next_ms);
+        retry_later(w);
         return;
     }
     w->group_ready = 1;
+    on_backlog_timer(-1, 0, w); /* a first backlog figure now, then every BACKLOG_EVERY_S */
     next_step(w);
 }
 
@@ -431,9 +443,13 @@ static void on_pg_up(void *ctx)
 
 static void on_retry(evutil_socket_t fd, short what, void *ctx)
 {
+    struct pg_writer *w = ctx;
     (void)fd;
     (void)what;
-    next_step(ctx);
+    if (!w->group_ready && redis_link_ctx(w->link))
+        on_redis_up(w); /* the group could not be made yet */
+    else
+        next_step(w);
 }
 
 struct pg_writer *pg_writer_new(struct event_base *base, const struct pg_writer_opts *opts,
@@ -485,6 +501,11 @@ void pg_writer_drain(struct pg_writer *w, void (*cb)(void *ctx), void *ctx)
      * flight is not waited for (its entries stay pending for the next start). */
     if (!w->writing && !w->acking)
         finish_drain(w);
+}
+
+const struct pg_writer_stats *pg_writer_stats(const struct pg_writer *w)
+{
+    return &w->stats;
 }
 
 void pg_writer_free(struct pg_writer *w)

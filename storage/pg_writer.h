@@ -31,6 +31,16 @@ struct pg_writer_opts {
 struct pg_writer *pg_writer_new(struct event_base *base, const struct pg_writer_opts *opts,
                                 struct raia_err *err);
 
+/** What the writer did so far, for /metrics. */
+struct pg_writer_stats {
+    long long batches, entries, answers; /* committed to PostgreSQL */
+    long long failures;                  /* batches that failed and wait to be retried */
+    long long pending, lag; /* stream entries read but not acked, and not yet read (XINFO) */
+    int backlog_seen;       /* pending and lag were read at least once */
+};
+/** Borrowed from w, updated as it works. */
+const struct pg_writer_stats *pg_writer_stats(const struct pg_writer *w);
+
 /** Stop reading; when the batch in flight (if any) is committed and acked, call cb once. */
 void pg_writer_drain(struct pg_writer *w, void (*cb)(void *ctx), void *ctx);
 void pg_writer_free(struct pg_writer *w);

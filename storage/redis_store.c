@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "outbox_store.h"
 #include "redis_link.h"
 
 #define KEY_MAX 256
@@ -16,19 +17,21 @@
 /*
  * One turn's writes, applied atomically (no other client runs in between):
  * KEYS[1] session key, KEYS[2] answer stream, KEYS[3] the pseudonym's turn
- * counter for the current minute; ARGV[1] "set" or "del", ARGV[2] state
+ * counter for the current minute, KEYS[4] the outbox tombstones (a STOP or
+ * erase event among the events adds one, outbox_store.h); ARGV[1] "set" or "del", ARGV[2] state
  * blob, ARGV[3] TTL in seconds, ARGV[4] turns allowed per minute (0: no
- * limit), ARGV[5] "1" to check that the session is ARGV[6] first, ARGV[7..]
- * event documents. Returns the number of events, -1 (having written nothing
- * but the counter) when over the limit, or {session now} (a one-element
- * array, nil when there is none), having written nothing, when the check
- * failed. The check comes first so that a turn retried after a conflict
- * counts once against the limit.
+ * limit), ARGV[5] "1" to check that the session is ARGV[6] first, "2" to
+ * check that there is none, "0" not to check, ARGV[7..] event documents. Returns the number of
+ * events, -1 (having written nothing but the counter) when over the limit, or {session now} (a
+ * one-element array, nil when there is none), having written nothing, when the check failed. The
+ * check comes first so that a turn retried after a conflict counts once against the limit.
  */
 static const char save_script[] =
-    "if ARGV[5] == '1' then "
+    "if ARGV[5] ~= '0' then "
     "  local cur = redis.call('GET', KEYS[1]) "
-    "  if cur ~= ARGV[6] then return {cur} end "
+    "  if (ARGV[5] == '1' and cur ~= ARGV[6]) or (ARGV[5] == '2' and cur) then "
+    "    return {cur} "
+    "  end "
     "end "
     "local limit = tonumber(ARGV[4]) "
     "if limit > 0 then "
@@ -38,7 +41,16 @@ static const char save_script[] =
     "end "
     "if ARGV[1] == 'set' then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) "
     "else redis.call('DEL', KEYS[1]) end "
-    "for i = 7, #ARGV do redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) end "
+    "for i = 7, #ARGV do "
+    "  redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) "
+    "  if string.find(ARGV[i], '\"outcome\":\"stopped\"', 1, true) "
+    "     or string.find(ARGV[i], '\"kind\":\"erase\"', 1, true) then "
+    "    local ev = cjson.decode(ARGV[i]) "
+    "    local who = ev.pseudonym "
+    "    if type(ev.flow) == 'string' then who = who .. '/' .. ev.flow end "
+    "    redis.call('ZADD', KEYS[4], string.format('%.0f', ev.at), who) "
+    "  end "
+    "end "
     "return #ARGV - 6";
 
 struct redis_store {
@@ -66,11 +78,14 @@ static void on_script_loaded(redisAsyncContext *ac, void *reply_ptr, void *priv)
     redisReply *reply = reply_ptr;
     struct redis_store *rs = priv;
     (void)ac;
-    if (reply && reply->type == REDIS_REPLY_STRING && reply->len < sizeof rs->script_sha)
+    if (reply && reply->type == REDIS_REPLY_STRING && reply->len < sizeof rs->script_sha) {
         memcpy(rs->script_sha, reply->str, reply->len + 1);
-    else
-        log_at(LOG_WARN, "redis", "op=script_load err=\"%s\"",
-               reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "no reply");
+        return;
+    }
+    /* e.g. LOADING after a restart: saves send the whole script until a reload works */
+    rs->script_sha[0] = '\0';
+    log_at(LOG_WARN, "redis", "op=script_load err=\"%s\"",
+           reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "no reply");
 }
 
 /* Every (re)connect: the server may be new (a restart empties its script cache). */
@@ -246,14 +261,15 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
     redisAsyncContext *ac = redis_link_ctx(rs->link);
     if (!ac)
         return -RAIA_EIO;
-    enum { FIXED_ARGS = 12 };
+    enum { FIXED_ARGS = 13 };
     size_t argc = FIXED_ARGS + w->n_events;
     const char **argv = calloc(argc, sizeof *argv);
     size_t *argvlen = calloc(argc, sizeof *argvlen);
     struct request *req = request_new(NULL, NULL, cb, ctx);
     if (req)
         req->rs = rs;
-    char key[KEY_MAX], rate_key[KEY_MAX], ttl[16];
+    char key[KEY_MAX], rate_key[KEY_MAX], nocontact[KEY_MAX], ttl[16];
+    snprintf(nocontact, sizeof nocontact, "%s" OUTBOX_NOCONTACT_KEY, rs->prefix);
     person_key(rs, "s", pseudonym, key);
     person_key(rs, "rl", pseudonym, rate_key);
     snprintf(ttl, sizeof ttl, "%d", w->ttl_s > 0 ? w->ttl_s : rs->ttl_s);
@@ -262,24 +278,27 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
     if (argv && argvlen && req) {
         const char *fixed[FIXED_ARGS] = {by_sha ? "EVALSHA" : "EVAL",
                                          by_sha ? rs->script_sha : save_script,
-                                         "3",
+                                         "4",
                                          key,
                                          rs->stream_key,
                                          rate_key,
+                                         nocontact,
                                          w->blob ? "set" : "del",
                                          w->blob ? w->blob : "",
                                          ttl,
                                          rs->turns_per_minute,
-                                         w->expect ? "1" : "0",
+                                         w->expect          ? "1"
+                                         : w->expect_absent ? "2"
+                                                            : "0",
                                          w->expect ? w->expect : ""};
         for (size_t i = 0; i < argc; i++) {
             argv[i] = i < FIXED_ARGS ? fixed[i] : w->events[i - FIXED_ARGS];
             argvlen[i] = strlen(argv[i]);
         }
         if (w->blob)
-            argvlen[7] = w->len;
+            argvlen[8] = w->len;
         if (w->expect)
-            argvlen[11] = w->expect_len;
+            argvlen[12] = w->expect_len;
         rc = redisAsyncCommandArgv(ac, on_save_reply, req, (int)argc, argv, argvlen) == REDIS_OK
                  ? 0
                  : -RAIA_EIO;

@@ -65,9 +65,10 @@ typedef void (*redis_store_save_cb)(void *ctx, int status, const char *current, 
 
 /** One turn's writes. Every pointer is borrowed for the call only. */
 struct redis_store_write {
-    const char *expect; /* the session as the caller last knew it; NULL: do not check */
+    const char *expect; /* the session as the caller last knew it; NULL: see expect_absent */
     size_t expect_len;
-    const char *blob; /* the new session; NULL deletes it */
+    int expect_absent; /* with expect NULL: 1 = there must be no session, 0 = do not check */
+    const char *blob;  /* the new session; NULL deletes it */
     size_t len;
     int ttl_s;                 /* the new session's TTL; 0: the configured one */
     const char *const *events; /* JSON documents from store_event_json, XADDed in order */

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hiredis/hiredis.h>
+
 static int parse_int(const char *s, size_t len, int min, int max, int *out)
 {
     char buf[16];
@@ -80,4 +82,23 @@ int redis_url_parse(const char *url, struct redis_url *out, struct raia_err *err
                             "bad redis url (want redis://[:password@]host[:port][/db] or "
                             "unix:/path[?db=N])");
     return 0;
+}
+
+struct redisContext *redis_url_connect(const char *url, struct raia_err *err)
+{
+    struct redis_url u;
+    if (redis_url_parse(url, &u, err) < 0)
+        return NULL;
+    redisContext *c = u.unix_socket ? redisConnectUnix(u.host) : redisConnect(u.host, u.port);
+    if (!c || c->err) {
+        raia_err_set(err, RAIA_EIO, "redis: %s", c ? c->errstr : "out of memory");
+        redisFree(c);
+        return NULL;
+    }
+    redisReply *r = NULL;
+    if (u.password[0])
+        freeReplyObject(r = redisCommand(c, "AUTH %s", u.password));
+    if (u.db)
+        freeReplyObject(r = redisCommand(c, "SELECT %d", u.db));
+    return c;
 }

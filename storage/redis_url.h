@@ -2,7 +2,8 @@
  * redis_url.h - parses the `redis.url` config value.
  *
  * Accepted forms: redis://[:password@]host[:port][/db] and
- * unix:/path/to/socket[?db=N]. Used by redis_link.c only.
+ * unix:/path/to/socket[?db=N]. Used by redis_link.c, and by the CLI's
+ * synchronous commands through redis_url_connect().
  */
 #ifndef RAIA_REDIS_URL_H
 #define RAIA_REDIS_URL_H
@@ -19,5 +20,13 @@ struct redis_url {
 
 /** Returns 0, or -RAIA_ECONFIG with err describing what is wrong. */
 int redis_url_parse(const char *url, struct redis_url *out, struct raia_err *err);
+
+struct redisContext;
+/**
+ * A blocking hiredis connection to url, authenticated and on its database:
+ * for the `raia` CLI only (erase.c, outbox_store.c), never in the gateway's
+ * loop. NULL with err filled. The caller frees it with redisFree().
+ */
+struct redisContext *redis_url_connect(const char *url, struct raia_err *err);
 
 #endif

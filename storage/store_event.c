@@ -14,7 +14,7 @@ static const char *const kind_names[] = {
     [STORE_EVENT_SESSION] = "session", [STORE_EVENT_ANSWER] = "answer",
     [STORE_EVENT_END] = "end",         [STORE_EVENT_REFUSAL] = "refusal",
     [STORE_EVENT_FLOW] = "flow",       [STORE_EVENT_RECEIPT] = "receipt",
-    [STORE_EVENT_ERASE] = "erase",
+    [STORE_EVENT_ERASE] = "erase",     [STORE_EVENT_CONTACT] = "contact",
 };
 
 static void put_str(struct strbuf *out, const char *key, const char *value)
@@ -46,6 +46,8 @@ static int is_complete(const struct store_event *ev)
         return ev->operator_name && ev->message_id && ev->state && ev->at_ms > 0;
     if (ev->kind == STORE_EVENT_ERASE)
         return ev->pseudonym && ev->at_ms > 0;
+    if (ev->kind == STORE_EVENT_CONTACT)
+        return ev->pseudonym && ev->flow_id && ev->operator_name && ev->at_ms > 0;
     if ((unsigned)ev->kind > STORE_EVENT_RECEIPT || !has_common_fields(ev))
         return 0;
     switch (ev->kind) {
@@ -60,6 +62,7 @@ static int is_complete(const struct store_event *ev)
     case STORE_EVENT_FLOW:
     case STORE_EVENT_RECEIPT:
     case STORE_EVENT_ERASE:
+    case STORE_EVENT_CONTACT:
         break;
     }
     return 0;
@@ -99,6 +102,21 @@ static int erase_json(const struct store_event *ev, struct strbuf *out)
     return out->oom ? -RAIA_ENOMEM : 0;
 }
 
+/*
+ * A contact: whose, for which flow's results, through which operator, and
+ * the number sealed (null: the person said no, and any earlier one goes).
+ */
+static int contact_json(const struct store_event *ev, struct strbuf *out)
+{
+    strbuf_printf(out, "{\"v\":1,\"kind\":\"contact\",\"at\":%lld", (long long)ev->at_ms);
+    put_str(out, "pseudonym", ev->pseudonym);
+    put_str(out, "flow", ev->flow_id);
+    put_str(out, "operator", ev->operator_name);
+    put_str(out, "sealed", ev->sealed);
+    strbuf_puts(out, "}");
+    return out->oom ? -RAIA_ENOMEM : 0;
+}
+
 int store_event_json(const struct store_event *ev, struct strbuf *out)
 {
     if (!is_complete(ev))
@@ -109,6 +127,8 @@ int store_event_json(const struct store_event *ev, struct strbuf *out)
         return receipt_json(ev, out);
     if (ev->kind == STORE_EVENT_ERASE)
         return erase_json(ev, out);
+    if (ev->kind == STORE_EVENT_CONTACT)
+        return contact_json(ev, out);
     strbuf_printf(out, "{\"v\":1,\"kind\":\"%s\",\"at\":%lld", kind_names[ev->kind],
                   (long long)ev->at_ms);
     put_str(out, "flow", ev->flow_id);
@@ -128,6 +148,8 @@ int store_event_json(const struct store_event *ev, struct strbuf *out)
         put_str(out, "question", ev->question_id);
         put_str(out, "code", ev->code);
         put_str(out, "value", ev->value);
+        if (ev->attempts > 0)
+            strbuf_printf(out, ",\"attempts\":%d", ev->attempts);
     }
     if (ev->kind == STORE_EVENT_END)
         put_str(out, "outcome", ev->outcome);

@@ -21,7 +21,8 @@ enum store_event_kind {
     STORE_EVENT_REFUSAL, /* consent refused: counted, nothing about the person */
     STORE_EVENT_FLOW,    /* a flow definition the gateway runs, for the flows registry */
     STORE_EVENT_RECEIPT, /* a delivery receipt: an MT message's state at the operator */
-    STORE_EVENT_ERASE    /* a citizen erased their answers (to one flow, or all) */
+    STORE_EVENT_ERASE,   /* a citizen erased their answers (to one flow, or all) */
+    STORE_EVENT_CONTACT  /* a citizen's answer to "may we text you the results?" */
 };
 
 /*
@@ -49,6 +50,7 @@ struct store_event {
     const char *question_id;
     const char *code;  /* choice code or NULL */
     const char *value; /* typed value or choice label, or NULL */
+    int attempts; /* tries it took, the valid one included (1: first time); 0: none (derived) */
     /* END: */
     const char *outcome;
     /* FLOW (with flow_id, flow_version, flow_checksum): */
@@ -60,6 +62,9 @@ struct store_event {
     int final;              /* 1: the state will not change again */
     /* ERASE (with pseudonym, and flow_id: that flow only, NULL: every flow;
      * the sessions of that person that began before at_ms): nothing else. */
+    /* CONTACT (with pseudonym, flow_id, operator_name): the number sealed by
+     * gateway/contact_seal.c ("v1:..."), or NULL for "no": keep none. */
+    const char *sealed;
 };
 
 /** Append ev as one JSON object to out. Returns 0, or -RAIA_EINVAL if a required field is missing.

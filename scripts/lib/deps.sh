@@ -11,6 +11,10 @@ RAIA_PACKAGES=(
   clang libclang-rt-14-dev                   # libFuzzer targets
   python3 libnet-smpp-perl                   # integration-test helpers, an independent SMSC
   procps openssl                             # ps/uptime for bench/run; keys and pseudonyms in scripts
+  curl libglpk-dev                           # api_test's HTTP client; GLPK bounds attack in safe_table_test
+  libreadstat-dev                            # raia export --format sav|dta (SPSS, Stata files)
+  pspp python3-pandas                        # export_test: independent readers of .sav and .dta
+  python3-prometheus-client                  # e2e_ussd_test: parses GET /metrics independently
 )
 
 raia_install_deps() {

@@ -4,7 +4,7 @@
 # pseudonym key, a config pointing at them, the schema, the SMSC simulator
 # and the gateway.
 #
-#   raia_stack_start BUILD_DIR RUN_DIR   exports RAIA_SIM_CONTROL, RAIA_CONFIG (gateway role),
+#   raia_stack_start BUILD_DIR RUN_DIR   exports RAIA_SIM_CONTROL, RAIA_METRICS_PORT, RAIA_CONFIG (gateway role),
 #                                        RAIA_ADMIN_CONFIG (database owner), RAIA_KEY_FILE,
 #                                        RAIA_GATEWAY_LOG, RAIA_SIM_RECORD, RAIA_GATEWAY_PID
 #   raia_stack_start_gateway             start the gateway again (after a crash test)
@@ -28,8 +28,13 @@ raia_stack_start() {
   RAIA_SMSC_PORT=$(raia_free_port)
   RAIA_SIM_CONTROL=$(raia_free_port)
   while [ "$RAIA_SIM_CONTROL" = "$RAIA_SMSC_PORT" ]; do RAIA_SIM_CONTROL=$(raia_free_port); done
+  RAIA_METRICS_PORT=$(raia_free_port)
+  while [ "$RAIA_METRICS_PORT" = "$RAIA_SMSC_PORT" ] || [ "$RAIA_METRICS_PORT" = "$RAIA_SIM_CONTROL" ]; do
+    RAIA_METRICS_PORT=$(raia_free_port)
+  done
   RAIA_CONFIG="$run/raia.yaml"
   sed -e "s|port: 2775|port: $RAIA_SMSC_PORT|" \
+      -e "s|port: 9464|port: $RAIA_METRICS_PORT|" \
       -e "s|redis://127.0.0.1:6379/0|$RAIA_REDIS_URL|" \
       -e "s|host=127.0.0.1 port=5432 dbname=raia user=raia|$RAIA_PG_CONNINFO|" \
       -e "s|key_file: config/dev-pseudonym.key|key_file: $RAIA_KEY_FILE|" \
@@ -59,7 +64,7 @@ raia_stack_start() {
   RAIA_BUILD_DIR=$build
   raia_stack_start_gateway || return 1
   export RAIA_RUN_DIR RAIA_BUILD_DIR RAIA_ADMIN_CONFIG RAIA_GW_CONNINFO RAIA_KEY_FILE \
-    RAIA_SMSC_PORT RAIA_SIM_CONTROL RAIA_CONFIG RAIA_SIM_RECORD RAIA_SIM_PID RAIA_GATEWAY_LOG
+    RAIA_SMSC_PORT RAIA_SIM_CONTROL RAIA_METRICS_PORT RAIA_CONFIG RAIA_SIM_RECORD RAIA_SIM_PID RAIA_GATEWAY_LOG
 }
 
 # Starts raia-gateway (again) with the stack's config, appending to its log;

@@ -43,13 +43,13 @@ check "the SMSC saw a bind_transmitter and a bind_receiver" bash -c "
   grep -q '\"cmd\":\"bind_receiver\"' '$RAIA_SIM_RECORD'"
 
 "$build/simulators/raia-phone" --sim "127.0.0.1:$RAIA_SIM_CONTROL" --msisdn +256700000042 \
-  --dial '*384*12#' --timeout 20 --input 1 --input 3 --input 2 --input "Pair test" \
+  --dial '*384*12#' --timeout 20 --input 1 --input 3 --input 2 --input "Pair test" --input 4 \
   >"$run/phone.txt" 2>&1
 check "the session completes over the pair" grep -q '^\[end\]' "$run/phone.txt"
 wait_until 10 sql_is "SELECT count(*) FROM sessions WHERE outcome = 'completed'" 1 || true
 check "answers stored under the operator's name" test "$(sql "
   SELECT count(*) FROM answers a JOIN sessions s USING (session_id)
-  WHERE s.operator = 'operator-a' AND s.pseudonym = '$(pseud +256700000042)'")" = 3
+  WHERE s.operator = 'operator-a' AND s.pseudonym = '$(pseud +256700000042)'")" = 4
 # The simulator refuses (0x04, logged) a submit_sm on a receiver bind.
 check "every reply left through the transmitter" bash -c "
   ! grep -q 'op=submit .*status=0x04' '$RAIA_RUN_DIR/smsc-sim.log'"

@@ -24,9 +24,10 @@ sms_phone() { # MSISDN [--reverse] INPUT...
 # 98 characters, UCS-2 (ŋ and Ethiopic have no GSM form): 2 parts of 67 units.
 long_details='Bomba la maji kijijini limevunjika tangu wiki mbili; ŋombe wanakunywa maji machafu. የውሃ ቧንቧ ተሰብሯል።'
 
-# Inputs: keyword, consent, category, severity, details.
-sms_phone +256700000031 REPORT 1 2 3 "Clinic closed on Mondays" & p1=$!
-sms_phone +256700000032 --reverse REPORT 1 1 5 "$long_details" & p2=$!
+# Inputs: keyword, consent, category, severity, details, area (region,
+# district, ward; or 4 "prefer not to say").
+sms_phone +256700000031 REPORT 1 2 3 "Clinic closed on Mondays" 3 1 2 & p1=$!
+sms_phone +256700000032 --reverse REPORT 1 1 5 "$long_details" 4 & p2=$!
 check "phone 1 finished its SMS session" wait "$p1"
 check "phone 2 finished its SMS session" wait "$p2"
 check "phone 1 got the end message" grep -q "^< Thank you. Your report was recorded" "$run/phone+256700000031.txt"
@@ -39,13 +40,15 @@ check "the long MO went as two UCS-2 deliver_sm parts (esm_class 0x40)" test "$(
   '"cmd":"deliver_sm".*"source_addr":"256700000032".*"data_coding":8,"esm_class":64' "$RAIA_SIM_RECORD")" = 2
 check "the sim sent them last part first" grep -q "op=sms_mo msisdn=256700000032 to=15012 parts=2 reverse=1" "$run/smsc-sim.log"
 
-wait_rows 6 2 || true
+wait_rows 8 2 || true
 
 expected_answers() {
   cat <<ROWS
+$(pseud +256700000031)|area|XR030102|Mchangani
 $(pseud +256700000031)|category|clinic|Clinic
 $(pseud +256700000031)|details||Clinic closed on Mondays
 $(pseud +256700000031)|severity||3
+$(pseud +256700000032)|area|refused|
 $(pseud +256700000032)|category|water|Water point
 $(pseud +256700000032)|details||$long_details
 $(pseud +256700000032)|severity||5

@@ -8,47 +8,56 @@
 # pseudonym or phone number anywhere, dates without a time, a Table Schema
 # whose fields match the CSV and whose constraints hold for every cell, a
 # codebook that lists every question with its text; and one audit_log row
-# per export.
+# per export. Then a seeded survey (sex, age, a decimal, free text; rows
+# written straight into PostgreSQL) is exported as SPSS .sav, Stata .dta,
+# CSV and a data package, and export_stat_check.py reads them with PSPP,
+# pandas and xml.etree: values, labels and missing codes against
+# PostgreSQL, age bands, the DDI Codebook, the package metadata. The
+# k-anonymity refusal, bad privacy options and an interrupted export
+# (restarted cleanly) are checked here.
 set -euo pipefail
 source "$(dirname "$0")/lib/stack_test.sh"
 stack_test_begin "$1" export
 
-# Inputs: consent, category, severity, details.
-ussd_phone +256700000101 1 1 4 "Borehole pump broken" & p1=$!
-ussd_phone +256700000102 1 2 5 "No nurse since June" & p2=$!
-ussd_phone +256700000103 1 3 2 "Roof leaks in class 4" & p3=$!
-ussd_phone +256700000104 2 & p4=$!                                 # refuses consent
-ussd_phone +256700000105 1 4 1 'Road to "market", flooded' & p5=$! # CSV quoting
+# Inputs: consent, category, severity, details, area (region, district, ward).
+ussd_phone +256700000101 1 1 4 "Borehole pump broken" 1 1 1 & p1=$!
+ussd_phone +256700000102 1 2 5 "No nurse since June" 1 1 2 & p2=$!
+ussd_phone +256700000103 1 3 2 "Roof leaks in class 4" 1 2 1 & p3=$!
+ussd_phone +256700000104 2 & p4=$!                                         # refuses consent
+ussd_phone +256700000105 1 4 1 'Road to "market", flooded' 1 1 1 & p5=$! # CSV quoting
 ussd_phone +256700000106 1 1 STOP & p6=$!                          # stops at severity
 for p in $p1 $p2 $p3 $p4 $p5 $p6; do
   check "phone $p finished its session" wait "$p"
 done
-check "answers and ended sessions reached PostgreSQL" wait_rows 13 5
+check "answers and ended sessions reached PostgreSQL" wait_rows 17 5
 
 raia=$build/cli/raia
 registered() { test "$(sql "SELECT count(*) FROM flows WHERE flow_id = 'community-report'")" = 1; }
 check "flows registry holds the community report" wait_until 10 registered
 out=$run/out
 mkdir "$out"
-export_ok() { "$raia" export --config "$RAIA_CONFIG" --flow community-report "$@" >>"$run/export.log" 2>&1; }
+# Five sessions cannot be 5-anonymous on the area (a key variable): --k 1
+# switches the check off for these; the refusal is checked below.
+export_ok() { "$raia" export --config "$RAIA_CONFIG" --flow community-report --k 1 "$@" >>"$run/export.log" 2>&1; }
 check "export csv (wide, no free text)" export_ok --format csv --out "$out/csv"
 check "export jsonl with free text" export_ok --format jsonl --free-text --out "$out/jsonl"
 check "export long csv" export_ok --format csv --long --out "$out/long"
-check "export datapackage, version given" export_ok --format datapackage --version 1 --out "$out/dp"
+check "export datapackage, version given" export_ok --format datapackage --version 2 --out "$out/dp"
 check "export since tomorrow" export_ok --since "$(date -u -d tomorrow +%F)" --out "$out/later"
 runs=5
 
 status() { set +e; "$@" >>"$run/export.log" 2>&1; echo $?; set -e; }
 check "unknown flow: exit 1" test "$(status "$raia" export --config "$RAIA_CONFIG" --flow nope --out "$out/x")" = 1
 check "unknown version: exit 1" test "$(status "$raia" export --config "$RAIA_CONFIG" --flow community-report --version 9 --out "$out/x")" = 1
-check "bad format: usage, exit 2" test "$(status "$raia" export --config "$RAIA_CONFIG" --flow community-report --format sav --out "$out/x")" = 2
+check "bad format: usage, exit 2" test "$(status "$raia" export --config "$RAIA_CONFIG" --flow community-report --format xls --out "$out/x")" = 2
 check "bad date: usage, exit 2" test "$(status "$raia" export --config "$RAIA_CONFIG" --flow community-report --since 2024-02-30 --out "$out/x")" = 2
 check "missing --out: usage, exit 2" test "$(status "$raia" export --config "$RAIA_CONFIG" --flow community-report)" = 2
+check "default k = 5 on the area: refused, exit 1" test "$(status "$raia" export --config "$RAIA_CONFIG" --flow community-report --out "$out/x")" = 1
 check "failed exports wrote nothing" test ! -e "$out/x"
 
 check "one audit row per export, counts only" test "$(sql "
   SELECT count(*) || '/' || sum((detail->>'rows')::int) FROM audit_log WHERE action = 'export'
-     AND detail->>'flow' = 'community-report' AND detail ? 'free_text' AND detail ? 'format'")" = "$runs/24"
+     AND detail->>'flow' = 'community-report' AND detail ? 'free_text' AND detail ? 'format'")" = "$runs/28"
 check "audit records the free-text export" test "$(sql "
   SELECT count(*) FROM audit_log WHERE action = 'export' AND (detail->>'free_text')::bool")" = 1
 
@@ -62,10 +71,18 @@ for n in 01 02 03 04 05 06; do
   done
 done
 check "no part files left" bash -c "! find '$out' -name '*.part' | grep -q ."
+for d in csv jsonl long dp later; do
+  check "codebook.ddi.xml of $d is well-formed XML" python3 -c \
+    "import sys, xml.etree.ElementTree as E; sys.exit(E.parse(sys.argv[1]).getroot().tag != '{ddi:codebook:2_5}codeBook')" \
+    "$out/$d/codebook.ddi.xml"
+done
 
-check "independent checks of the files" python3 - "$out" "$src/config/flows/community-report.yaml" <<'PY'
+sql "SELECT definition FROM flows WHERE flow_id = 'community-report'" >"$run/registry.txt"
+check "independent checks of the files" python3 - "$out" "$src/config/flows/community-report.yaml" \
+  "$(sql "SELECT flow_checksum FROM flows WHERE flow_id = 'community-report'")" "$run/registry.txt" <<'PY'
 import csv, json, os, re, sys
-out, flow_file = sys.argv[1], sys.argv[2]
+out, flow_file, registry_sum = sys.argv[1], sys.argv[2], sys.argv[3]
+registry_def = open(sys.argv[4], encoding="utf-8").read()
 fails = 0
 def ok(what, cond):
     global fails
@@ -83,12 +100,15 @@ expected = sorted([c + (o,) for c, o in zip(given.values(), ["completed"] * 4)] 
 wide = rows(os.path.join(out, "csv/responses.csv"))
 ok("csv: one row per consented session (5)", len(wide) == 5)
 ok("csv: header", list(wide[0].keys()) == ["response", "respondent", "flow_version", "language",
-   "channel", "operator", "started_on", "outcome", "category", "severity"])
+   "channel", "operator", "started_on", "outcome", "category", "severity", "area"])
+ok("csv: areas coarsened to the region", sorted(r["area"] for r in wide) == ["", "XR01", "XR01", "XR01", "XR01"])
+cb_csv = json.load(open(os.path.join(out, "csv/codebook.json"), encoding="utf-8"))
+ok("csv: area codes are known codes", cb_csv["fieldwork"]["codes_not_in_flow"] == 0)
 ok("csv: codes per session", sorted((r["category"], r["severity"], r["outcome"]) for r in wide) == expected)
 ok("csv: respondents distinct, not pseudonyms",
    len({r["respondent"] for r in wide}) == 5 and all(re.fullmatch(r"[0-9a-f]{16}", r["respondent"]) for r in wide))
 ok("csv: dates are days", all(day.match(r["started_on"]) for r in wide))
-ok("csv: session fields", all(r["flow_version"] == "1" and r["language"] == "en" and r["channel"] == "ussd"
+ok("csv: session fields", all(r["flow_version"] == "2" and r["language"] == "en" and r["channel"] == "ussd"
    and r["operator"] == "operator-a" for r in wide))
 ok("csv: codebook.json written", os.path.exists(os.path.join(out, "csv/codebook.json")))
 
@@ -105,8 +125,9 @@ ok("jsonl: numbers are numbers", all(isinstance(o["severity"], int) for o in by_
 ok("jsonl: other export's ids differ", not ({o["respondent"] for o in js} & {r["respondent"] for r in wide}))
 
 long = rows(os.path.join(out, "long/answers.csv"))
-ok("long: one row per non-free-text answer (9)", len(long) == 9)
-ok("long: no free text", all(r["question"] in ("category", "severity") for r in long))
+ok("long: one row per non-free-text answer (13)", len(long) == 13)
+ok("long: no free text", all(r["question"] in ("category", "severity", "area") for r in long))
+ok("long: areas are regions, named", {(r["code"], r["value"]) for r in long if r["question"] == "area"} == {("XR01", "Ziwani")})
 ok("long: one respondent per response",
    all(len({r["respondent"] for r in long if r["response"] == k}) == 1 for k in {r["response"] for r in long}))
 ok("long: dates are days", all(day.match(r["answered_on"]) for r in long))
@@ -150,16 +171,170 @@ ok("codebook.md: every question id and text", all("`%s`" % q in md for q in ("ca
 ok("codebook.md: labels, checksum, consent version, fieldwork",
    "Water point" in md and cb["flow"]["checksum"] in md and "cr-consent-1" in md and "Fieldwork" in md)
 ok("codebook.json: every question with its text",
-   [q["id"] for q in cb["questions"]] == ["category", "severity", "details"]
-   and [q["text"]["en"] for q in cb["questions"]] == flow_texts)
-ok("codebook.json: details marked as left out", [q["exported"] for q in cb["questions"]] == [True, True, False])
+   [q["id"] for q in cb["questions"]] == ["category", "severity", "details", "area"]
+   and [q["text"]["en"] for q in cb["questions"][:3]] == flow_texts)
+ok("codebook.json: details marked as left out", [q["exported"] for q in cb["questions"]] == [True, True, False, True])
 ok("codebook.json: counts", cb["export"]["rows"] == 5 and cb["fieldwork"]["channels"] == {"ussd": 5}
    and cb["fieldwork"]["consent_versions"] == {"cr-consent-1": 5}
    and day.match(cb["fieldwork"]["first_started_on"]) and cb["fieldwork"]["outcomes"] == {"completed": 4, "stopped": 1})
-ok("codebook.json: checksum is the shipped file's",
-   cb["flow"]["checksum"] == __import__("hashlib").sha256(open(flow_file, "rb").read()).hexdigest())
+ok("codebook.json: checksum is the registry's, whose definition is the shipped file",
+   cb["flow"]["checksum"] == registry_sum and registry_def.startswith(open(flow_file, encoding="utf-8").read()))
 later = rows(os.path.join(out, "later/responses.csv"))
 ok("--since tomorrow: no rows", later == [])
 sys.exit(1 if fails else 0)
 PY
+
+# ---- the seeded survey: sav, dta, DDI, banding, k-anonymity, restarts ----
+cat >"$run/survey.yaml" <<'YAML'
+id: export-survey
+version: 1
+title: "Export survey <test> & checks"
+languages: [en, fr]
+language_names: { en: English, fr: Francais }
+channels:
+  ussd: "*384*99#"
+  sms: { short_code: "15099", keyword: SURVEY }
+max_retries: 2
+prefer_not_to_say: { en: "Prefer not to say", fr: "Sans reponse" }
+consent:
+  version: es-consent-2
+  text:
+    en: "A short survey. Voluntary & anonymous. Send STOP to quit."
+    fr: "Enquete courte. Anonyme. STOP pour quitter."
+  accept: { en: "I agree", fr: "J'accepte" }
+  decline: { en: "No", fr: "Non" }
+  declined: { en: "Thank you.", fr: "Merci." }
+steps:
+  - id: sex
+    type: choice
+    optional: true
+    text: { en: "What is your sex?", fr: "Quel est votre sexe ?" }
+    choices:
+      - { code: female, label: { en: "Female", fr: "Femme" } }
+      - { code: male, label: { en: "Male", fr: "Homme" } }
+  - id: age
+    type: number
+    optional: true
+    text: { en: "How old are you?", fr: "Quel age avez-vous ?" }
+    min: 15
+    max: 99
+  - id: score
+    type: decimal
+    decimals: 1
+    text: { en: "Rate the service, 0 to 10", fr: "Notez le service, 0 à 10" }
+    min: 0
+    max: 10
+  - id: note
+    type: text
+    max_length: 100
+    text: { en: "Any comment? (<100 letters & no names)", fr: "Un commentaire ? (<100 lettres)" }
+messages:
+  invalid: { en: "Not valid.", fr: "Non valide." }
+  abandoned: { en: "Sorry.", fr: "Désolé." }
+  stopped: { en: "Stopped.", fr: "Arrêté." }
+end: { en: "Thank you.", fr: "Merci." }
+YAML
+check "the seeded survey passes raia flows check" "$raia" flows check "$run/survey.yaml"
+# 21 sessions: key combinations (sex, age band) of 6, 5, 5 and 5 sessions.
+seed() {
+  psql -X -q -v ON_ERROR_STOP=1 "$RAIA_PG_CONNINFO" -v def="$(cat "$run/survey.yaml")" \
+    -v sum="$(sha256sum "$run/survey.yaml" | cut -c1-64)" <<'SQL'
+INSERT INTO flows VALUES ('export-survey', 1, :'sum', 'Export survey', :'def', now());
+CREATE TEMP TABLE seed (i int, sex text, age text, score text, note text, lang text, channel text,
+                        outcome text);
+INSERT INTO seed VALUES
+ (1, 'female', '31', '7.5', 'Pump & "tap" <broken>', 'en', 'ussd', 'completed'),
+ (2, 'female', '32', '8', 'ok', 'fr', 'sms', 'completed'),
+ (3, 'female', '33', '6.5', 'fine, thanks', 'en', 'ussd', 'completed'),
+ (4, 'female', '34', NULL, NULL, 'en', 'ussd', 'stopped'),
+ (5, 'female', '35', NULL, NULL, 'fr', 'ussd', 'stopped'),
+ (6, 'female', '36', '9', 'good', 'en', 'sms', 'completed'),
+ (7, 'male', '41', '5', 'x', 'fr', 'ussd', 'completed'),
+ (8, 'male', '42', '4.5', 'y', 'en', 'ussd', 'completed'),
+ (9, 'male', '43', '3', 'z', 'en', 'ussd', 'completed'),
+ (10, 'male', '44', '2', 'w', 'en', 'sms', 'completed'),
+ (11, 'male', '45', '1', 'v', 'fr', 'ussd', 'completed'),
+ (12, 'refused', '21', '10', 'a', 'en', 'ussd', 'completed'),
+ (13, 'refused', '22', '0', 'b', 'en', 'ussd', 'completed'),
+ (14, 'refused', '23', '5.5', 'c', 'fr', 'ussd', 'completed'),
+ (15, 'refused', '24', '6', 'd', 'en', 'ussd', 'completed'),
+ (16, 'refused', '25', '7', 'e', 'en', 'sms', 'completed'),
+ (17, 'male', 'refused', '5', 'n1', 'en', 'ussd', 'completed'),
+ (18, 'male', 'refused', '5', 'n2', 'en', 'ussd', 'completed'),
+ (19, 'male', 'refused', '5', 'n3', 'fr', 'ussd', 'completed'),
+ (20, 'male', 'refused', '5', 'n4', 'en', 'ussd', 'completed'),
+ (21, 'male', 'refused', '5', 'n5', 'en', 'ussd', 'completed');
+INSERT INTO sessions (session_id, pseudonym, flow_id, flow_version, flow_checksum, consent_version,
+                      channel, operator, language, started_at, ended_at, last_seen_at, outcome)
+SELECT md5('es' || i), encode(sha256(('es' || i)::bytea), 'hex'), 'export-survey', 1, :'sum',
+       'es-consent-2', channel, 'operator-a', lang,
+       timestamptz '2026-03-02 14:23:11+00' + (i % 8) * interval '1 day' + i * interval '1 min',
+       timestamptz '2026-03-02 14:25:00+00' + (i % 8) * interval '1 day' + i * interval '1 min',
+       timestamptz '2026-03-02 14:25:00+00' + (i % 8) * interval '1 day' + i * interval '1 min',
+       outcome
+FROM seed;
+INSERT INTO answers (stream_id, session_id, question_id, code, value, answered_at)
+SELECT 'es-' || i || '-' || q, md5('es' || i), q,
+       CASE WHEN q = 'sex' THEN v WHEN v = 'refused' THEN 'refused' END,
+       CASE WHEN v = 'refused' THEN '' WHEN q = 'sex' THEN initcap(v) ELSE v END,
+       timestamptz '2026-03-02 14:24:00+00' + (i % 8) * interval '1 day'
+FROM seed, LATERAL (VALUES (1, 'sex', sex), (2, 'age', age), (3, 'score', score), (4, 'note', note))
+     AS x(n, q, v)
+WHERE v IS NOT NULL ORDER BY i, n;
+SQL
+}
+check "seed 21 sessions of the survey" seed
+sql "SELECT max(CASE WHEN question_id = 'sex' THEN coalesce(code, value) END),
+            coalesce(max(CASE WHEN question_id = 'age' THEN coalesce(code, value) END), ''),
+            coalesce(max(CASE WHEN question_id = 'score' THEN value END), ''),
+            coalesce(max(CASE WHEN question_id = 'note' THEN value END), ''),
+            (s.started_at AT TIME ZONE 'UTC')::date, s.channel, s.language, s.outcome
+     FROM sessions s JOIN answers a USING (session_id) WHERE s.flow_id = 'export-survey'
+     GROUP BY s.session_id, s.started_at, s.channel, s.language, s.outcome" >"$run/expected.txt"
+
+survey() { "$raia" export --config "$RAIA_CONFIG" --flow export-survey "$@"; }
+survey_ok() { survey "$@" >>"$run/export.log" 2>>"$run/survey.err"; }
+check "export the survey as SPSS .sav" survey_ok --format sav --free-text --out "$out/sav"
+check "export the survey as Stata .dta" survey_ok --format dta --free-text --out "$out/dta"
+check "export the survey as CSV (defaults)" survey_ok --out "$out/scsv"
+check "export the survey as a data package" survey_ok --format datapackage --out "$out/sdp"
+check "export with exact ages, sex as the only key" survey_ok --band age=1 --key-vars sex --out "$out/exact"
+check "stderr reports banding and k-anonymity" grep -q "raia export: Banded: age in 10-wide groups" "$run/survey.err"
+check "stderr reports the free text left out" grep -q "raia export: Free text left out: note" "$run/survey.err"
+check "independent checks of sav, dta, DDI, bands, metadata" \
+  /usr/bin/python3 "$src/tests/integration/export_stat_check.py" "$out" "$run/expected.txt"
+
+refused() { set +e; survey "$@" >>"$run/export.log" 2>"$run/refused.err"; echo $?; set -e; }
+check "k = 6: refused, exit 1" test "$(refused --k 6 --out "$out/k6")" = 1
+check "k = 6: three combinations listed with their counts" test "$(grep -c ': 5 sessions$' "$run/refused.err")" = 3
+check "k = 6: the combination that passes is not listed" bash -c "! grep -q 'sex=female, age=30-39' '$run/refused.err'"
+check "k = 6: nothing written" test ! -e "$out/k6"
+check "5-year age bands: refused, exit 1" test "$(refused --band age=5 --out "$out/b5")" = 1
+check "5-year bands: the combination of 1 is listed" grep -q "sex=male, age=45-49: 1 session$" "$run/refused.err"
+check "5-year bands: nothing written" test ! -e "$out/b5"
+check "unknown key variable: exit 2" test "$(refused --key-vars sex,nope --out "$out/x2")" = 2
+check "free text as key variable: exit 2" test "$(refused --key-vars note --out "$out/x2")" = 2
+check "band on a decimal: exit 2" test "$(refused --band score=10 --out "$out/x2")" = 2
+check "--long with sav: exit 2" test "$(refused --long --format sav --out "$out/x2")" = 2
+check "bad options wrote nothing" test ! -e "$out/x2"
+
+# An export interrupted after its data file (simulated: the codebook cannot
+# be written) leaves nothing that looks finished; the same command again
+# removes the leftovers and completes.
+mkdir -p "$out/resume/.codebook.md.part"
+echo "half a file" >"$out/resume/.responses.csv.part"
+check "interrupted export: exit 1" test "$(refused --out "$out/resume")" = 1
+check "interrupted export: no finished-looking file" \
+  bash -c "! ls '$out/resume' | grep -q ."
+check "interrupted export: no unfinished file left" bash -c "! find '$out/resume' -type f | grep -q ."
+rmdir "$out/resume/.codebook.md.part"
+echo "half a file" >"$out/resume/.responses.csv.part"
+check "the same command again: done" survey_ok --out "$out/resume"
+check "it said it removed the leftover" grep -q "removed 1 unfinished file of an earlier run" "$run/survey.err"
+check "restarted export: complete files, no part file" bash -c "
+  test \$(wc -l <'$out/resume/responses.csv') = 22 && test -s '$out/resume/codebook.ddi.xml' &&
+  ! find '$out/resume' -name '*.part' | grep -q ."
+check "audit rows of the survey exports record k" \
+  sql_is "SELECT count(*) FROM audit_log WHERE action = 'export' AND detail->>'flow' = 'export-survey'
+            AND (detail->>'k')::int >= 5" 6
 finish

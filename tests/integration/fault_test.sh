@@ -27,7 +27,7 @@ load() {
         msisdn=+2567$(printf '%08d' "$n")
         "$build/simulators/raia-phone" --sim "127.0.0.1:$RAIA_SIM_CONTROL" --msisdn "$msisdn" \
           --dial '*384*12#' --timeout 5 --input 1 --input $((n % 4 + 1)) \
-          --input $((n % 5 + 1)) --input "fault report $n" \
+          --input $((n % 5 + 1)) --input "fault report $n" --input 4 \
           >"$run/$name/phone-$msisdn.txt" 2>&1 || true
         k=$((k + 1))
       done
@@ -111,7 +111,7 @@ check "oom: the citizen is told politely that nothing was saved" \
   grep -q "your answer was not saved" "$run/oom/phone-+256799000001.txt"
 redis-cli -p "$RAIA_REDIS_PORT" CONFIG SET maxmemory 0 >/dev/null
 "$build/simulators/raia-phone" --sim "127.0.0.1:$RAIA_SIM_CONTROL" --msisdn +256799000002 \
-  --dial '*384*12#' --timeout 10 --input 1 --input 2 --input 3 --input "after oom" \
+  --dial '*384*12#' --timeout 10 --input 1 --input 2 --input 3 --input "after oom" --input 4 \
   >"$run/oom/phone-+256799000002.txt" 2>&1 || true
 check "oom: once memory is back, sessions complete" \
   grep -q "Your report was recorded" "$run/oom/phone-+256799000002.txt"

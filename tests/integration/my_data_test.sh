@@ -22,9 +22,9 @@ A=+256700000011 B=+256700000012 C=+256700000013
 sessions_of() { sql "SELECT count(*) FROM sessions WHERE pseudonym = '$(pseud "$1")' $2"; }
 
 # A answers two flows, B one; the writer stores them.
-phone "$A" '*384*12#' 1 1 3 "Tap dry for a week"
+phone "$A" '*384*12#' 1 1 3 "Tap dry for a week" 4
 phone "$A" '*384*13#' 1 1 1 2 1 1 1 1
-phone "$B" '*384*12#' 1 2 2 "Clinic closed"
+phone "$B" '*384*12#' 1 2 2 "Clinic closed" 1 1 1
 check "three completed sessions stored" wait_until 20 sql_is \
   "SELECT count(*) FROM sessions WHERE outcome = 'completed'" 3
 
@@ -42,7 +42,7 @@ check "withdrawal is an opt-out from that flow" sql_is \
   "SELECT count(*) FROM opt_outs WHERE pseudonym = '$(pseud "$A")' AND flow_id = 'disability-wg-ss' AND lifted_at IS NULL" 1
 check "withdrawal audited with what it erased" sql_is \
   "SELECT action || ':' || (detail->>'flow') || ':' || (detail->>'sessions') || ':' || (detail->>'answers') FROM audit_log WHERE actor = 'citizen'" \
-  "withdraw:disability-wg-ss:1:6"
+  "withdraw:disability-wg-ss:1:7"  # six domains and the derived disability identifier
 
 phone "$A" '*384*99#' 7 1 2
 check "a number not on the list shows the list again" grep -q "Please choose a number from the list" "$last"

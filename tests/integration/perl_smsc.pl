@@ -25,8 +25,8 @@ die "expected bind_transceiver\n" unless $bind->{cmd} == Net::SMPP::CMD_bind_tra
 $smpp->bind_transceiver_resp(seq => $bind->{seq}, system_id => 'perlsmsc');
 
 # Inputs after each continuing screen; the first MO opens the session.
-my @ussd_inputs = ('1', '2', '5', 'Clinic closed on Fridays');
-my @sms_inputs = ('1', '3', '2', 'Roof leaking');
+my @ussd_inputs = ('1', '2', '5', 'Clinic closed on Fridays', '4');
+my @sms_inputs = ('1', '3', '2', 'Roof leaking', '1', '2', '2');
 my $session = 0x0500; # session 5 in the high octet, as an MSC numbers them
 my ($ussd_done, $sms_done, $receipts, $msg_id) = (0, 0, 0, 0);
 

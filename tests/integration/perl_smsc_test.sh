@@ -24,15 +24,15 @@ check "USSD continues with op 2 and echoes its_session_info" \
   grep -q '^USSD 2 1280 Which service has a problem' "$run/perl.txt"
 check "USSD ends with op 17 and the end bit" grep -q '^USSD 17 1281 Thank you' "$run/perl.txt"
 check "SMS flow started by keyword" grep -q '^SMS Community Reports asks' "$run/perl.txt"
-wait_until 10 sql_is "SELECT count(*) FROM answers" 6 || true
+wait_until 10 sql_is "SELECT count(*) FROM answers" 8 || true
 check "USSD answers in PostgreSQL" test "$(sql "
   SELECT string_agg(coalesce(a.code, a.value), ',' ORDER BY a.answer_id)
   FROM answers a JOIN sessions s USING (session_id)
-  WHERE s.pseudonym = '$(pseud +256700000077)' AND s.channel = 'ussd'")" = "clinic,5,Clinic closed on Fridays"
+  WHERE s.pseudonym = '$(pseud +256700000077)' AND s.channel = 'ussd'")" = "clinic,5,Clinic closed on Fridays,refused"
 check "SMS answers in PostgreSQL" test "$(sql "
   SELECT string_agg(coalesce(a.code, a.value), ',' ORDER BY a.answer_id)
   FROM answers a JOIN sessions s USING (session_id)
-  WHERE s.pseudonym = '$(pseud +256700000078)' AND s.channel = 'sms'")" = "school,2,Roof leaking"
+  WHERE s.pseudonym = '$(pseud +256700000078)' AND s.channel = 'sms'")" = "school,2,Roof leaking,XR010202"
 check "the delivery receipt was read" grep -qi 'op=receipt .*state=delivered final=1' "$RAIA_GATEWAY_LOG"
 receipt_stored() { [ "$(sql "SELECT count(*) FROM message_receipts")" -ge 1 ]; }
 wait_until 10 receipt_stored || true

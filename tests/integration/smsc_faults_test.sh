@@ -36,23 +36,23 @@ export RAIA_PG_CONNINFO
 echo "== THROTTLE 3"
 ctl "THROTTLE 3"
 check "sim armed THROTTLE" ctl_expect "^OK THROTTLE 3$"
-check "session completes through three throttled submits" ussd_phone +256700000041 1 2 3 "Pump broken again"
+check "session completes through three throttled submits" ussd_phone +256700000041 1 2 3 "Pump broken again" 4
 check "gateway saw three throttles" test "$(grep -c "event=throttled status=0x58" "$RAIA_GATEWAY_LOG")" = 3
 check "sim throttled three submit_sm" test "$(grep -c '"cmd":"submit_sm_resp","seq":[0-9]*,"status":88' "$RAIA_SIM_RECORD")" = 3
-wait_answers +256700000041 3 || true
+wait_answers +256700000041 4 || true
 check "answers of the throttled session, each once" \
-  diff <(printf '%s\n' category=clinic details="Pump broken again" severity=3) <(answers_of +256700000041)
+  diff <(printf '%s\n' area=refused category=clinic details="Pump broken again" severity=3) <(answers_of +256700000041)
 
 echo "== NORESP 1"
 before=$(bound_count)
 ctl "NORESP 1"
 check "sim armed NORESP" ctl_expect "^OK NORESP 1$"
-check "session completes after an unanswered submit" ussd_phone +256700000042 1 3 2 "Roof of class 2 leaks"
+check "session completes after an unanswered submit" ussd_phone +256700000042 1 3 2 "Roof of class 2 leaks" 4
 check "gateway timed the submit out" grep -q "event=response_timeout" "$RAIA_GATEWAY_LOG"
 check "gateway rebound after the timeout" wait_rebind "$before"
-wait_answers +256700000042 3 || true
+wait_answers +256700000042 4 || true
 check "answers of the NORESP session, each once" \
-  diff <(printf '%s\n' category=school details="Roof of class 2 leaks" severity=2) <(answers_of +256700000042)
+  diff <(printf '%s\n' area=refused category=school details="Roof of class 2 leaks" severity=2) <(answers_of +256700000042)
 
 echo "== DROP mid-session"
 ctl "DIAL +256700000043 *384*12#"
@@ -67,7 +67,7 @@ ctl "REPLY +256700000043 4"
 check "session goes on after the rebind (or ends cleanly)" \
   ctl_expect "^SCREEN \+256700000043 (cont How serious|end )"
 ctl "HANGUP +256700000043"
-check "a new session after the rebind completes" ussd_phone +256700000044 1 4 5 "Bridge washed away"
+check "a new session after the rebind completes" ussd_phone +256700000044 1 4 5 "Bridge washed away" 4
 
 echo "== REDELIVER after DROP"
 ctl "DIAL +256700000045 *384*12#"
@@ -90,10 +90,12 @@ check "transcript advanced once: the next screen is severity" ctl_expect "^SCREE
 ctl "REPLY +256700000045 3"
 check "details screen" ctl_expect "^SCREEN \+256700000045 cont Describe"
 ctl "REPLY +256700000045 Market road flooded"
+check "region screen" ctl_expect "^SCREEN \+256700000045 cont Where is the problem"
+ctl "REPLY +256700000045 4"
 check "end screen" ctl_expect "^SCREEN \+256700000045 end Thank you"
-wait_answers +256700000045 3 || true
+wait_answers +256700000045 4 || true
 check "answers of the redelivery session, each once" \
-  diff <(printf '%s\n' category=clinic details="Market road flooded" severity=3) <(answers_of +256700000045)
+  diff <(printf '%s\n' area=refused category=clinic details="Market road flooded" severity=3) <(answers_of +256700000045)
 
 # Within 30 s of a rebind, a phone that gives the same answer twice in a row
 # (consent 1, then category 1) sends two identical deliver_sm: the second is
@@ -101,7 +103,7 @@ check "answers of the redelivery session, each once" \
 echo "== identical answers shortly after a rebind"
 phone46() { # a shorter wait: the failure mode is a screen that never comes
   "$build/simulators/raia-phone" --sim "127.0.0.1:$RAIA_SIM_CONTROL" --msisdn +256700000046 \
-    --dial '*384*12#' --timeout 5 --input 1 --input 1 --input 4 --input "Tap dry" \
+    --dial '*384*12#' --timeout 5 --input 1 --input 1 --input 4 --input "Tap dry" --input 4 \
     >"$run/phone+256700000046.txt" 2>&1
 }
 check "two identical answers in a row after a rebind both count" phone46
@@ -125,7 +127,7 @@ check "deliver_sm with a bad TLV length: deliver_sm_resp with an error status" \
 check "bad command_length: generic_nack ESME_RINVCMDLEN" grep -q "^PDU generic_nack 0x02 1879048196$" <<<"$replies"
 check "gateway still running" kill -0 "$RAIA_GATEWAY_PID"
 check "gateway rebound after closing the broken link" wait_rebind "$before"
-check "a session after the replay completes" ussd_phone +256700000047 1 2 3 "Nurse absent"
+check "a session after the replay completes" ussd_phone +256700000047 1 2 3 "Nurse absent" 4
 
 check "no answer stored twice" test "$(sql "SELECT count(*) - count(DISTINCT (session_id, question_id)) FROM answers")" = 0
 check "gateway stops cleanly on SIGTERM" raia_stack_stop_gateway

@@ -219,6 +219,16 @@ static void test_store(void)
     run_until(save_done, 5);
     test_cond("a save expecting a session that expired is refused with none",
               save_status == -RAIA_ESTALE && current_null);
+    struct redis_store_write fresh = {.expect_absent = 1, .blob = "new", .len = 3};
+    save_status = 1;
+    redis_store_save(store, PSEUD_A, &fresh, on_saved, NULL);
+    run_until(save_done, 5);
+    test_cond("a save that expects no session saves when there is none", save_status == 0);
+    save_status = 1;
+    redis_store_save(store, PSEUD_A, &fresh, on_saved, NULL);
+    run_until(save_done, 5);
+    test_cond("and is refused with the session when there is one",
+              save_status == -RAIA_ESTALE && strcmp(current, "new") == 0);
     redis_int("SCRIPT %s", "FLUSH");
     save(store, NULL, "state-3", events, 0);
     run_until(save_done, 5);

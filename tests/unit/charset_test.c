@@ -84,8 +84,28 @@ static void test_gsm7_ascii(void)
               charset_utf8_to_gsm7("[", 1, s, sizeof s) == 2 && s[0] == 0x1B && s[1] == 0x3C);
 }
 
+static void test_latin1(void)
+{
+    uint8_t buf[16];
+    char back[64];
+    const char *s = "Caf\xC3\xA9 \xC3\xBF\xC2\xA3!"; /* Café ÿ£! */
+    long n = charset_utf8_to_latin1(s, strlen(s), buf, sizeof buf);
+    test_cond("latin1 one octet a character", n == 8);
+    test_cond("latin1 e acute is 0xE9, y diaeresis 0xFF, pound 0xA3",
+              buf[3] == 0xE9 && buf[5] == 0xFF && buf[6] == 0xA3);
+    test_cond("latin1 count only", charset_utf8_to_latin1(s, strlen(s), NULL, 0) == 8);
+    test_cond("latin1 round trip", charset_latin1_to_utf8(buf, (size_t)n, back, sizeof back) > 0 &&
+                                       strcmp(back, s) == 0);
+    test_cond("euro has no latin1 form", charset_utf8_to_latin1("\xE2\x82\xAC", 3, buf, 16) == -1);
+    test_cond("amharic has no latin1 form",
+              charset_utf8_to_latin1("\xE1\x88\x80", 3, buf, 16) == -1);
+    test_cond("invalid utf-8 refused", charset_utf8_to_latin1("\xC3", 1, buf, 16) == -1);
+    test_cond("latin1 output too small", charset_utf8_to_latin1("abc", 3, buf, 2) == -2);
+}
+
 int main(void)
 {
+    test_latin1();
     test_gsm7_ascii();
     test_gsm7();
     test_ucs2();

@@ -1,9 +1,12 @@
 /*
- * flows_test.c - the flow language: the shipped flow checks clean, broken
- * files give `file:line:col` for each mistake, and transcripts (inputs and
- * the exact screens and answers expected) pin the engine's behaviour.
- * A randomized run feeds random inputs to the shipped flow and checks every
- * session ends or waits, and every screen fits.
+ * flows_test.c - the flow language's basics: every shipped flow checks
+ * clean, broken texts give `file:line:col` for each mistake, the state
+ * string round-trips, and transcripts (inputs and the exact screens and
+ * answers expected) pin the engine's behaviour on frozen copies of the
+ * version-1 shipped flows (tests/assets/flows/). A randomized run feeds
+ * random inputs to every shipped flow and checks every session ends or
+ * waits, and every screen fits. The newer types and rules are in
+ * flows_types_test.c, the broken files in flows_checker_test.c.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -13,60 +16,14 @@
 #include "charset.h"
 #include "flow.h"
 #include "flow_def.h" /* flow_decimal_parse/_format */
-#include "test_help.h"
+#include "flows_help.h"
 
-#define SHIPPED "config/flows/community-report.yaml"
-#define SHIPPED_WG "config/flows/disability-wg-ss.yaml"
-
-static struct flow_def *load_file(const char *path)
-{
-    struct raia_errlist errs = {0};
-    struct flow_def *def = flow_def_load(path, &errs);
-    for (size_t i = 0; i < errs.n; i++) {
-        char line[512];
-        raia_err_format(&errs.items[i], line, sizeof line);
-        printf("  %s\n", line);
-    }
-    raia_errlist_free(&errs);
-    return def;
-}
+#define SHIPPED "tests/assets/flows/community-report-v1.yaml"
+#define SHIPPED_WG "tests/assets/flows/wg-ss-v1.yaml"
 
 static struct flow_def *load_shipped(void)
 {
     return load_file(SHIPPED);
-}
-
-static struct flow_def *load_buf(const char *text)
-{
-    struct raia_errlist errs = {0};
-    struct flow_def *def = flow_def_load_buf("t.yaml", text, strlen(text), &errs);
-    raia_errlist_free(&errs);
-    return def;
-}
-
-/* Loads text and returns 1 if some error is exactly `want` (file:line:col: message). */
-static int has_error(const char *text, const char *want)
-{
-    struct raia_errlist errs = {0};
-    struct flow_def *def = flow_def_load_buf("t.yaml", text, strlen(text), &errs);
-    int found = 0;
-    for (size_t i = 0; i < errs.n; i++) {
-        char line[512];
-        raia_err_format(&errs.items[i], line, sizeof line);
-        if (strcmp(line, want) == 0)
-            found = 1;
-    }
-    if (!found) {
-        printf("  expected: %s\n  got:\n", want);
-        for (size_t i = 0; i < errs.n; i++) {
-            char line[512];
-            raia_err_format(&errs.items[i], line, sizeof line);
-            printf("    %s\n", line);
-        }
-    }
-    flow_def_unref(def);
-    raia_errlist_free(&errs);
-    return found && def == NULL;
 }
 
 static void test_shipped(void)
@@ -147,14 +104,14 @@ static void test_checker(void)
                       "messages: {invalid: B, abandoned: G, stopped: S}\nend: D\n",
                       "t.yaml:8:74: steps[0].choices[1].code: 'x' is used twice in this "
                       "step"));
-    test_cond(
-        "unknown step type",
-        has_error(
-            "id: t\nversion: 1\ntitle: T\nlanguage: en\nchannels: {ussd: \"*1#\"}\n"
-            "consent: {version: c1, text: Ok?, accept: Y, decline: N, declined: B}\n"
-            "steps: [{id: a, type: slider, text: Q}]\n"
-            "messages: {invalid: B, abandoned: G, stopped: S}\nend: D\n",
-            "t.yaml:7:23: steps[0].type: 'slider' is not choice, yes_no, number, decimal or text"));
+    test_cond("unknown step type",
+              has_error("id: t\nversion: 1\ntitle: T\nlanguage: en\nchannels: {ussd: \"*1#\"}\n"
+                        "consent: {version: c1, text: Ok?, accept: Y, decline: N, declined: B}\n"
+                        "steps: [{id: a, type: slider, text: Q}]\n"
+                        "messages: {invalid: B, abandoned: G, stopped: S}\nend: D\n",
+                        "t.yaml:7:23: steps[0].type: 'slider' is not choice, multi_choice, yes_no, "
+                        "number, decimal, "
+                        "text, date, year, age or location"));
     /* 190 GSM characters of question text cannot fit one USSD screen. */
     char longq[200];
     memset(longq, 'q', 190);
@@ -183,60 +140,6 @@ static void test_checker(void)
     test_cond("syntax error has a position",
               has_error("id: [unclosed\n", "t.yaml:2:1: YAML: did not find expected ',' or ']' "
                                            "while parsing a flow sequence"));
-}
-
-/* ---- transcripts ---- */
-
-struct turn_want {
-    const char *input;      /* NULL: the start of the session */
-    const char *screen_has; /* a part of the screen expected */
-    int end;
-    enum flow_outcome outcome;
-};
-
-/*
- * Plays inputs; returns 1 if every screen contains what is wanted (is
- * exactly it, when exact is set). Answers are appended to log.
- */
-static int play_as(const struct flow_def *def, const struct turn_want *turns, size_t n, int exact,
-                   char *log, size_t log_size)
-{
-    struct flow_state st;
-    struct flow_output out;
-    size_t used = 0;
-    log[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        int rc = turns[i].input ? flow_step(def, FLOW_CHANNEL_USSD, &st, turns[i].input, &out)
-                                : flow_start(def, FLOW_CHANNEL_USSD, &st, &out);
-        int seen = exact ? strcmp(out.screen, turns[i].screen_has) == 0
-                         : strstr(out.screen, turns[i].screen_has) != NULL;
-        if (rc != 0 || !seen || out.end != turns[i].end || out.outcome != turns[i].outcome) {
-            printf("  turn %zu (%s): rc=%d end=%d outcome=%d screen=\n%s\n", i,
-                   turns[i].input ? turns[i].input : "start", rc, out.end, out.outcome, out.screen);
-            return 0;
-        }
-        for (size_t a = 0; a < out.n_answers; a++)
-            used +=
-                (size_t)snprintf(log + used, log_size - used, "%s=%s/%s;", out.answers[a].question,
-                                 out.answers[a].code, out.answers[a].value);
-        /* The state survives a trip through its encoding, as through Redis. */
-        char enc[FLOW_STATE_MAX], again[FLOW_STATE_MAX];
-        struct flow_state back;
-        int len = flow_state_encode(&st, enc, sizeof enc);
-        if (!out.end &&
-            (len < 0 || flow_state_decode(enc, (size_t)len, &back) != 0 ||
-             flow_state_encode(&back, again, sizeof again) != len || strcmp(enc, again) != 0)) {
-            printf("  state round trip failed at turn %zu\n", i);
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static int play(const struct flow_def *def, const struct turn_want *turns, size_t n, char *log,
-                size_t log_size)
-{
-    return play_as(def, turns, n, 0, log, log_size);
 }
 
 static void test_transcripts(void)
@@ -325,8 +228,10 @@ static void test_flow_set(void)
         test_cond("find by SMS keyword, any case",
                   flow_set_find_sms(set, "15012", "  report water broken") != NULL);
         test_cond("wrong short code", flow_set_find_sms(set, "15013", "REPORT") == NULL);
-        test_cond("find by id+version", flow_set_find(set, "community-report", 1) != NULL &&
-                                            flow_set_find(set, "community-report", 2) == NULL);
+        const struct flow_def *cr = flow_set_find_ussd(set, "*384*12#");
+        test_cond("find by id+version",
+                  cr && flow_set_find(set, "community-report", flow_def_version(cr)) == cr &&
+                      flow_set_find(set, "community-report", flow_def_version(cr) + 1) == NULL);
     }
     flow_set_free(set);
     raia_errlist_free(&errs);
@@ -642,8 +547,12 @@ static void test_language_checker(void)
                         "t.yaml:12:55: steps[1].when: step 'a' has no code 'maybe'"));
     test_cond("when: not a comparison",
               has_error(mutate("when: a == yes", "when: a = yes"),
-                        "t.yaml:12:55: steps[1].when: 'a = yes' is not '<step> == <code>' or "
-                        "'<step> != <code>'"));
+                        "t.yaml:12:55: steps[1].when: 'a = yes' is not '<step> == <code>', "
+                        "'<step> != <code>' or '<step> >= <number>' (also <, <=, >)"));
+    test_cond("when: a choice compared as a number",
+              has_error(mutate("when: a == yes", "when: a >= 2"),
+                        "t.yaml:12:55: steps[1].when: step 'a' is a choice: compare its code with "
+                        "== or !="));
     test_cond("when: step that comes later",
               has_error(mutate("  - {id: a, type: yes_no, text: {en: Q, sw: S}}\n",
                                "  - {id: a, type: yes_no, text: {en: Q, sw: S}, when: b == x}\n"),
@@ -667,14 +576,48 @@ static void test_state_round_trip(void)
               flow_state_decode(buf, (size_t)len, &back) == 0 &&
                   strcmp(back.step, "walking") == 0 && back.retries == 1 && back.consented == 1 &&
                   strcmp(back.language, "sw") == 0 && strcmp(back.answers, "3r-") == 0);
-    memset(st.answers, '1', FLOW_STEPS_MAX);
+    memset(st.answers, '~', FLOW_STEPS_MAX);
     memset(st.step, 'x', FLOW_ID_MAX - 1);
     snprintf(st.language, sizeof st.language, "abcdefg");
+    st.page = 99;
+    st.picked = ~0ull;
+    st.depth = FLOW_LEVELS_MAX - 1;
+    for (int k = 0; k < st.depth; k++)
+        st.path[k] = 99999;
+    for (int k = 0; k < FLOW_KEPT_MAX; k++)
+        st.values[k] = -999999999999LL;
+    st.kept = (1u << FLOW_KEPT_MAX) - 1;
     len = flow_state_encode(&st, buf, sizeof buf);
     test_cond("the longest state fits FLOW_STATE_MAX",
               len > 0 && flow_state_decode(buf, (size_t)len, &back) == 0 &&
-                  strlen(back.answers) == FLOW_STEPS_MAX);
-    static const char *const bad[] = {"a.0.1.",  "a.0.1.en",   "a.0.1.EN.",      "a.0.1.en.1x",
+                  strlen(back.answers) == FLOW_STEPS_MAX && back.page == 99 &&
+                  back.picked == ~0ull && back.depth == 3 && back.path[2] == 99999 &&
+                  back.kept == 15 && back.values[3] == -999999999999LL);
+    printf("  the longest state: %d characters\n", len);
+    static const char *const bad_extra[] = {"a.0.1.en.1.100.0.",
+                                            "a.0.1.en.1.0.g.",
+                                            "a.0.1.en.1.0.0.1__2",
+                                            "a.0.1.en.1.0.0.1_2_3_4",
+                                            "a.0.1.en.1.0.0.1_",
+                                            "a.0.1.en.1.0.0",
+                                            "a.0.1.en.1.0.0.1.2",
+                                            "a.0.1.en.1.0.0.1.",
+                                            "a.0.1.en.1.0.0..4:1",
+                                            "a.0.1.en.1.0.0..0:1_0:2",
+                                            "a.0.1.en.1.0.0..0:",
+                                            "a.0.1.en.1.0.0..0:1_",
+                                            "a.0.1.en.1.0.0..0:1234567890123",
+                                            "a.0.1.en.1.0.0..0:1.x"};
+    for (size_t i = 0; i < sizeof bad_extra / sizeof bad_extra[0]; i++)
+        test_cond(bad_extra[i],
+                  flow_state_decode(bad_extra[i], strlen(bad_extra[i]), &back) == -RAIA_EPROTO);
+    test_cond("kept numbers decode",
+              flow_state_decode("a.0.1.en.1.0.0..1:-5_3:18", 25, &back) == 0 && back.kept == 10 &&
+                  back.values[1] == -5 && back.values[3] == 18);
+    test_cond("paging, marks and path decode",
+              flow_state_decode("a.0.1.en.1.2.5.3_17", 19, &back) == 0 && back.page == 2 &&
+                  back.picked == 5 && back.depth == 2 && back.path[1] == 17);
+    static const char *const bad[] = {"a.0.1.",  "a.0.1.en",   "a.0.1.EN.",      "a.0.1.en.1!",
                                       "a.0.1..", "a.0.1.e.n.", "a.0.1.abcdefgh."};
     test_cond("empty language and answers decode", flow_state_decode(bad[4], 7, &back) == 0);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -682,8 +625,8 @@ static void test_state_round_trip(void)
             test_cond(bad[i], flow_state_decode(bad[i], strlen(bad[i]), &back) == -RAIA_EPROTO);
     struct flow_def *def = load_buf(features);
     struct flow_output out;
-    struct flow_state far = {.step = "pet", .consented = 1, .language = "en", .answers = "1"};
-    test_cond("answers past the current step are refused",
+    struct flow_state far = {.step = "pet", .consented = 1, .language = "en", .answers = "1----1"};
+    test_cond("more marks than steps are refused",
               def && flow_step(def, FLOW_CHANNEL_USSD, &far, "1", &out) == -RAIA_EINVAL);
     struct flow_state lang = {.step = "pet", .consented = 1, .language = "fr"};
     test_cond("a language the flow lacks is refused",

@@ -354,8 +354,16 @@ static void test_opts(void)
     test_cond("name", c && strcmp(smpp_conn_name(c), "x") == 0);
     test_cond("not bound before start", c && smpp_conn_get_state(c) == SMPP_CONN_DISCONNECTED);
     test_cond("submit before bind", c && submit(c, 0) == -RAIA_EIO);
+    test_cond("sms_charset defaults to gsm7", c && smpp_conn_charset(c) == SMPP_CHARSET_GSM7);
     smpp_conn_free(c);
     smpp_conn_free(NULL);
+    o.sms_charset = "latin1";
+    c = smpp_conn_new(base, &o, on_mo, NULL, NULL, &err);
+    test_cond("sms_charset latin1", c && smpp_conn_charset(c) == SMPP_CHARSET_LATIN1);
+    smpp_conn_free(c);
+    o.sms_charset = "latin-1";
+    test_cond("unknown sms_charset refused",
+              !smpp_conn_new(base, &o, on_mo, NULL, NULL, &err) && err.code == RAIA_ECONFIG);
 }
 
 static void test_traffic(struct smpp_conn *c)
@@ -510,6 +518,51 @@ static void test_link_loss(struct smpp_conn *c)
     test_cond("rebound after framing error", smsc.accepts == 5);
 }
 
+/*
+ * What an SMSC should not send an ESME: each gets its own answer (or, for a
+ * response, none) and the link stays up.
+ */
+static void test_foreign(struct smpp_conn *c)
+{
+    uint8_t b[SMPP_PDU_MAX];
+    int accepts = smsc.accepts, i;
+    uint8_t body[20] = {0, 0, 0, 20, 0, 0, 0, 0x15, 0, 0, 0, 0, 0, 0, 0, 60};
+    smsc_send(body, sizeof body); /* enquire_link with 4 octets of body */
+    WAIT_FOR(smsc_find(SMPP_ENQUIRE_LINK_RESP, 60) >= 0, 2000);
+    i = smsc_find(SMPP_ENQUIRE_LINK_RESP, 60);
+    test_cond("enquire_link with a body: RINVCMDLEN",
+              i >= 0 && smsc.log[i].status == SMPP_ESME_RINVCMDLEN);
+
+    struct smpp_bind bind = {.system_id = "smsc", .password = "pw", .interface_version = 0x34};
+    smsc_send(b, smpp_encode_bind(SMPP_BIND_TRANSCEIVER, 61, &bind, b, sizeof b));
+    WAIT_FOR(smsc_find(SMPP_BIND_TRANSCEIVER_RESP, 61) >= 0, 2000);
+    i = smsc_find(SMPP_BIND_TRANSCEIVER_RESP, 61);
+    test_cond("bind from the SMSC while bound: RALYBND",
+              i >= 0 && smsc.log[i].status == SMPP_ESME_RALYBND);
+
+    struct smpp_sm sm;
+    memset(&sm, 0, sizeof sm);
+    sm.ussd_service_op = sm.its_session_info = -1;
+    strcpy(sm.source_addr, "384");
+    strcpy(sm.destination_addr, "256700000001");
+    smsc_send(b, smpp_encode_sm(SMPP_SUBMIT_SM, 62, &sm, b, sizeof b));
+    WAIT_FOR(smsc_find(SMPP_SUBMIT_SM_RESP, 62) >= 0, 2000);
+    i = smsc_find(SMPP_SUBMIT_SM_RESP, 62);
+    test_cond("submit_sm from the SMSC: RINVCMDID",
+              i >= 0 && smsc.log[i].status == SMPP_ESME_RINVCMDID);
+
+    smsc_header_only(0x80000099, 0, 0x6363); /* an unknown response */
+    smsc_header_only(SMPP_ENQUIRE_LINK, 0, 64);
+    WAIT_FOR(smsc_find(SMPP_ENQUIRE_LINK_RESP, 64) >= 0, 2000);
+    int answered_63 = 0;
+    for (i = 0; i < smsc.n_log; i++)
+        answered_63 |= smsc.log[i].seq == 0x6363;
+    test_cond("an unknown response is not answered",
+              smsc_find(SMPP_ENQUIRE_LINK_RESP, 64) >= 0 && !answered_63);
+    test_cond("link kept through all of it",
+              smpp_conn_get_state(c) == SMPP_CONN_BOUND && smsc.accepts == accepts);
+}
+
 /* ESME_RTHROTTLED: no callback, a pause, the same message again. */
 static void test_throttled(struct smpp_conn *c)
 {
@@ -632,6 +685,7 @@ int main(void)
     test_cond("conn created", c != NULL);
     if (c) {
         test_traffic(c);
+        test_foreign(c);
         test_window(c);
         test_link_loss(c);
         test_throttled(c);

@@ -586,6 +586,80 @@ static void test_sloppy_smsc(void)
     test_cond("submit_sm dest NPI 2", sm_status(&p) == SMPP_ESME_RINVDSTADR);
 }
 
+/* Optional parameters raia reads may come once; concatenation numbers 1..total. */
+static void test_duplicates_and_parts(void)
+{
+    struct pb p;
+    struct sm_spec s;
+    static const uint8_t op18[] = {18}, its[] = {0x0A, 0x00}, its_end[] = {0x0A, 0x01};
+    sm_defaults(&s);
+    pb_sm(&p, SMPP_DELIVER_SM, 1, &s);
+    pb_tlv(&p, 0x0501, op18, 1);
+    pb_tlv(&p, 0x1383, its, 2);
+    test_cond("one of each USSD TLV decodes", sm_status(&p) == 0);
+    pb_sm(&p, SMPP_DELIVER_SM, 1, &s);
+    pb_tlv(&p, 0x0501, op18, 1);
+    pb_tlv(&p, 0x0501, op18, 1);
+    test_cond("ussd_service_op twice: RINVOPTPARSTREAM",
+              sm_status(&p) == SMPP_ESME_RINVOPTPARSTREAM);
+    pb_sm(&p, SMPP_DELIVER_SM, 1, &s);
+    pb_tlv(&p, 0x1383, its, 2);
+    pb_tlv(&p, 0x1383, its_end, 2);
+    test_cond("its_session_info twice: RINVOPTPARSTREAM",
+              sm_status(&p) == SMPP_ESME_RINVOPTPARSTREAM);
+    pb_sm(&p, SMPP_DELIVER_SM, 1, &s);
+    pb_tlv(&p, 0x1400, op18, 1);
+    pb_tlv(&p, 0x1400, op18, 1);
+    test_cond("an unknown tag may repeat", sm_status(&p) == 0);
+
+    /* UDH 05 00 03 ref total seq */
+    uint8_t udh[8] = {5, 0, 3, 7, 2, 1, 'h', 'i'};
+    s.esm_class = 0x40;
+    s.msg = udh;
+    s.sm_length = s.msg_bytes = sizeof udh;
+    pb_sm(&p, SMPP_DELIVER_SM, 1, &s);
+    test_cond("concatenated part 1 of 2 decodes", sm_status(&p) == 0);
+    udh[5] = 0;
+    pb_sm(&p, SMPP_DELIVER_SM, 1, &s);
+    test_cond("part 0: RINVESMCLASS", sm_status(&p) == SMPP_ESME_RINVESMCLASS);
+    udh[5] = 3;
+    pb_sm(&p, SMPP_DELIVER_SM, 1, &s);
+    test_cond("part 3 of 2: RINVESMCLASS", sm_status(&p) == SMPP_ESME_RINVESMCLASS);
+    udh[4] = 0;
+    udh[5] = 0;
+    pb_sm(&p, SMPP_DELIVER_SM, 1, &s);
+    test_cond("total 0: RINVESMCLASS", sm_status(&p) == SMPP_ESME_RINVESMCLASS);
+    udh[0] = 0x20;
+    udh[4] = 2;
+    udh[5] = 1;
+    pb_sm(&p, SMPP_DELIVER_SM, 1, &s);
+    test_cond("UDHL past the message: RINVESMCLASS", sm_status(&p) == SMPP_ESME_RINVESMCLASS);
+
+    /* sar_msg_ref_num, sar_total_segments, sar_segment_seqnum */
+    static const uint8_t ref[] = {0, 9}, two[] = {2}, one[] = {1}, zero[] = {0}, three[] = {3};
+    sm_defaults(&s);
+    pb_sm(&p, SMPP_DELIVER_SM, 1, &s);
+    pb_tlv(&p, 0x020C, ref, 2);
+    pb_tlv(&p, 0x020E, two, 1);
+    pb_tlv(&p, 0x020F, one, 1);
+    test_cond("SAR part 1 of 2 decodes", sm_status(&p) == 0);
+    pb_sm(&p, SMPP_DELIVER_SM, 1, &s);
+    pb_tlv(&p, 0x020C, ref, 2);
+    pb_tlv(&p, 0x020E, two, 1);
+    pb_tlv(&p, 0x020F, zero, 1);
+    test_cond("SAR part 0: RINVOPTPARAMVAL", sm_status(&p) == SMPP_ESME_RINVOPTPARAMVAL);
+    pb_sm(&p, SMPP_DELIVER_SM, 1, &s);
+    pb_tlv(&p, 0x020C, ref, 2);
+    pb_tlv(&p, 0x020E, two, 1);
+    pb_tlv(&p, 0x020F, three, 1);
+    test_cond("SAR part 3 of 2: RINVOPTPARAMVAL", sm_status(&p) == SMPP_ESME_RINVOPTPARAMVAL);
+    pb_sm(&p, SMPP_DELIVER_SM, 1, &s);
+    pb_tlv(&p, 0x020E, two, 1);
+    pb_tlv(&p, 0x020E, two, 1);
+    test_cond("sar_total_segments twice: RINVOPTPARSTREAM",
+              sm_status(&p) == SMPP_ESME_RINVOPTPARSTREAM);
+}
+
 int main(void)
 {
     test_header();
@@ -596,5 +670,6 @@ int main(void)
     test_sm_resp();
     test_malformed();
     test_sloppy_smsc();
+    test_duplicates_and_parts();
     TEST_REPORT();
 }

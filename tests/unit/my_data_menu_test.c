@@ -1,5 +1,5 @@
 /*
- * my_data_test.c - the "my data" menu's screens, decisions and stored
+ * my_data_menu_test.c - the "my data" menu's screens, decisions and stored
  * state: exact screens, the confirmation steps, a round trip of the state,
  * and state blobs that must be refused (they come back from Redis).
  */

@@ -1,0 +1,337 @@
+/*
+ * export_privacy.c - banding and the k-anonymity check of `raia export`
+ * (see export_privacy.h).
+ *
+ * The check runs before any file is opened: export_cmd.c calls
+ * export_privacy_check() inside the export's snapshot, and a refusal ends
+ * the export with nothing written. The database returns one count per
+ * combination of raw key values; bands are applied here and equal banded
+ * combinations merged (sorted, then summed), so memory grows with the
+ * number of distinct combinations, never with the number of sessions.
+ * A key variable not answered counts as a value of its own.
+ */
+#include "export_privacy.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export_table.h"
+
+/* Steps whose answers describe who a person is: the default key variables. */
+static const char *const key_names[] = {"sex", "gender", "age", "location", "disability"};
+#define KEY_SEP '\x1f'
+#define NOT_ANSWERED "(not answered)"
+
+static int step_type_is(const struct flow_def *def, size_t s, const char *type)
+{
+    return strcmp(flow_def_step_type(def, s), type) == 0;
+}
+
+/* An age question: type age (when the flow language has it), or a number step named age. */
+static int is_age(const struct flow_def *def, size_t s)
+{
+    return step_type_is(def, s, "age") ||
+           (step_type_is(def, s, "number") && strcmp(flow_def_step_id(def, s), "age") == 0);
+}
+
+static long step_index(const struct flow_def *def, const char *id, size_t len)
+{
+    for (size_t s = 0; s < flow_def_step_count(def); s++)
+        if (strlen(flow_def_step_id(def, s)) == len &&
+            strncmp(flow_def_step_id(def, s), id, len) == 0)
+            return (long)s;
+    return -1;
+}
+
+static int parse_band(const struct flow_def *def, const char *arg, struct export_privacy *p,
+                      char *msg, size_t size)
+{
+    const char *eq = strchr(arg, '=');
+    long s = eq ? step_index(def, arg, (size_t)(eq - arg)) : -1;
+    char *end = NULL;
+    long w = eq ? strtol(eq + 1, &end, 10) : 0;
+    if (!eq || end == eq + 1 || *end || w < 1 || w > 100) {
+        snprintf(msg, size, "--band takes STEP=WIDTH, a width of 1 to 100 (1: exact values)");
+        return -1;
+    }
+    if (s < 0 || !(is_age(def, (size_t)s) || step_type_is(def, (size_t)s, "number"))) {
+        snprintf(msg, size, "--band %.*s: not a number question of this flow", (int)(eq - arg),
+                 arg);
+        return -1;
+    }
+    p->band[s] = w > 1 ? (int)w : 0;
+    p->band_by_default[s] = 0;
+    return 0;
+}
+
+static int add_key(const struct flow_def *def, size_t s, struct export_privacy *p, char *msg,
+                   size_t size)
+{
+    for (size_t i = 0; i < p->n_keys; i++)
+        if (p->keys[i] == s)
+            return 0;
+    if (step_type_is(def, s, "text")) {
+        snprintf(msg, size, "--key-vars %s: free text cannot be a key variable",
+                 flow_def_step_id(def, s));
+        return -1;
+    }
+    if (p->n_keys == EXPORT_KEYS_MAX) {
+        snprintf(msg, size, "--key-vars: at most %d key variables", EXPORT_KEYS_MAX);
+        return -1;
+    }
+    p->keys[p->n_keys++] = s;
+    return 0;
+}
+
+int export_privacy_resolve(const struct flow_def *def, const struct export_opts *opts,
+                           struct export_privacy *p, char *msg, size_t size)
+{
+    *p = (struct export_privacy){.k = opts->k ? opts->k : EXPORT_K_DEFAULT, .smallest = -1};
+    size_t n_steps = flow_def_step_count(def);
+    for (size_t s = 0; s < n_steps; s++) {
+        if (is_age(def, s))
+            p->band[s] = EXPORT_AGE_BAND_DEFAULT, p->band_by_default[s] = 1;
+        p->coarsen[s] = step_type_is(def, s, "location");
+    }
+    for (size_t i = 0; i < opts->n_bands; i++)
+        if (parse_band(def, opts->bands[i], p, msg, size) < 0)
+            return -1;
+    if (!opts->key_vars) {
+        for (size_t s = 0; s < n_steps; s++)
+            for (size_t k = 0; k < sizeof key_names / sizeof key_names[0]; k++)
+                if ((strcmp(flow_def_step_id(def, s), key_names[k]) == 0 ||
+                     step_type_is(def, s, key_names[k])) &&
+                    !step_type_is(def, s, "text") && add_key(def, s, p, msg, size) < 0)
+                    return -1;
+        return 0;
+    }
+    for (const char *a = opts->key_vars; *a;) {
+        size_t len = strcspn(a, ",");
+        long s = step_index(def, a, len);
+        if (s < 0) {
+            snprintf(msg, size, "--key-vars: no question '%.*s' in this flow", (int)len, a);
+            return -1;
+        }
+        if (add_key(def, (size_t)s, p, msg, size) < 0)
+            return -1;
+        a += len + (a[len] == ',');
+    }
+    return 0;
+}
+
+/* Does s read as a number? Bands apply to numbers only ("refused" stays a code). */
+static int parse_number(const char *s, double *out)
+{
+    char *end;
+    if (!s || !*s)
+        return 0;
+    *out = strtod(s, &end);
+    return *end == '\0' && isfinite(*out);
+}
+
+static void band_label(long lower, int width, char *buf, size_t size)
+{
+    snprintf(buf, size, "%ld-%ld", lower, lower + width - 1);
+}
+
+const char *export_privacy_value(const struct flow_def *def, const struct export_privacy *p,
+                                 size_t step, const char *value, char *buf, size_t size)
+{
+    double v;
+    if (step < FLOW_STEPS_MAX && p->coarsen[step] && value) {
+        const char *up = value;
+        for (size_t depth = 0; depth < FLOW_LEVELS_MAX && flow_def_area_parent(def, step, up);
+             depth++)
+            up = flow_def_area_parent(def, step, up);
+        return up;
+    }
+    if (step >= FLOW_STEPS_MAX || !p->band[step] || !parse_number(value, &v))
+        return value;
+    long w = p->band[step];
+    band_label((long)floor(v / (double)w) * w, (int)w, buf, size);
+    return buf;
+}
+
+size_t export_privacy_band_at(const struct flow_def *def, const struct export_privacy *p,
+                              size_t step, size_t i, long *lower, char *label, size_t size)
+{
+    char min[32], max[32];
+    double lo, hi;
+    if (!p->band[step] || !flow_def_step_range(def, step, min, max, sizeof min) ||
+        !parse_number(min, &lo) || !parse_number(max, &hi))
+        return 0;
+    long w = p->band[step];
+    long first = (long)floor(lo / (double)w) * w, last = (long)floor(hi / (double)w) * w;
+    size_t n = (size_t)((last - first) / w + 1);
+    if (n > EXPORT_BANDS_LISTED)
+        return 0;
+    *lower = first + (long)i * w;
+    band_label(*lower, (int)w, label, size);
+    return n;
+}
+
+/* ---- the check ---- */
+
+struct combo {
+    char *key; /* the banded values joined by KEY_SEP */
+    long long count;
+};
+
+struct combos {
+    const struct flow_def *def;
+    const struct export_privacy *p;
+    struct combo *v;
+    size_t n, cap;
+};
+
+static int combo_add(const char *const *values, long long count, void *ctx)
+{
+    struct combos *c = ctx;
+    struct strbuf key = {0};
+    char band[48];
+    for (size_t i = 0; i < c->p->n_keys; i++) {
+        if (i)
+            strbuf_append(&key, (char[]){KEY_SEP}, 1);
+        const char *v = values[i] ? values[i] : NOT_ANSWERED;
+        strbuf_puts(&key, values[i] ? export_privacy_value(c->def, c->p, c->p->keys[i], v, band,
+                                                           sizeof band)
+                                    : v);
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 64;
+        struct combo *v = realloc(c->v, cap * sizeof *v);
+        if (!v)
+            key.oom = 1;
+        else
+            c->v = v, c->cap = cap;
+    }
+    if (key.oom) {
+        strbuf_free(&key);
+        return -RAIA_ENOMEM;
+    }
+    c->v[c->n++] = (struct combo){strdup(strbuf_cstr(&key)), count};
+    strbuf_free(&key);
+    return c->v[c->n - 1].key ? 0 : -RAIA_ENOMEM;
+}
+
+static int combo_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct combo *)a)->key, ((const struct combo *)b)->key);
+}
+
+/* Sum the counts of combinations that banding made equal; returns the new count. */
+static size_t combos_merge(struct combos *c)
+{
+    if (c->n == 0)
+        return 0;
+    qsort(c->v, c->n, sizeof *c->v, combo_cmp);
+    size_t out = 0;
+    for (size_t i = 1; i < c->n; i++) {
+        if (strcmp(c->v[i].key, c->v[out].key) == 0) {
+            c->v[out].count += c->v[i].count;
+            free(c->v[i].key);
+        } else {
+            c->v[++out] = c->v[i];
+        }
+    }
+    return out + 1;
+}
+
+static void print_combo(const struct flow_def *def, const struct export_privacy *p,
+                        const struct combo *c, FILE *report)
+{
+    const char *v = c->key;
+    fputs("  ", report);
+    for (size_t i = 0; i < p->n_keys; i++) {
+        size_t len = strcspn(v, (char[]){KEY_SEP, 0});
+        fprintf(report, "%s%s=%.*s", i ? ", " : "", flow_def_step_id(def, p->keys[i]), (int)len, v);
+        v += len + (v[len] == KEY_SEP);
+    }
+    fprintf(report, ": %lld session%s\n", c->count, c->count == 1 ? "" : "s");
+}
+
+int export_privacy_check(struct export_db *db, const struct export_opts *opts, int version,
+                         const struct flow_def *def, struct export_privacy *p, FILE *report,
+                         struct raia_err *err)
+{
+    if (p->n_keys == 0)
+        return 0;
+    const char *questions[EXPORT_KEYS_MAX];
+    for (size_t i = 0; i < p->n_keys; i++)
+        questions[i] = flow_def_step_id(def, p->keys[i]);
+    struct combos c = {.def = def, .p = p};
+    int rc = export_db_combos(db, opts->flow, version, opts->since, questions, p->n_keys, combo_add,
+                              &c, err);
+    if (rc == -RAIA_ENOMEM)
+        raia_err_set(err, RAIA_ENOMEM, "out of memory");
+    size_t n = rc == 0 ? combos_merge(&c) : c.n;
+    size_t small = 0;
+    p->combinations = (long long)n;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (p->smallest < 0 || c.v[i].count < p->smallest)
+            p->smallest = c.v[i].count;
+        small += c.v[i].count < p->k;
+    }
+    if (rc == 0 && small) {
+        fprintf(report,
+                "raia export: refused: k-anonymity does not hold: %zu of %zu combinations of ",
+                small, n);
+        for (size_t i = 0; i < p->n_keys; i++)
+            fprintf(report, "%s%s", i ? ", " : "", questions[i]);
+        fprintf(report, " occur in fewer than k = %d sessions; nothing was written.\n", p->k);
+        for (size_t i = 0; i < n; i++)
+            if (c.v[i].count < p->k)
+                print_combo(def, p, &c.v[i], report);
+        fprintf(report, "raia export: widen the bands (--band), choose other key variables "
+                        "(--key-vars) or wait for more responses\n");
+        rc = 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(c.v[i].key);
+    free(c.v);
+    return rc;
+}
+
+void export_privacy_describe(const struct flow_def *def, const struct export_opts *opts,
+                             const struct export_privacy *p, const char *prefix, struct strbuf *sb)
+{
+    strbuf_printf(sb, "%sTimes cut to the day (UTC); rows in random order.\n", prefix);
+    strbuf_printf(sb,
+                  "%sRespondents replaced by random ids valid in this export only; no pseudonym "
+                  "or phone number exported.\n",
+                  prefix);
+    struct strbuf texts = {0};
+    for (size_t s = 0; s < flow_def_step_count(def); s++)
+        if (step_type_is(def, s, "text"))
+            strbuf_printf(&texts, "%s%s", texts.len ? ", " : "", flow_def_step_id(def, s));
+    if (texts.len && opts->free_text)
+        strbuf_printf(sb, "%sFree text included (--free-text): %s.\n", prefix, strbuf_cstr(&texts));
+    else if (texts.len)
+        strbuf_printf(sb, "%sFree text left out: %s (export with --free-text).\n", prefix,
+                      strbuf_cstr(&texts));
+    strbuf_free(&texts);
+    for (size_t s = 0; s < flow_def_step_count(def); s++)
+        if (p->band[s])
+            strbuf_printf(sb, "%sBanded: %s in %d-wide groups%s.\n", prefix,
+                          flow_def_step_id(def, s), p->band[s],
+                          p->band_by_default[s] ? " (the default for age)" : " (--band)");
+    for (size_t s = 0; s < flow_def_step_count(def); s++)
+        if (p->coarsen[s])
+            strbuf_printf(sb, "%sCoarsened: %s to its coarsest level (%s).\n", prefix,
+                          flow_def_step_id(def, s),
+                          flow_def_step_level(def, s, 0) ? flow_def_step_level(def, s, 0) : "");
+    if (p->n_keys == 0) {
+        strbuf_printf(sb,
+                      "%sk-anonymity not checked: the flow has no key variable (a question "
+                      "named sex, gender, age, location or disability); name some with "
+                      "--key-vars.\n",
+                      prefix);
+        return;
+    }
+    strbuf_printf(sb, "%sk-anonymity holds (k = %d) on ", prefix, p->k);
+    for (size_t i = 0; i < p->n_keys; i++)
+        strbuf_printf(sb, "%s%s", i ? ", " : "", flow_def_step_id(def, p->keys[i]));
+    strbuf_printf(sb, ": %lld combinations, the rarest in %lld sessions.\n", p->combinations,
+                  p->smallest < 0 ? 0 : p->smallest);
+}
