@@ -41,9 +41,9 @@ struct api_cursor {
 
 struct api_request {
     enum api_route route;
-    char flow[API_ID_MAX]; /* FLOW, RESPONSES, TABLES, TIMELINE, FUNNEL */
+    char flow[API_ID_MAX];     /* FLOW, RESPONSES, TABLES, TIMELINE, FUNNEL */
     char asset[API_ASSET_MAX]; /* DASHBOARD: "index.html" for /dashboard, else the file name */
-    int version;           /* 0: the highest registered */
+    int version;               /* 0: the highest registered */
     enum api_format format;
     long limit;
     struct api_cursor cursor;

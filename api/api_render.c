@@ -349,6 +349,7 @@ int api_table_var(const struct flow_def *def, const char *id, struct api_table_v
     }
     v->step = s;
     v->n = 0;
+    v->from_answers = 0;
     *why = "too many categories";
     size_t n = flow_def_step_choice_count(def, s);
     char min[32], max[32];
@@ -368,8 +369,10 @@ int api_table_var(const struct flow_def *def, const char *id, struct api_table_v
             snprintf(code, sizeof code, "%ld", x);
             add_category(v, code, NULL);
         }
+    } else if (is_type(def, s, "location")) {
+        v->from_answers = 1;
     } else {
-        *why = "only choice, yes/no and small-range number questions have categories";
+        *why = "only choice, yes/no, small-range number and location questions have categories";
         return -1;
     }
     const char *refused = flow_def_step_refused_code(def, s);
@@ -378,18 +381,42 @@ int api_table_var(const struct flow_def *def, const char *id, struct api_table_v
     return 0;
 }
 
-int api_table_var_index(const struct api_table_var *v, const char *code)
+int api_table_learn(const struct flow_def *def, struct api_table_var *v, const char *code)
 {
+    char buf[32];
+    if (!v->from_answers || !code || api_table_var_index(def, v, code) >= 0)
+        return 0;
+    code = controlled(def, v->step, code, buf, sizeof buf);
+    size_t areas = v->n - (flow_def_step_refused_code(def, v->step) ? 1 : 0), at = 0;
+    while (at < areas && strcmp(v->code[at], code) < 0)
+        at++;
+    if (v->n == API_TABLE_CATS_MAX || strlen(code) >= API_ID_MAX)
+        return -1;
+    memmove(v->code[at + 1], v->code[at], (v->n - at) * sizeof v->code[0]);
+    memmove(&v->label[at + 1], &v->label[at], (v->n - at) * sizeof v->label[0]);
+    snprintf(v->code[at], API_ID_MAX, "%s", code);
+    v->label[at] = flow_def_area_name(def, v->step, code, 0);
+    v->n++;
+    return 0;
+}
+
+int api_table_var_index(const struct flow_def *def, const struct api_table_var *v, const char *code)
+{
+    char buf[32];
+    if (v->from_answers)
+        code = controlled(def, v->step, code, buf, sizeof buf);
     for (size_t i = 0; code && i < v->n; i++)
         if (strcmp(v->code[i], code) == 0)
             return (int)i;
     return -1;
 }
 
-/* {"count":N} or {"count":null,"suppressed":"primary"} for entry e of t. */
+/* {"count":N} or {"count":null,"suppressed":"primary"} for entry e of t; 0 with no t. */
 static void table_cell(struct strbuf *sb, const struct safe_table *t, size_t e)
 {
-    if (t->cell[e] == SAFE_CELL_PUBLISHED)
+    if (!t)
+        strbuf_puts(sb, "{\"count\":0}");
+    else if (t->cell[e] == SAFE_CELL_PUBLISHED)
         strbuf_printf(sb, "{\"count\":%lld}", t->value[e]);
     else
         strbuf_printf(sb, "{\"count\":null,\"suppressed\":\"%s\"}", safe_cell_name(t->cell[e]));
@@ -421,9 +448,10 @@ void api_render_table(struct strbuf *sb, const struct flow_def *def, int version
                       const struct safe_table *t, int transposed)
 {
     size_t rows = vars[0].n, cols = n_vars == 2 ? vars[1].n : 0;
+    int two = n_vars == 2;
     /* entry (i, j) as the client sees it: i over vars[0], j over vars[1] */
 #define AT(i, j)                                                                                   \
-    (!cols ? (i) : transposed ? safe_table_at(t, (j), (i)) : safe_table_at(t, (i), (j)))
+    (!t ? 0 : !two ? (i) : transposed ? safe_table_at(t, (j), (i)) : safe_table_at(t, (i), (j)))
     strbuf_puts(sb, "{\"flow\":");
     strbuf_json_str(sb, flow_def_id(def));
     strbuf_printf(sb,
@@ -431,14 +459,14 @@ void api_render_table(struct strbuf *sb, const struct flow_def *def, int version
                   "answered every question of the table\",\"rows\":",
                   version, min_cell);
     table_categories(sb, def, &vars[0]);
-    if (cols) {
+    if (two) {
         strbuf_puts(sb, ",\"columns\":");
         table_categories(sb, def, &vars[1]);
     }
     strbuf_puts(sb, ",\"cells\":[");
     for (size_t i = 0; i < rows; i++) {
         strbuf_puts(sb, i ? "," : "");
-        if (!cols) {
+        if (!two) {
             table_cell(sb, t, AT(i, 0));
             continue;
         }
@@ -450,7 +478,7 @@ void api_render_table(struct strbuf *sb, const struct flow_def *def, int version
         strbuf_append(sb, "]", 1);
     }
     strbuf_puts(sb, "]");
-    if (cols) {
+    if (two) {
         strbuf_puts(sb, ",\"row_totals\":[");
         for (size_t i = 0; i < rows; i++) {
             strbuf_puts(sb, i ? "," : "");
@@ -464,13 +492,13 @@ void api_render_table(struct strbuf *sb, const struct flow_def *def, int version
         strbuf_puts(sb, "]");
     }
     strbuf_puts(sb, ",\"total\":");
-    table_cell(sb, t, cols ? AT(rows, cols) : rows);
+    table_cell(sb, t, two ? AT(rows, cols) : rows);
     strbuf_puts(sb, ",\"suppressed\":[");
     int first = 1;
     for (size_t i = 0; i <= rows; i++) {
         for (size_t j = 0; j <= cols; j++) {
             size_t e = AT(i, j);
-            if (t->cell[e] == SAFE_CELL_PUBLISHED)
+            if (!t || t->cell[e] == SAFE_CELL_PUBLISHED)
                 continue;
             strbuf_puts(sb, first ? "{\"row\":" : ",{\"row\":");
             first = 0;
@@ -478,7 +506,7 @@ void api_render_table(struct strbuf *sb, const struct flow_def *def, int version
                 strbuf_json_str(sb, vars[0].code[i]);
             else
                 strbuf_puts(sb, "\"total\"");
-            if (cols) {
+            if (two) {
                 strbuf_puts(sb, ",\"column\":");
                 if (j < cols)
                     strbuf_json_str(sb, vars[1].code[j]);

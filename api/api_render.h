@@ -56,6 +56,7 @@ void api_render_session(struct strbuf *sb, const struct flow_def *def, enum api_
 /** A variable of a table: a question's categories in order (labels borrowed from def). */
 struct api_table_var {
     size_t step;
+    int from_answers; /* location: the categories are learnt from the answers (api_table_learn) */
     char code[API_TABLE_CATS_MAX][API_ID_MAX];
     const char *label[API_TABLE_CATS_MAX]; /* first language; NULL for numbers */
     size_t n;
@@ -64,17 +65,29 @@ struct api_table_var {
 /**
  * The categories of question id in def: its choices (and "refused" when
  * optional), or each whole number of a number step spanning at most 25
- * values; at most API_TABLE_CATS_MAX. Returns 0, or -1 with why (static text) when it cannot be a
- * table variable.
+ * values; at most API_TABLE_CATS_MAX. A location question's categories are
+ * the areas of its coarsest level (as the responses send them): only
+ * "refused" here, the areas are added from the answers by api_table_learn.
+ * Returns 0, or -1 with why (static text) when it cannot be a table
+ * variable.
  */
 int api_table_var(const struct flow_def *def, const char *id, struct api_table_var *v,
                   const char **why);
-/** Category index of code in v, or -1. */
-int api_table_var_index(const struct api_table_var *v, const char *code);
+/**
+ * For a location variable, add the coarsest area of answer code as a
+ * category if it is new (areas in code order, "refused" last); nothing for
+ * other variables. Returns 0, or -1 when there would be too many.
+ */
+int api_table_learn(const struct flow_def *def, struct api_table_var *v, const char *code);
+/** Category index of answer code (as stored; a location is coarsened) in v, or -1. */
+int api_table_var_index(const struct flow_def *def, const struct api_table_var *v,
+                        const char *code);
 
 /**
  * GET /v1/flows/{id}/tables: t as computed (rows = vars[0] unless
- * transposed, then rows = vars[1]), written with rows = vars[0].
+ * transposed, then rows = vars[1]), written with rows = vars[0]. t is NULL
+ * when a variable has no category (a location question nobody answered):
+ * every count is then 0.
  */
 void api_render_table(struct strbuf *sb, const struct flow_def *def, int version,
                       long long min_cell, const struct api_table_var *vars, int n_vars,

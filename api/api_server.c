@@ -3,15 +3,15 @@
  * api_server.h).
  *
  * Checks run in a fixed order so that a client learns only what its token
- * entitles it to: unknown path (404), wrong method (405), no valid token
- * (401), over the rate (429), bad parameter (400), flow outside the token's
- * scope (403), then the database: unknown flow or version (404). A job
- * holds a copy of the token, so a reload of the token set in between
- * changes nothing for it. If the client goes away while a query runs, the
+ * entitles it to (the public routes, /healthz, /v1/openapi.json and the
+ * dashboard's files, stop after the method): unknown path (404), wrong
+ * method (405), no valid token (401), over the rate (429), bad parameter
+ * (400), flow outside the token's scope (403), then the database: unknown
+ * flow or version (404). A job holds a copy of the token, so a reload of
+ * the token set in between changes nothing for it. If the client goes away while a query runs, the
  * connection's close callback clears job->req and the reply is dropped when
- * the query returns. Flow definitions come from the registry text; one with
- * location steps (whose areas file the registry does not hold) is taken
- * from flows.dir, loaded once at start, when its checksum matches.
+ * the query returns. Flow definitions come from the registry text, areas
+ * files included (flow_def_load_source).
  */
 #include "api_server.h"
 
@@ -45,7 +45,6 @@ extern const char api_openapi_json[];
 struct api_server {
     struct event_base *base;
     const struct raia_config *cfg;
-    struct flow_set *local; /* flows.dir at start: definitions the registry text cannot load */
     struct evhttp *http;
     struct api_db *db;
     struct api_auth *auth;
@@ -312,32 +311,45 @@ static void on_table(void *ctx, const PGresult *res)
     struct job *job = ctx;
     if (query_failed(job, res, PGRES_TUPLES_OK))
         return;
+    /* a location variable's categories: the coarsest areas that were answered */
+    for (int r = 0; r < PQntuples(res); r++) {
+        for (int c = 0; c < job->rq.n_by; c++) { /* column c holds vars[c], or vars[1 - c] */
+            struct api_table_var *v = &job->vars[job->transposed ? 1 - c : c];
+            if (api_table_learn(job->def, v, nullable(res, r, c)) < 0) {
+                job_fail(job, 400, "bad_parameter", "by: too many areas to tabulate", "by");
+                return;
+            }
+        }
+    }
     /* computed with the alphabetically first question as rows, whatever the order asked */
     const struct api_table_var *rv = &job->vars[job->transposed ? 1 : 0];
     const struct api_table_var *cv = job->rq.n_by == 2 ? &job->vars[job->transposed ? 0 : 1] : NULL;
     size_t rows = rv->n, cols = cv ? cv->n : 0;
-    long long *counts = calloc(rows * (cols ? cols : 1), sizeof *counts);
-    if (!counts) {
+    /* no category on one side (nobody answered a location question): all zero, t NULL */
+    int empty = rows == 0 || (cv && cols == 0);
+    long long *counts = empty ? NULL : calloc(rows * (cols ? cols : 1), sizeof *counts);
+    if (!empty && !counts) {
         job_fail(job, 500, "internal", "out of memory", NULL);
         return;
     }
-    for (int r = 0; r < PQntuples(res); r++) {
-        int i = api_table_var_index(rv, nullable(res, r, 0));
-        int j = cv ? api_table_var_index(cv, nullable(res, r, 1)) : 0;
+    for (int r = 0; !empty && r < PQntuples(res); r++) {
+        int i = api_table_var_index(job->def, rv, nullable(res, r, 0));
+        int j = cv ? api_table_var_index(job->def, cv, nullable(res, r, 1)) : 0;
         if (i >= 0 && j >= 0)
             counts[(size_t)i * (cols ? cols : 1) + (size_t)j] +=
                 strtoll(PQgetvalue(res, r, 2), NULL, 10);
     }
-    struct safe_table *t = safe_table_protect(rows, cols, counts, job->srv->cfg->privacy.min_cell);
+    struct safe_table *t =
+        empty ? NULL : safe_table_protect(rows, cols, counts, job->srv->cfg->privacy.min_cell);
     free(counts);
-    if (!t) {
+    if (!empty && !t) {
         job_fail(job, 500, "internal", "out of memory", NULL);
         return;
     }
     api_render_table(&job->body, job->def, job->version, job->srv->cfg->privacy.min_cell, job->vars,
                      job->rq.n_by, t, job->transposed);
     long long hidden = safe_table_hidden(t);
-    job->rows = (long long)safe_table_size(t);
+    job->rows = (long long)((rows + 1) * (cv ? cols + 1 : 1));
     safe_table_free(t);
     struct strbuf d = {0};
     strbuf_puts(&d, "{\"flow\":");
@@ -423,7 +435,8 @@ static void on_timeline(void *ctx, const PGresult *res)
             snprintf(days[++d], sizeof days[0], "%s", PQgetvalue(res, r, 0));
         int c = api_channel_index(nullable(res, r, 1));
         if (c >= 0)
-            counts[(size_t)d * API_N_CHANNELS + (size_t)c] += strtoll(PQgetvalue(res, r, 2), NULL, 10);
+            counts[(size_t)d * API_N_CHANNELS + (size_t)c] +=
+                strtoll(PQgetvalue(res, r, 2), NULL, 10);
     }
     struct safe_table *t =
         n_days ? safe_table_protect(n_days, API_N_CHANNELS, counts, job->srv->cfg->privacy.min_cell)
@@ -454,8 +467,8 @@ static void on_funnel(void *ctx, const PGresult *res)
     if (query_failed(job, res, PGRES_TUPLES_OK))
         return;
     size_t steps = flow_def_step_count(job->def);
-    long long (*answered)[API_N_CHANNELS] = calloc(steps, sizeof *answered);
-    long long (*reached)[API_N_CHANNELS] = calloc(steps, sizeof *reached);
+    long long(*answered)[API_N_CHANNELS] = calloc(steps, sizeof *answered);
+    long long(*reached)[API_N_CHANNELS] = calloc(steps, sizeof *reached);
     struct safe_table **tables = calloc(2 * steps, sizeof *tables);
     int ok = answered && reached && tables;
     for (int r = 0; ok && r < PQntuples(res); r++) {
@@ -474,7 +487,8 @@ static void on_funnel(void *ctx, const PGresult *res)
         ok = tables[s] && tables[steps + s];
         if (ok) {
             hidden += safe_table_hidden(tables[s]) + safe_table_hidden(tables[steps + s]);
-            job->rows += (long long)(safe_table_size(tables[s]) + safe_table_size(tables[steps + s]));
+            job->rows +=
+                (long long)(safe_table_size(tables[s]) + safe_table_size(tables[steps + s]));
         }
     }
     if (ok)
@@ -509,6 +523,7 @@ static void start_aggregate(struct job *job)
     strbuf_free(&p);
 }
 
+/* ---- the flow's definition, first step of /v1/flows/{id}[/...] ---- */
 
 static void on_flow(void *ctx, const PGresult *res)
 {
@@ -523,18 +538,8 @@ static void on_flow(void *ctx, const PGresult *res)
     }
     job->version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
     struct raia_errlist errs = {0};
-    const char *text = PQgetvalue(res, 0, 2), *checksum = PQgetvalue(res, 0, 1);
-    job->def = flow_def_load_buf(job->rq.flow, text, strlen(text), &errs);
-    if (!job->def) {
-        /* a flow with location steps: its areas file is beside the YAML, not in the
-         * registry text; the copy in flows.dir with the same checksum is what ran */
-        struct flow_def *d =
-            job->srv->local ? flow_set_find(job->srv->local, job->rq.flow, job->version) : NULL;
-        if (d && strcmp(flow_def_checksum(d), checksum) == 0) {
-            flow_def_ref(d);
-            job->def = d;
-        }
-    }
+    const char *text = PQgetvalue(res, 0, 2);
+    job->def = flow_def_load_source(job->rq.flow, text, strlen(text), &errs);
     if (!job->def) {
         log_at(LOG_WARN, "api", "op=load flow=%s err=\"%s\"", job->rq.flow,
                errs.n ? errs.items[0].msg : "unknown");
@@ -786,9 +791,13 @@ static void on_refresh(evutil_socket_t fd, short what, void *arg)
     struct api_server *srv = arg;
     (void)fd;
     (void)what;
-    log_at(LOG_WARN, "api", "op=refresh-debug refreshing=%d", srv->refreshing);
-    if (!srv->refreshing && api_db_query(srv->db, API_SQL_TOKENS, "{}", on_tokens, srv) == 0)
-        srv->refreshing = 1;
+    if (srv->refreshing)
+        return;
+    /* set first: on a fast local server the result (and on_tokens, which clears
+     * it) can arrive before api_db_query returns */
+    srv->refreshing = 1;
+    if (api_db_query(srv->db, API_SQL_TOKENS, "{}", on_tokens, srv) < 0)
+        srv->refreshing = 0;
 }
 
 struct api_server *api_server_new(struct event_base *base, const struct raia_config *cfg,
@@ -823,12 +832,6 @@ struct api_server *api_server_new(struct event_base *base, const struct raia_con
         api_server_free(srv);
         return NULL;
     }
-    struct raia_errlist errs = {0};
-    srv->local = flow_set_load_dir(cfg->flows.dir, &errs);
-    if (!srv->local)
-        log_at(LOG_WARN, "api", "op=flows dir=%s err=\"%s\" (flows with areas files will not load)",
-               cfg->flows.dir, errs.n ? errs.items[0].msg : "unknown");
-    raia_errlist_free(&errs);
     struct timeval every = {(time_t)cfg->api.token_refresh_s, 0};
     event_add(srv->refresh, &every);
     on_refresh(-1, 0, srv);
@@ -846,6 +849,5 @@ void api_server_free(struct api_server *srv)
         event_free(srv->refresh);
     api_db_free(srv->db);
     api_auth_free(srv->auth);
-    flow_set_free(srv->local);
     free(srv);
 }

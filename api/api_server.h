@@ -4,9 +4,10 @@
  *
  * One request is one job: checked (route, method, token, rate, parameters,
  * scope), then one to three queries through storage/api_query.c, then one
- * reply. Every pull of data (responses, tables) is in audit_log before its
- * reply leaves. docs/api.md describes the endpoints; api/openapi.json is
- * served as /v1/openapi.json.
+ * reply. Every pull of data (responses, tables, timeline, funnel) is in
+ * audit_log before its reply leaves. docs/api.md describes the endpoints;
+ * api/openapi.json is served as /v1/openapi.json, and the dashboard's
+ * compiled-in files (api_dashboard.h) under /dashboard without a token.
  */
 #ifndef RAIA_API_SERVER_H
 #define RAIA_API_SERVER_H

@@ -142,38 +142,15 @@ static void audit_detail(const struct export_opts *o, int version, const struct 
     strbuf_append(sb, "}", 1);
 }
 
-/*
- * The same definition from the config's flows.dir, if a file there has the
- * registered checksum: a flow with location steps reads its areas file
- * beside the YAML, which the registry does not hold; the checksum covers
- * both, so a match is exactly what ran. NULL if none matches.
- */
-static struct flow_def *load_from_dir(const char *dir, const struct export_opts *o,
-                                      const struct export_flow_rev *rev, int version)
-{
-    struct raia_errlist errs = {0};
-    struct flow_set *set = dir ? flow_set_load_dir(dir, &errs) : NULL;
-    raia_errlist_free(&errs);
-    struct flow_def *def = set ? flow_set_find(set, o->flow, version) : NULL;
-    if (def && strcmp(flow_def_checksum(def), rev->checksum) == 0)
-        flow_def_ref(def);
-    else
-        def = NULL;
-    flow_set_free(set);
-    return def;
-}
-
 /* Loads the newest registered definition (revs[0]); NULL after printing why. */
 static struct flow_def *load_definition(const struct export_opts *o,
-                                        const struct export_flow_rev *rev, int version,
-                                        const char *flows_dir)
+                                        const struct export_flow_rev *rev)
 {
     char name[128];
     snprintf(name, sizeof name, "flows registry: %s (%.12s)", o->flow, rev->checksum);
     struct raia_errlist errs = {0};
-    struct flow_def *def = flow_def_load_buf(name, rev->definition, strlen(rev->definition), &errs);
-    if (!def && (def = load_from_dir(flows_dir, o, rev, version)))
-        raia_errlist_free(&errs);
+    struct flow_def *def =
+        flow_def_load_source(name, rev->definition, strlen(rev->definition), &errs);
     char line[RAIA_ERR_MSG_MAX + 256];
     for (size_t i = 0; !def && i < errs.n; i++) {
         raia_err_format(&errs.items[i], line, sizeof line);
@@ -313,7 +290,7 @@ int export_cmd(int argc, char **argv, const char *actor)
         fprintf(stderr, "raia export: no flow '%s'%s in the flows registry\n", o.flow,
                 o.version ? " at that version" : "");
     } else {
-        struct flow_def *def = load_definition(&o, &revs[0], version, cfg->flows.dir);
+        struct flow_def *def = load_definition(&o, &revs[0]);
         if (def)
             rc = run(db, &o, def, revs, (size_t)n, version, actor);
         flow_def_unref(def);

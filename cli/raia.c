@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "broadcast_cmd.h"
+#include "contact_seal.h"
 #include "erase.h"
 #include "export_cmd.h"
 #include "partners_cmd.h"
@@ -129,6 +130,13 @@ static int config_check(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", argv[0], err.msg);
         bad = 1;
     }
+    struct contact_seal *seal = NULL;
+    if (*cfg->privacy.contact_key_file &&
+        !(seal = contact_seal_new(cfg->privacy.contact_key_file, cfg->privacy.project, &err))) {
+        fprintf(stderr, "%s: %s\n", argv[0], err.msg);
+        bad = 1;
+    }
+    contact_seal_free(seal);
     struct raia_errlist errs = {0};
     struct flow_set *flows = flow_set_load_dir(cfg->flows.dir, &errs);
     if (!flows) {

@@ -145,6 +145,9 @@
     id: 'raiaDrawn',
     afterRender(chart) {
       const cv = chart.canvas;
+      const size = cv.width + 'x' + cv.height;
+      if (cv.dataset.drawn === '1' && cv.dataset.size === size) return;
+      cv.dataset.size = size;
       let painted = 0;
       try {
         const img = chart.ctx.getImageData(0, 0, cv.width, cv.height).data;

@@ -107,6 +107,13 @@ struct flow_def *flow_def_load_ex(const char *path, struct raia_errlist *errs,
                                   struct raia_errlist *warnings);
 struct flow_def *flow_def_load_buf_ex(const char *name, const char *buf, size_t len,
                                       struct raia_errlist *errs, struct raia_errlist *warnings);
+/**
+ * Load a definition as flow_def_source() gave it (from the flows registry):
+ * the flow file followed by its areas files, which are read from there
+ * rather than from disk. The result has the same checksum.
+ */
+struct flow_def *flow_def_load_source(const char *name, const char *source, size_t len,
+                                      struct raia_errlist *errs);
 void flow_def_ref(struct flow_def *def);
 /** Drop one reference; frees at zero. NULL is a no-op. */
 void flow_def_unref(struct flow_def *def);

@@ -44,6 +44,8 @@ struct loader {
     const char *file;
     int bad;
     struct strbuf source; /* the definition: the flow file, then each areas file */
+    const char *embedded; /* flow_def_load_source: the areas files that followed the flow */
+    size_t embedded_len;
     struct warned warned[WARNED_MAX];
     size_t n_warned;
 };
@@ -555,10 +557,66 @@ static int valid_areas_name(const char *s)
            strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-/") == n;
 }
 
-/* Reads the areas file named in the flow (relative to the flow file) and hashes it. */
+/* The first occurrence of the n bytes of needle in [p, end), or NULL (memmem is not C11). */
+static const char *find_bytes(const char *p, const char *end, const char *needle, size_t n)
+{
+    for (; (size_t)(end - p) >= n; p++)
+        if (*p == *needle && memcmp(p, needle, n) == 0)
+            return p;
+    return NULL;
+}
+
+/*
+ * The bytes of areas file name in a definition from the flows registry: the
+ * part after the line "#--- areas: NAME" up to the next such line. NULL if
+ * the definition has no such file.
+ */
+static const char *embedded_areas(const struct loader *ld, const char *name, size_t *len)
+{
+    const char *p = ld->embedded, *end = ld->embedded + ld->embedded_len;
+    size_t mark = strlen(FLOW_AREAS_MARK), n = strlen(name);
+    while (p && p < end) {
+        const char *at = find_bytes(p, end, FLOW_AREAS_MARK, mark);
+        if (!at)
+            return NULL;
+        const char *body = at + mark + n;
+        if (body < end && memcmp(at + mark, name, n) == 0 && *body == '\n') {
+            body++;
+            const char *next = find_bytes(body, end, "\n" FLOW_AREAS_MARK, mark + 1);
+            *len = (size_t)((next ? next : end) - body);
+            return body;
+        }
+        p = at + mark;
+    }
+    return NULL;
+}
+
+/* Parses one areas file's bytes for step s and adds them to the definition. */
+static void add_areas(struct loader *ld, const char *path, struct flow_step_def *s, const char *buf,
+                      size_t len)
+{
+    /* Part of the definition: a changed list is a changed flow (flow_def_checksum). */
+    strbuf_printf(&ld->source, "\n%s%s\n", FLOW_AREAS_MARK, s->areas_file);
+    strbuf_append(&ld->source, buf, len);
+    ld->bad += flow_areas__parse(path, buf, len, ld->def, s, ld->errs);
+}
+
+/*
+ * Reads the areas file named in the flow (relative to the flow file), or,
+ * for a definition from the flows registry, takes it from the definition.
+ */
 static void load_areas_file(struct loader *ld, const struct ynode *at, struct flow_step_def *s,
                             const char *where)
 {
+    if (ld->embedded) {
+        size_t len = 0;
+        const char *buf = embedded_areas(ld, s->areas_file, &len);
+        if (buf)
+            add_areas(ld, s->areas_file, s, buf, len);
+        else
+            problem(ld, at, "%sareas: %s is not in the definition", where, s->areas_file);
+        return;
+    }
     char path[4096];
     const char *slash = strrchr(ld->file, '/');
     int dir = slash ? (int)(slash - ld->file + 1) : 0;
@@ -578,10 +636,7 @@ static void load_areas_file(struct loader *ld, const struct ynode *at, struct fl
                 : err ? "read error"
                       : "larger than 16 MiB");
     } else {
-        /* Part of the definition: a changed list is a changed flow (flow_def_checksum). */
-        strbuf_printf(&ld->source, "\n%s%s\n", FLOW_AREAS_MARK, s->areas_file);
-        strbuf_append(&ld->source, buf, len);
-        ld->bad += flow_areas__parse(path, buf, len, ld->def, s, ld->errs);
+        add_areas(ld, path, s, buf, len);
     }
     free(buf);
 }
@@ -1796,15 +1851,23 @@ static void checksum(const char *buf, size_t len, char out[65])
     out[64] = '\0';
 }
 
-struct flow_def *flow_def_load_buf_ex(const char *name, const char *buf, size_t len,
-                                      struct raia_errlist *errs, struct raia_errlist *warnings)
+/* Loads a flow file's bytes; embedded (may be NULL) holds its areas files as flow_def_source()
+ * writes them. */
+static struct flow_def *load(const char *name, const char *buf, size_t len, const char *embedded,
+                             size_t embedded_len, struct raia_errlist *errs,
+                             struct raia_errlist *warnings)
 {
     size_t before = errs->n;
     struct ydoc *doc = ydoc_load_buf(name, buf, len, errs);
     if (!doc)
         return NULL;
     struct flow_def *def = calloc(1, sizeof *def);
-    struct loader ld = {.def = def, .errs = errs, .warns = warnings, .file = doc->file};
+    struct loader ld = {.def = def,
+                        .errs = errs,
+                        .warns = warnings,
+                        .file = doc->file,
+                        .embedded = embedded,
+                        .embedded_len = embedded_len};
     if (!def) {
         raia_errlist_add(errs, name, 0, 0, "out of memory");
         ydoc_free(doc);
@@ -1828,6 +1891,21 @@ struct flow_def *flow_def_load_buf_ex(const char *name, const char *buf, size_t 
     checksum(ld.source.data, ld.source.len, def->checksum);
     def->source = ld.source.data; /* takes ownership */
     return def;
+}
+
+struct flow_def *flow_def_load_buf_ex(const char *name, const char *buf, size_t len,
+                                      struct raia_errlist *errs, struct raia_errlist *warnings)
+{
+    return load(name, buf, len, NULL, 0, errs, warnings);
+}
+
+struct flow_def *flow_def_load_source(const char *name, const char *source, size_t len,
+                                      struct raia_errlist *errs)
+{
+    const char *mark =
+        find_bytes(source, source + len, "\n" FLOW_AREAS_MARK, strlen(FLOW_AREAS_MARK) + 1);
+    size_t flow_len = mark ? (size_t)(mark - source) : len;
+    return load(name, source, flow_len, mark ? mark : source + len, len - flow_len, errs, NULL);
 }
 
 struct flow_def *flow_def_load_buf(const char *name, const char *buf, size_t len,

@@ -128,9 +128,15 @@ struct section {
 };
 
 static const struct section sections[] = {
-    {"redis", redis_fields, 0}, {"postgres", postgres_fields, 1}, {"privacy", privacy_fields, 1},
-    {"flows", flows_fields, 0}, {"log", log_fields, 0},           {"api", api_fields, 0},
-    {"metrics", metrics_fields, 0}, {"broadcast", broadcast_fields, 0}, {NULL, NULL, 0},
+    {"redis", redis_fields, 0},
+    {"postgres", postgres_fields, 1},
+    {"privacy", privacy_fields, 1},
+    {"flows", flows_fields, 0},
+    {"log", log_fields, 0},
+    {"api", api_fields, 0},
+    {"metrics", metrics_fields, 0},
+    {"broadcast", broadcast_fields, 0},
+    {NULL, NULL, 0},
 };
 
 static int dup_into(char **slot, const char *s)
@@ -327,9 +333,8 @@ static struct raia_config *config_from_doc(struct ydoc *doc, const char *path,
         raia_errlist_add(errs, path, root ? root->line : 1, root ? root->col : 1,
                          "expected a mapping of sections (smsc, redis, postgres, ...)");
     } else {
-        static const char *const top[] = {"smsc", "redis", "postgres", "privacy",
-                                          "flows", "log",   "api",      "metrics", "broadcast",
-                                          NULL};
+        static const char *const top[] = {"smsc", "redis", "postgres", "privacy",   "flows",
+                                          "log",  "api",   "metrics",  "broadcast", NULL};
         ynode_check_keys(root, top, "the top level", errs);
         load_smsc_list(cfg, ynode_get(root, "smsc"), root, errs);
         for (const struct section *s = sections; s->key; s++) {

@@ -49,11 +49,11 @@ struct raia_config {
     } postgres;
     struct {
         char *key_file, *project, *country_code, *trunk_prefix;
-        char *my_data_code; /* USSD code of the citizen's "my data" menu; "" for none */
-        long long min_cell; /* safe tables: smallest count published (docs/api.md) */
+        char *my_data_code;     /* USSD code of the citizen's "my data" menu; "" for none */
+        long long min_cell;     /* safe tables: smallest count published (docs/api.md) */
         char *contact_key_file; /* seals the numbers of people who asked to hear back; "": none */
     } privacy;
-    struct { /* results fed back by SMS (docs/broadcast.md) */
+    struct {                  /* results fed back by SMS (docs/broadcast.md) */
         long long per_second; /* outbox messages (SMS parts) sent per second */
     } broadcast;
     struct {

@@ -241,6 +241,7 @@ static void metrics_sources(void *ctx, struct metrics_sources *src)
     src->conns = gw->conns;
     src->n_conns = gw->n_conns;
     src->writer = gw->writer;
+    src->outbox = gw->outbox;
     src->turns_in_flight = session_router_in_flight(gw->router);
     src->sessions_cached = session_router_cached(gw->router);
 }
@@ -325,6 +326,7 @@ static int start_services(struct gateway *gw)
         fprintf(stderr, "raia-gateway: outbox: %s\n", err.msg);
         return -1;
     }
+    session_router_set_contacts(gw->router, outbox_seal(gw->outbox));
     gw->sig_term = evsignal_new(gw->base, SIGTERM, on_signal, gw);
     gw->sig_int = evsignal_new(gw->base, SIGINT, on_signal, gw);
     gw->sig_hup = evsignal_new(gw->base, SIGHUP, on_reload, gw);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "outbox.h"
 #include "pg_writer.h"
 #include "smpp_conn.h"
 #include "smpp_pdu.h"
@@ -165,6 +166,15 @@ void metrics_render(const struct metrics *m, const struct metrics_sources *src, 
     render_turns(m, src, out);
     if (src->writer)
         render_writer(src, out);
+    if (src->outbox) {
+        const struct outbox_counts *o = outbox_counts(src->outbox);
+        family(out, "raia_broadcast_messages_total", "counter",
+               "Broadcast messages by result: sent, failed, skipped (the person stopped or "
+               "erased after it was queued).");
+        strbuf_printf(out, "raia_broadcast_messages_total{result=\"sent\"} %llu\n", o->sent);
+        strbuf_printf(out, "raia_broadcast_messages_total{result=\"failed\"} %llu\n", o->failed);
+        strbuf_printf(out, "raia_broadcast_messages_total{result=\"skipped\"} %llu\n", o->skipped);
+    }
     family(out, "raia_http_requests_total", "counter",
            "Requests to this metrics server by status.");
     for (size_t i = 0; i < HTTP_STATUSES; i++)

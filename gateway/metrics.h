@@ -16,6 +16,7 @@
 #include "strbuf.h"
 
 struct metrics;
+struct outbox;
 struct pg_writer;
 struct smpp_conn;
 
@@ -47,6 +48,7 @@ struct metrics_sources {
     struct smpp_conn *const *conns;
     size_t n_conns;
     const struct pg_writer *writer;
+    const struct outbox *outbox; /* NULL: no broadcasts */
     size_t turns_in_flight;
     size_t sessions_cached;
 };

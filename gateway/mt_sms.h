@@ -1,8 +1,7 @@
 /**
  * mt_sms.h - one MT SMS as the operator wants it: split into concatenated
  * parts in the bind's alphabet (sms_concat_split_as) and submitted part by
- * part. Used by gateway/outbox.c; gateway/session.c's submit_sms does the
- * same for replies and can call it.
+ * part. Used by gateway/outbox.c (broadcasts) and gateway/session.c (replies).
  */
 #ifndef RAIA_MT_SMS_H
 #define RAIA_MT_SMS_H

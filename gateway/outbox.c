@@ -126,8 +126,8 @@ static size_t send_job(struct outbox *ob, const struct outbox_job *job)
     if (rc == 0) {
         snprintf(mt.source_addr, sizeof mt.source_addr, "%s", job->from);
         memcpy(mt.destination_addr, e164 + 1, strlen(e164)); /* digits after '+', and NUL */
-        mt.dest_addr_ton = 1; /* international */
-        mt.dest_addr_npi = 1; /* E.164 */
+        mt.dest_addr_ton = 1;                                /* international */
+        mt.dest_addr_npi = 1;                                /* E.164 */
         mt.registered_delivery = 1;
         *s = (struct sending){.ob = ob};
         rc = mt_sms_submit(tx, &mt, job->text, ob->concat_ref++, on_part, s, &parts);
@@ -265,8 +265,11 @@ void outbox_free(struct outbox *ob)
     if (!ob)
         return;
     ob->freeing = 1;
-    if (ob->timer)
+    if (ob->timer) {
         event_free(ob->timer);
+        log_at(LOG_INFO, "outbox", "op=stop sent=%llu failed=%llu skipped=%llu", ob->counts.sent,
+               ob->counts.failed, ob->counts.skipped);
+    }
     outbox_store_free(ob->store);
     contact_seal_free(ob->seal);
     free(ob);

@@ -25,13 +25,6 @@ struct contact_seal;
 struct flow_set;
 struct outbox;
 
-/** What the outbox did since it started (for logs and tests). */
-struct outbox_counts {
-    unsigned long long sent;    /* messages all of whose parts the SMSC accepted */
-    unsigned long long failed;  /* messages not sent, or a part refused */
-    unsigned long long skipped; /* jobs dropped unsent: a tombstone covered the person */
-};
-
 /**
  * Start sending. cfg, and the gateway's array of binds conns with its count
  * *n (binds may be added after this call), are borrowed for the outbox's
@@ -44,8 +37,15 @@ struct outbox *outbox_new(struct event_base *base, const struct raia_config *cfg
                           const size_t *n, struct raia_err *err);
 /** The contact key, for sealing "yes" answers (session.c); NULL when none is configured. */
 const struct contact_seal *outbox_seal(const struct outbox *ob);
+/** What the outbox did since it started: /metrics, and logged when it stops. */
+struct outbox_counts {
+    unsigned long long sent;    /* messages all of whose parts the SMSC accepted */
+    unsigned long long failed;  /* messages not sent, or a part refused */
+    unsigned long long skipped; /* jobs dropped unsent: a tombstone covered the person */
+};
+/** Borrowed from ob, updated as it works. */
 const struct outbox_counts *outbox_counts(const struct outbox *ob);
-/** Stops the timer and wipes the key. NULL is a no-op. */
+/** Stops the timer, logs what was sent, wipes the key. NULL is a no-op. */
 void outbox_free(struct outbox *ob);
 
 #endif

@@ -22,11 +22,13 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "contact_seal.h"
 #include "dlr_parse.h"
 #include "flow.h"
 #include "log.h"
 #include "metrics.h"
 #include "mo_dedup.h"
+#include "mt_sms.h"
 #include "my_data.h"
 #include "pg_lookup.h"
 #include "pseudonym.h"
@@ -77,6 +79,7 @@ struct session_router {
     struct mo_dedup *recent;         /* salted hashes of recent MO, for redeliveries */
     struct session_cache *cache;     /* the last state saved per pseudonym */
     struct pg_lookup *lookup;        /* for the "my data" menu; NULL: no menu */
+    const struct contact_seal *seal; /* "yes" to a contact step; NULL: none kept */
     long long resume_window_ms;      /* offer "continue" to a USSD dial within it; 0: never */
     int sms_ttl_s;                   /* an SMS session's state lives this long; 0: as USSD */
     struct metrics *metrics;         /* NULL: nothing counted */
@@ -188,6 +191,11 @@ void session_router_set_lifetimes(struct session_router *r, int resume_window_s,
 {
     r->resume_window_ms = 1000LL * (resume_window_s > 0 ? resume_window_s : 0);
     r->sms_ttl_s = sms_ttl_s > 0 ? sms_ttl_s : 0;
+}
+
+void session_router_set_contacts(struct session_router *r, const struct contact_seal *seal)
+{
+    r->seal = seal;
 }
 
 void session_router_set_metrics(struct session_router *r, struct metrics *m)
@@ -398,22 +406,17 @@ static void submit_ussd(struct turn *t, struct smpp_sm *mt, const char *screen)
     submit(t, mt);
 }
 
-/* SMS: one part, or concatenated parts (UDH) when the text is longer. */
+/* SMS: one part, or concatenated parts (UDH) when the text is longer, in the operator's alphabet.
+ */
 static void submit_sms(struct turn *t, struct smpp_sm *mt, const char *screen)
 {
-    struct sms_part parts[SMS_CONCAT_MAX_PARTS];
-    int n = sms_concat_split_as(screen, strlen(screen), t->r->concat_ref++,
-                                smpp_conn_charset(t->conn), parts);
-    if (n < 0)
-        log_at(LOG_ERROR, "session", "op=encode pseud=%.12s err=%s", t->pseudonym,
-               raia_strerror(n));
-    for (int i = 0; i < n; i++) {
-        mt->data_coding = parts[i].data_coding;
-        mt->esm_class = parts[i].esm_class;
-        memcpy(mt->short_message, parts[i].short_message, parts[i].sm_length);
-        mt->sm_length = parts[i].sm_length;
-        submit(t, mt);
-    }
+    struct smpp_conn *tx = reply_conn(t);
+    size_t parts = 0;
+    int rc = tx ? mt_sms_submit(tx, mt, screen, t->r->concat_ref++, on_submit_result, NULL, &parts)
+                : -RAIA_ENOTFOUND;
+    if (rc < 0)
+        log_at(LOG_WARN, "session", "op=submit pseud=%.12s parts_sent=%zu err=%s", t->pseudonym,
+               parts, raia_strerror(rc));
 }
 
 static void turn_reply(struct turn *t, const char *screen, int end)
@@ -556,6 +559,31 @@ static void session_event(const struct turn *t, long long now, struct store_even
 }
 
 /*
+ * The answer to the flow's contact step, while the number is still in
+ * memory: "yes" keeps it sealed (contact_seal.h), "no" keeps none. Returns
+ * 1 if out holds an event, 0 if there is none to store, < 0 on error.
+ */
+static int contact_event(const struct turn *t, long long now, const struct flow_answer *a,
+                         struct strbuf *out)
+{
+    const char *step = flow_def_contact_step(t->def);
+    if (!step || strcmp(a->question, step) != 0)
+        return 0;
+    if (!t->r->seal) {
+        log_at(LOG_WARN, "session", "op=contact pseud=%.12s err=no_contact_key", t->pseudonym);
+        return 0;
+    }
+    char e164[E164_MAX];
+    int yes = strcmp(a->code, "yes") == 0;
+    int rc = yes ? pseudonym_normalize(t->r->ps, t->msisdn, t->msisdn_ton, e164) : 0;
+    if (rc == 0)
+        rc = contact_event_json(t->r->seal, t->pseudonym, t->rec.flow_id,
+                                smpp_conn_operator(t->conn), yes ? e164 : NULL, now, out);
+    OPENSSL_cleanse(e164, sizeof e164);
+    return rc < 0 ? rc : 1;
+}
+
+/*
  * Turns the flow's output into store events and saves them together with
  * the new state in one atomic Redis call. Before consent nothing about the
  * person is stored but the session state itself (which expires with its TTL);
@@ -572,8 +600,8 @@ static void turn_store(struct turn *t)
 
     struct store_event ev;
     session_event(t, now, &ev);
-    struct strbuf json[FLOW_ANSWERS_MAX + 3];
-    const char *events[FLOW_ANSWERS_MAX + 3];
+    struct strbuf json[FLOW_ANSWERS_MAX + 4];
+    const char *events[FLOW_ANSWERS_MAX + 4];
     size_t n = 0;
     memset(json, 0, sizeof json);
     int bad = 0;
@@ -596,6 +624,9 @@ static void turn_store(struct turn *t)
             /* typed answers only: a derived variable took no tries */
             ev.attempts = strcmp(ev.question_id, t->asked) == 0 ? t->tries : 0;
             bad |= store_event_json(&ev, &json[n++]) < 0;
+            int c = contact_event(t, now, &out->answers[i], &json[n]);
+            bad |= c < 0;
+            n += c > 0;
         }
         if (out->end && rec->started_ms > 0) {
             ev.kind = STORE_EVENT_END;
@@ -615,7 +646,7 @@ static void turn_store(struct turn *t)
     else
         t->blob_len = (size_t)blob_len;
     turn_save(t, events, n);
-    for (size_t i = 0; i < FLOW_ANSWERS_MAX + 3; i++)
+    for (size_t i = 0; i < FLOW_ANSWERS_MAX + 4; i++)
         strbuf_free(&json[i]);
 }
 

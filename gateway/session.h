@@ -16,6 +16,7 @@
 
 #include "smpp_conn.h"
 
+struct contact_seal;
 struct flow_set;
 struct metrics;
 struct pg_lookup;
@@ -58,6 +59,11 @@ void session_router_set_my_data(struct session_router *r, struct pg_lookup *look
  * (0: the store's TTL).
  */
 void session_router_set_lifetimes(struct session_router *r, int resume_window_s, int sms_ttl_s);
+/**
+ * Seal the number of whoever answers "yes" to a flow's contact step with
+ * seal (borrowed, outlives r; NULL: no contact is kept), docs/broadcast.md.
+ */
+void session_router_set_contacts(struct session_router *r, const struct contact_seal *seal);
 /** Count turns and outcomes in m (borrowed, outlives r; NULL: nothing counted). */
 void session_router_set_metrics(struct session_router *r, struct metrics *m);
 /** Sessions whose last state r remembers (one Redis round trip a turn), for metrics. */

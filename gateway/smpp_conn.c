@@ -36,6 +36,7 @@
 #include <event2/util.h>
 
 #include "log.h"
+#include "smpp_fast.h"
 #include "smpp_outq.h"
 
 #define CRON_MS 250
@@ -590,7 +591,7 @@ static void on_deliver_sm(struct smpp_conn *c, const struct smpp_header *h, cons
     }
     struct smpp_sm mo;
     uint32_t status = SMPP_ESME_RSYSERR;
-    if (smpp_decode_sm(pdu, len, &mo, &status) < 0) {
+    if (smpp_fast_decode_sm(pdu, len, &mo, &status) < 0) {
         conn_warn(c, "bad_deliver_sm", status, "seq=%u status=0x%02x", h->sequence_number, status);
         send_pdu(c, buf,
                  smpp_encode_sm_resp(SMPP_DELIVER_SM_RESP, status, h->sequence_number, NULL, buf,
@@ -653,7 +654,7 @@ static void dispatch(struct smpp_conn *c, const struct smpp_header *h, const uin
         on_deliver_sm(c, h, pdu, len);
         break;
     case SMPP_SUBMIT_SM_RESP:
-        if (smpp_decode_sm_resp(pdu, len, message_id) < 0)
+        if (smpp_fast_decode_sm_resp(pdu, len, message_id) < 0)
             conn_warn(c, "bad_submit_sm_resp", 0, "seq=%u", seq);
         on_submit_result(c, seq, h->command_status, message_id);
         break;
@@ -988,7 +989,7 @@ int smpp_conn_submit(struct smpp_conn *c, const struct smpp_sm *mt, smpp_conn_su
     if (c->queue.len >= QUEUE_MAX)
         return -RAIA_EFULL;
     uint8_t buf[SMPP_PDU_MAX];
-    long n = smpp_encode_sm(SMPP_SUBMIT_SM, 1, mt, buf, sizeof buf);
+    long n = smpp_fast_encode_sm(SMPP_SUBMIT_SM, 1, mt, buf, sizeof buf);
     if (n < 0)
         return (int)n;
     struct smpp_out *o = smpp_out_new(buf, (size_t)n, cb, ctx, now_ms());

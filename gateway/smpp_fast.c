@@ -4,10 +4,12 @@
  *
  * Owns nothing but the code: the wire format is owned by smpp_pdu.c, whose
  * behaviour this file reproduces exactly (accepted inputs, the ESME status of
- * every reject, decoded fields, encoded bytes). smpp_pdu.c runs libsmpp34,
- * which formats a trace of every field with vsnprintf on every call, about
- * 10 µs and 97,000 instructions a pack + unpack (docs/performance.md); here a
- * PDU costs one bounded pass over its bytes, no allocation, no formatting.
+ * every reject, decoded fields, encoded bytes), except one libsmpp34 limit
+ * where it follows SMPP 3.4 instead (254 message octets, quirk Q1 in
+ * docs/smpp.md). smpp_pdu.c runs libsmpp34, which formats a trace of every
+ * field with vsnprintf on every call: about 10 µs and 97,000 instructions a
+ * pack + unpack (docs/performance.md). Here a PDU costs one bounded pass
+ * over its bytes, no allocation, no formatting.
  *
  * Called from the per-turn path (gateway/smpp_conn.c for MO deliver_sm, MT
  * submit_sm and submit_sm_resp; simulators/raia_load.c for the other side)
@@ -22,6 +24,7 @@
  */
 #include "smpp_fast.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "raia_err.h"
@@ -272,6 +275,11 @@ static int check_message(struct smpp_sm *out, const struct tlvs *t, uint32_t *es
         return reject(esme_status, SMPP_ESME_RINVMSGLEN);
     return 0;
 }
+
+/* The decoder clears struct smpp_sm around payload[], in two pieces. */
+_Static_assert(offsetof(struct smpp_sm, receipted_message_id) ==
+                   offsetof(struct smpp_sm, payload) + SMPP_PAYLOAD_MAX,
+               "struct smpp_sm: payload[] must sit right before receipted_message_id");
 
 /*
  * One pass: header, mandatory fields (each broken one with its own status),

@@ -50,6 +50,7 @@
 #include "raia_err.h"
 #include "sim_net.h"
 #include "sim_sm.h"
+#include "smpp_fast.h"
 #include "smpp_pdu.h"
 #include "smpp_text.h"
 #include "sms_concat.h"
@@ -201,7 +202,7 @@ static int phone_send(struct load *l, struct phone *p)
     }
     uint8_t out[512];
     uint32_t seq = smpp_seq_next(c->seq);
-    long len = smpp_encode_sm(SMPP_DELIVER_SM, seq, mo, out, sizeof out);
+    long len = smpp_fast_encode_sm(SMPP_DELIVER_SM, seq, mo, out, sizeof out);
     if (len < 0)
         return -1;
     c->seq = seq;
@@ -409,7 +410,7 @@ static void on_submit(struct load_conn *c, const struct smpp_header *h, const ui
 {
     struct load *l = c->l;
     uint32_t status = SMPP_ESME_ROK;
-    int ok = smpp_decode_sm(pdu, h->command_length, &l->mt, &status) == 0;
+    int ok = smpp_fast_decode_sm(pdu, h->command_length, &l->mt, &status) == 0;
     char id[24] = "";
     if (ok)
         snprintf(id, sizeof id, "%lu", ++l->next_msg_id);

@@ -126,8 +126,8 @@ static const char audit_sql[] =
     "INSERT INTO audit_log (actor, action, detail)"
     " SELECT j->>'actor', j->>'action', j->'detail' FROM (SELECT $1::jsonb AS j) p";
 
-static const char *const sql_of[] = {tokens_sql,   flows_sql,    flow_sql,  responses_sql,
-                                     table_sql,    timeline_sql, funnel_sql, audit_sql};
+static const char *const sql_of[] = {tokens_sql, flows_sql,    flow_sql,   responses_sql,
+                                     table_sql,  timeline_sql, funnel_sql, audit_sql};
 
 struct waiting {
     enum api_sql which;

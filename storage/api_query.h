@@ -23,7 +23,7 @@ enum api_sql {
     API_SQL_RESPONSES, /* {"flow","version","after_xid","after_session","limit"} -> see .c */
     API_SQL_TABLE,     /* {"flow","version","q1","q2"} -> code1, code2, count */
     API_SQL_TIMELINE,  /* {"flow","version"} -> day, channel, count (every day first..last) */
-    API_SQL_FUNNEL,    /* {"flow","version","questions":[..]} -> position, channel, answered, left */
+    API_SQL_FUNNEL,    /* {"flow","version","questions":[ids]} -> pos, channel, answered, left */
     API_SQL_AUDIT      /* {"actor","action","detail":{..}} -> nothing */
 };
 

@@ -105,7 +105,7 @@ static int erase_redis(const struct erase_target *t, const char *pseudonym,
         out->outbox_entries = drop_stream_entries(c, outbox, pseudonym, err);
     redisFree(c);
     return out->state_keys < 0 || out->stream_entries < 0 || out->outbox_entries < 0 ? -RAIA_EIO
-                                                                                      : 0;
+                                                                                     : 0;
 }
 
 /* Runs one statement that returns one row of counts into cols. */

@@ -23,11 +23,11 @@
 
 #define KEY_MAX 256
 
-/* Contacts of $1 whose person has no open opt-out from it and no erasure
- * that came after they said yes. */
+/* Contacts of $1 who said yes last, with no open opt-out from it and no
+ * erasure that came after they said yes. */
 static const char recipients_sql[] =
     "SELECT c.pseudonym, c.operator, c.sealed FROM contacts c"
-    " WHERE c.flow_id = $1"
+    " WHERE c.flow_id = $1 AND c.sealed IS NOT NULL"
     "  AND NOT EXISTS (SELECT FROM opt_outs o WHERE o.pseudonym = c.pseudonym"
     "                  AND o.flow_id = c.flow_id AND o.lifted_at IS NULL)"
     "  AND NOT EXISTS (SELECT FROM erasures r WHERE r.pseudonym = c.pseudonym"
@@ -88,8 +88,8 @@ static int mark_stopped(redisContext *c, const char *nocontact, const char *flow
                 rc = raia_err_set(err, RAIA_EIO, "redis: %s",
                                   r && r->type == REDIS_REPLY_ERROR ? r->str : c->errstr);
         } else {
-            stopped[i] = r->element[0]->type != REDIS_REPLY_NIL ||
-                         r->element[1]->type != REDIS_REPLY_NIL;
+            stopped[i] =
+                r->element[0]->type != REDIS_REPLY_NIL || r->element[1]->type != REDIS_REPLY_NIL;
         }
         freeReplyObject(r);
         if (!r && c->err)
@@ -110,8 +110,9 @@ static int enqueue(redisContext *c, const char *outbox, const struct outbox_requ
     for (int i = 0; i < n; i++) {
         if (stopped[i])
             continue;
-        redisAppendCommand(c, "XADD %s * sealed %s pseudonym %s flow %s operator %s from %s "
-                              "text %s broadcast %s",
+        redisAppendCommand(c,
+                           "XADD %s * sealed %s pseudonym %s flow %s operator %s from %s "
+                           "text %s broadcast %s",
                            outbox, PQgetvalue(rows, i, 2), PQgetvalue(rows, i, 0), rq->flow_id,
                            PQgetvalue(rows, i, 1), rq->from, rq->message, id);
         sent++;
@@ -236,8 +237,8 @@ struct pop_request {
     void *ctx;
 };
 
-struct outbox_store *outbox_store_new(struct event_base *base, const char *url,
-                                      const char *prefix, struct raia_err *err)
+struct outbox_store *outbox_store_new(struct event_base *base, const char *url, const char *prefix,
+                                      struct raia_err *err)
 {
     struct outbox_store *os = calloc(1, sizeof *os);
     if (!os) {
@@ -314,8 +315,8 @@ int outbox_store_pop(struct outbox_store *os, long long now_ms, outbox_store_pop
         return -RAIA_ENOMEM;
     *req = (struct pop_request){cb, ctx};
     if (redisAsyncCommand(ac, on_pop_reply, req, "EVAL %s 2 %s %s %lld %lld", pop_script,
-                          os->outbox, os->nocontact, now_ms, OUTBOX_NOCONTACT_KEEP_MS) !=
-        REDIS_OK) {
+                          os->outbox, os->nocontact, now_ms,
+                          OUTBOX_NOCONTACT_KEEP_MS) != REDIS_OK) {
         free(req);
         return -RAIA_EIO;
     }

@@ -66,8 +66,8 @@ struct outbox_job {
 };
 
 /** Connect (asynchronously, reconnecting by itself). NULL with err on a bad url. */
-struct outbox_store *outbox_store_new(struct event_base *base, const char *url,
-                                      const char *prefix, struct raia_err *err);
+struct outbox_store *outbox_store_new(struct event_base *base, const char *url, const char *prefix,
+                                      struct raia_err *err);
 /** NULL is a no-op; a pop in flight gets its callback with -RAIA_EIO first. */
 void outbox_store_free(struct outbox_store *os);
 

@@ -15,7 +15,12 @@ RAIA_PACKAGES=(
   libreadstat-dev                            # raia export --format sav|dta (SPSS, Stata files)
   pspp python3-pandas                        # export_test: independent readers of .sav and .dta
   python3-prometheus-client                  # e2e_ussd_test: parses GET /metrics independently
+  chromium                                   # dashboard_test: the dashboard in headless Chromium
+  valgrind                                   # bench/codec/run: callgrind instruction counts
 )
+# npm: the build installs the dashboard's pinned chart library with `npm ci`.
+# Debian's npm conflicts with a NodeSource nodejs, which brings its own npm.
+command -v npm >/dev/null 2>&1 || RAIA_PACKAGES+=(npm)
 
 raia_install_deps() {
   local missing=() p

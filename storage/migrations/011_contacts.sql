@@ -1,20 +1,21 @@
 -- 011_contacts: the people who asked to hear back, and what was sent to them
 -- (docs/broadcast.md, docs/privacy.md).
 --
--- contacts: one row per person (pseudonym) and flow whose contact question
--- (flows.md, `contact: true`) they answered "yes". `sealed` is their number
--- under AES-256-GCM with the contact key (privacy.contact_key_file), bound to
--- (project, pseudonym, flow): without that key it is not a phone number, and
--- moved to another row it does not open. The writer (sql/write_batch.sql)
--- inserts it from `contact` events and deletes it when the person answers
--- "no" later, says STOP to the flow, withdraws or erases; `raia forget` and
--- `raia purge` delete it with the person's other rows.
+-- contacts: per person (pseudonym) and flow, their latest decision about
+-- being texted the results. `sealed` is their number, for a "yes" to the
+-- flow's contact question (flows.md, `contact: true`), under AES-256-GCM with
+-- the contact key (privacy.contact_key_file), bound to (project, pseudonym,
+-- flow): without that key it is not a phone number, and moved to another row
+-- it does not open. A later "no" or a STOP sets it NULL (the row stays, with
+-- no number, so that a delayed copy of the earlier "yes" cannot restore it);
+-- a withdrawal or erasure deletes the row. Written by the writer
+-- (sql/write_batch.sql); `raia forget` and `raia purge` delete rows too.
 CREATE TABLE contacts (
     pseudonym  text NOT NULL CHECK (pseudonym ~ '^[0-9a-f]{64}$'),
     flow_id    text NOT NULL,
     operator   text NOT NULL, -- the operator whose network the number was reached on
-    sealed     text NOT NULL CHECK (sealed ~ '^v1:[A-Za-z0-9+/=]+$'),
-    created_at timestamptz NOT NULL,
+    sealed     text CHECK (sealed ~ '^v1:[A-Za-z0-9+/=]+$'), -- NULL: declined or stopped
+    created_at timestamptz NOT NULL, -- when that decision was made
     PRIMARY KEY (pseudonym, flow_id)
 );
 CREATE INDEX contacts_flow ON contacts (flow_id);

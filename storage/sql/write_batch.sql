@@ -156,53 +156,43 @@ lifted_opt_outs AS (
       AND o.opted_out_at < v.consented_at AND o.lifted_at IS NULL
     RETURNING 1
 ),
--- Contacts (011_contacts.sql): the latest answer to a flow's contact question
--- per person wins. "Yes" keeps the sealed number unless a STOP, a withdrawal
--- or an erasure came after it; "no" (sealed null), STOP, withdrawal and
--- erasure delete what is kept. A key being upserted is never also deleted.
-contact_events AS (
-    SELECT DISTINCT ON (e->>'pseudonym', e->>'flow')
-           e->>'pseudonym' AS pseudonym, e->>'flow' AS flow_id, e->>'operator' AS operator,
-           e->>'sealed' AS sealed, to_timestamp((e->>'at')::bigint / 1000.0) AS said_at
-    FROM entries
-    WHERE e->>'kind' = 'contact'
-    ORDER BY e->>'pseudonym', e->>'flow', (e->>'at')::bigint DESC, stream_id DESC
+-- Contacts (011_contacts.sql): per person and flow the latest decision
+-- wins: a contact event ("yes" with the sealed number, "no" with null) or a
+-- STOP (null). A null keeps the row without a number, so that a late copy
+-- of an earlier "yes" (claimed from a crashed writer) cannot bring the
+-- number back. Decisions an erasure came after are dropped; an erasure
+-- deletes the rows it covers (unless a newer decision replaces them).
+contact_decisions AS (
+    SELECT DISTINCT ON (pseudonym, flow_id) * FROM (
+        SELECT e->>'pseudonym' AS pseudonym, e->>'flow' AS flow_id, e->>'operator' AS operator,
+               e->>'sealed' AS sealed, (e->>'at')::bigint AS at_ms, stream_id
+        FROM entries
+        WHERE e->>'kind' = 'contact'
+           OR (e->>'kind' = 'end' AND e->>'outcome' = 'stopped')
+    ) d
+    WHERE NOT EXISTS (SELECT FROM all_erasures r
+                      WHERE r.pseudonym = d.pseudonym
+                        AND (r.flow_id IS NULL OR r.flow_id = d.flow_id)
+                        AND r.erased_at > to_timestamp(d.at_ms / 1000.0))
+    ORDER BY pseudonym, flow_id, at_ms DESC, sealed NULLS FIRST, stream_id DESC
 ),
 kept_contacts AS (
     INSERT INTO contacts (pseudonym, flow_id, operator, sealed, created_at)
-    SELECT c.pseudonym, c.flow_id, c.operator, c.sealed, c.said_at
-    FROM contact_events c
-    WHERE c.sealed IS NOT NULL
-      AND NOT EXISTS (SELECT FROM all_erasures r
-                      WHERE r.pseudonym = c.pseudonym
-                        AND (r.flow_id IS NULL OR r.flow_id = c.flow_id)
-                        AND r.erased_at > c.said_at)
-      AND NOT EXISTS (SELECT FROM opt_events o
-                      WHERE o.pseudonym = c.pseudonym AND o.flow_id = c.flow_id
-                        AND o.stopped_at >= c.said_at)
-      AND NOT EXISTS (SELECT FROM opt_outs o
-                      WHERE o.pseudonym = c.pseudonym AND o.flow_id = c.flow_id
-                        AND o.lifted_at IS NULL AND o.opted_out_at >= c.said_at)
+    SELECT pseudonym, flow_id, operator, sealed, to_timestamp(at_ms / 1000.0)
+    FROM contact_decisions
     ON CONFLICT (pseudonym, flow_id) DO UPDATE
         SET operator = EXCLUDED.operator, sealed = EXCLUDED.sealed,
             created_at = EXCLUDED.created_at
         WHERE contacts.created_at <= EXCLUDED.created_at
     RETURNING pseudonym, flow_id
 ),
-dropped_contacts AS (
+erased_contacts AS (
     DELETE FROM contacts k
-    WHERE NOT EXISTS (SELECT FROM kept_contacts x
+    USING new_erasures r
+    WHERE r.pseudonym = k.pseudonym AND (r.flow_id IS NULL OR r.flow_id = k.flow_id)
+      AND r.erased_at > k.created_at
+      AND NOT EXISTS (SELECT FROM kept_contacts x
                       WHERE x.pseudonym = k.pseudonym AND x.flow_id = k.flow_id)
-      AND (EXISTS (SELECT FROM contact_events c
-                   WHERE c.pseudonym = k.pseudonym AND c.flow_id = k.flow_id
-                     AND c.sealed IS NULL AND c.said_at >= k.created_at)
-           OR EXISTS (SELECT FROM opt_events o
-                      WHERE o.pseudonym = k.pseudonym AND o.flow_id = k.flow_id
-                        AND o.stopped_at >= k.created_at)
-           OR EXISTS (SELECT FROM new_erasures r
-                      WHERE r.pseudonym = k.pseudonym
-                        AND (r.flow_id IS NULL OR r.flow_id = k.flow_id)
-                        AND r.erased_at > k.created_at))
     RETURNING 1
 ),
 registered_flows AS (

@@ -1,7 +1,7 @@
 /*
  * fuzz_api_params.c - libFuzzer target for raia-api's request parsing
  * (api/api_params.c): the request target (path and query string) and the
- * opaque cursor.
+ * opaque cursor, and the dashboard's file names (no path may escape them).
  *
  * The input is the request target as a client may send it, in an
  * exact-size copy so ASan sees any read past its end. A parse must either
@@ -46,9 +46,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct api_param_error err;
     if (api_params_parse(s, 100, LIMIT_MAX, &req, &err) == 0) {
         int with_flow = req.route == API_ROUTE_FLOW || req.route == API_ROUTE_RESPONSES ||
-                        req.route == API_ROUTE_TABLES;
-        if ((with_flow && !valid_id(req.flow)) || req.limit < 1 || req.limit > LIMIT_MAX ||
-            req.version < 0 || (req.route == API_ROUTE_TABLES && req.n_by < 1) || req.n_by > 2)
+                        req.route == API_ROUTE_TABLES || req.route == API_ROUTE_TIMELINE ||
+                        req.route == API_ROUTE_FUNNEL;
+        size_t an = strlen(req.asset);
+        int bad_asset = req.route == API_ROUTE_DASHBOARD &&
+                        (an == 0 || req.asset[0] == '.' || strstr(req.asset, "..") ||
+                         strspn(req.asset, "abcdefghijklmnopqrstuvwxyz0123456789_-.") != an);
+        if ((with_flow && !valid_id(req.flow)) || bad_asset || req.limit < 1 ||
+            req.limit > LIMIT_MAX || req.version < 0 ||
+            (req.route == API_ROUTE_TABLES && req.n_by < 1) || req.n_by > 2)
             abort();
         for (int i = 0; i < req.n_by; i++)
             if (!valid_id(req.by[i]))

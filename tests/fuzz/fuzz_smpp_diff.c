@@ -14,8 +14,10 @@
  *    at and over the limits, strings without NUL, TLV flags, TON / NPI,
  *    short buffers) to the same return value and the same bytes, whose
  *    decoding must agree again.
- * Any difference aborts, but one: quirk_254() below. Seeds: tests/assets/fuzz_smpp_diff/ (README
- * there).
+ * Any difference aborts, but one: quirk_254() below. Seeds in
+ * tests/assets/fuzz_smpp_diff/ are named after what they hold: each PDU
+ * type, each TLV, each malformed case of docs/smpp.md; quirk-encode-254 is
+ * the reproducer of the tolerated quirk.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -179,6 +179,17 @@ def check_aggregates(run):
        got[:3] == [("category", 257, 257, 0, 257), ("severity", 257, 254, 0, 257), ("details", 0, 0, 0, 0)])
 
 
+def check_area_table(run):
+    """One answer to the location question (district XR0101) by the time of the request."""
+    t = json.loads(body(run, "table-area"))
+    cats = [(c["code"], c["label"]) for c in t["rows"]["categories"]]
+    ok("table by area: the region answered, then prefer not to say %s" % cats,
+       [c for c, _ in cats] == ["XR01", "refused"] and cats[0][1] == "Ziwani")
+    ok("table by area: the region's 1 and the total are suppressed, the empty cell is 0",
+       t["cells"] == [{"count": None, "suppressed": "primary"}, {"count": 0}]
+       and t["total"] == {"count": None, "suppressed": "primary"})
+
+
 def check_openapi(run, doc, made):
     ok("openapi: version 3.0.x", doc.get("openapi", "").startswith("3.0"))
     served = {"/healthz", "/v1/openapi.json", "/v1/flows", "/v1/flows/{id}",
@@ -256,6 +267,10 @@ def bodies(run, pages, pseud_file, phone_file, ids_file):
     ok("flow: same document asked by version", json.loads(body(run, "flow-v")) == flow)
     check_tables(run)
     check_aggregates(run)
+    if os.environ.get("AREA_SESSION"):
+        check_area_table(run)
+        errs = validate(doc, S("Table"), json.loads(body(run, "table-area")))
+        ok("table-area body matches its OpenAPI schema %s" % errs[:3], not errs)
 
     keys = {n: os.environ[k] for n, k in (("a", "KEY_A"), ("c", "KEY_C"), ("s", "KEY_S"))}
     stable = jsonl(body(run, "stable"))
@@ -344,6 +359,8 @@ def audit(run, pages, rows):
     want.append("partner-c|api_responses|%d" % len(jsonl(body(run, "other"))))
     for n in range(1, pages + 1):
         want.append("partner-a|api_responses|%d" % len(jsonl(body(run, "page%d" % n))))
+    if os.environ.get("AREA_SESSION"):
+        want.append("partner-a|api_tables|3")
     ok("audit rows: one per pull, in order, with the rows sent (%d)" % len(want), rows.split() == want)
 
 

@@ -217,6 +217,11 @@ ids="$run/ended-sessions.txt"
 sql "SELECT session_id FROM sessions WHERE outcome IS NOT NULL AND flow_version = $v" >"$ids"
 check "every ended session once over all pages ($(wc -l <"$ids"))" python3 "$check_py" pages "$run" "$pages" "$ids"
 
+# A location question is tabulated by region: late1's district answer counts for XR01.
+if [ -n "${AREA_SESSION:-}" ]; then
+  check "table by area (a location) 200" status 200 table-area "$tok_a" "/v1/flows/community-report/tables?by=area"
+fi
+
 # --- bodies against hand-computed expectations and the OpenAPI document ---
 pseudonyms="$run/pseudonyms.txt"
 sql "SELECT pseudonym FROM sessions" >"$pseudonyms"

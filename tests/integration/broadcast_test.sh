@@ -12,6 +12,8 @@
 #           the STOP left in Redis is checked when the job is taken)
 #   67      yes, `raia forget` after the broadcast was queued -> nothing (its
 #           queued job is deleted)
+# Afterwards 62 answers "no" in a new session and 61 withdraws in the "my
+# data" menu: each removes their contact.
 # Between queueing and sending, the gateway runs on a receive-only bind, so
 # the outbox cannot send and the late STOP and erasure come first for sure.
 # The simulator's record (the network, which sees numbers) must show the
@@ -39,10 +41,11 @@ loose=$(mktemp "$run/loose.XXXXXX")
 openssl rand -hex 32 >"$loose"
 chmod 640 "$loose"
 sed "s|contact_key_file: .*|contact_key_file: $loose|" "$RAIA_CONFIG" >"$run/raia-loose.yaml"
+check "gateway stops" raia_stack_stop_gateway
 check "the gateway refuses a contact key others can read" bash -c \
   "! '$build/gateway/raia-gateway' --config '$run/raia-loose.yaml' 2>'$run/loose.log' &&
    grep -q 'privacy.contact_key_file .*chmod 600' '$run/loose.log'"
-check "gateway restarts with the test flow and the contact key" restart_gateway "$RAIA_CONFIG"
+check "gateway starts with the test flow and the contact key" raia_stack_start_gateway
 check "the outbox started" wait_log "op=start per_second=20"
 
 sms_phone() { # MSISDN INPUT...
@@ -64,14 +67,16 @@ for p in $p1 $p2 $p3 $p4 $p5 $p6 $p7; do check "phone (pid $p) finished" wait "$
 check "61 completed" grep -q "^< Thank you for taking part" "$run/phone+256700000061.txt"
 check "64 stopped" grep -q "^< You stopped the poll" "$run/phone+256700000064.txt"
 
-contacts_are() { sql_is "SELECT count(*) FROM contacts WHERE flow_id = 'results-sms'" "$1"; }
+contacts_are() { sql_is "SELECT count(*) FROM contacts WHERE flow_id = 'results-sms' AND sealed IS NOT NULL" "$1"; }
 # 61, 62, 65, 66, 67 said yes and kept it; 63 said no; 64's STOP removed theirs.
 check "five contacts kept, sealed" wait_until 20 contacts_are 5
 check "64's STOP is an opt-out" wait_until 20 sql_is \
   "SELECT count(*) FROM opt_outs WHERE pseudonym = '$(pseud +256700000064)' AND lifted_at IS NULL" 1
-check "who is kept: 61 62 65 66 67" test "$(sql "SELECT pseudonym FROM contacts ORDER BY 1" | tr '\n' ' ')" = \
+check "who is kept: 61 62 65 66 67" test "$(sql "SELECT pseudonym FROM contacts WHERE sealed IS NOT NULL ORDER BY 1" | tr '\n' ' ')" = \
   "$(for n in 61 62 65 66 67; do pseud +2567000000$n; done | sort | tr '\n' ' ')"
 check "every contact is sealed v1" sql_is "SELECT count(*) FROM contacts WHERE sealed LIKE 'v1:%'" 5
+check "63's no and 64's STOP keep no number" sql_is \
+  "SELECT count(*) FROM contacts WHERE sealed IS NULL AND pseudonym IN ('$(pseud +256700000063)', '$(pseud +256700000064)')" 2
 
 "$build/cli/raia" forget --config "$RAIA_CONFIG" +256700000065 >"$run/forget65.log" 2>&1
 check "raia forget 65 deletes their contact" contacts_are 4
@@ -121,6 +126,12 @@ results_to() { grep '"dir":"in","cmd":"submit_sm"' "$RAIA_SIM_RECORD" | grep -F 
 two_sent() { [ "$(results_to | wc -l)" = 2 ]; }
 check "two results SMS reached the network" wait_until 20 two_sent
 check "the outbox is empty" wait_until 20 test "$(redis-cli -p "$RAIA_REDIS_PORT" xlen raia:outbox)" = 0
+outbox_metrics() {
+  curl -fsS "http://127.0.0.1:$RAIA_METRICS_PORT/metrics" |
+    grep -c '^raia_broadcast_messages_total{result="\(sent\)"} 2$\|^raia_broadcast_messages_total{result="skipped"} 1$' |
+    grep -qx 2
+}
+check "/metrics counts two sent and one skipped" wait_until 20 outbox_metrics
 check "they went to 61 and 62, nobody else" test "$(results_to | tr '\n' ' ')" = \
   '"destination_addr":"256700000061" "destination_addr":"256700000062" '
 check "with the whole message, from the flow's short code" test "$(grep '"dir":"in","cmd":"submit_sm"' \
@@ -131,8 +142,25 @@ check "66's STOP reached PostgreSQL and removed their contact" wait_until 20 con
 # A "no" after a "yes" (a new session) removes the contact too.
 sms_phone +256700000062 RESULTS 1 2 1
 check "62 answered no this time: contact gone" wait_until 20 contacts_are 1
+# A late copy of 62's older "yes" (as a writer that crashed before its ack
+# would replay it) must not bring a number back.
+late=$(redis-cli -p "$RAIA_REDIS_PORT" xadd raia:answers '*' e \
+  "{\"v\":1,\"kind\":\"contact\",\"at\":1000,\"pseudonym\":\"$(pseud +256700000062)\",\"flow\":\"results-sms\",\"operator\":\"operator-a\",\"sealed\":\"v1:AAAA\"}")
+check "the writer took the late copy" wait_until 20 bash -c \
+  "[ -z \"\$(redis-cli -p '$RAIA_REDIS_PORT' xrange raia:answers '$late' '$late')\" ]"
+check "and kept 62 without a number" sql_is \
+  "SELECT count(*) FROM contacts WHERE pseudonym = '$(pseud +256700000062)' AND sealed IS NULL" 1
+
+# 61 withdraws from the flow in the "my data" USSD menu: the contact goes too.
+"$build/simulators/raia-phone" --sim "127.0.0.1:$RAIA_SIM_CONTROL" --msisdn +256700000061 \
+  --dial '*384*99#' --timeout 20 --input 1 --input 1 >"$run/my-data61.txt" 2>&1
+check "61 withdrew in the my data menu" grep -q "Withdraw from Results feedback test poll" "$run/my-data61.txt"
+check "the withdrawal left a tombstone" wait_until 20 bash -c \
+  "redis-cli -p '$RAIA_REDIS_PORT' zscore raia:nocontact '$(pseud +256700000061)/results-sms' | grep -q '[0-9]'"
+check "and removed the last contact" wait_until 20 contacts_are 0
 
 check "gateway stops cleanly on SIGTERM" raia_stack_stop_gateway
+check "its outbox sent two, skipped one, failed none" grep -q "op=stop sent=2 failed=0 skipped=1" "$RAIA_GATEWAY_LOG"
 redis_dump="$run/redis-dump.txt"
 redis-cli -p "$RAIA_REDIS_PORT" --scan | while read -r key; do
   echo "KEY $key"

@@ -9,9 +9,11 @@
 
 DOM_FILE is what `chromium --dump-dom` printed after the page ran. RUN holds
 the test's PostgreSQL reads: pg-days.txt (day|channel|count of ended
-sessions), pg-sessions.txt (session|channel|outcome|questions answered) and
-pg-category.txt (code|count). Expected numbers are computed here from those
-rows, not taken from the API; TOKEN in the environment must not be in the DOM.
+sessions), pg-sessions.txt (session|channel|outcome|questions answered),
+pg-category.txt (code|count) and pg-area.txt (one area code per answer,
+coarsened here with the areas file AREAS names). Expected numbers are
+computed here from those rows, not taken from the API; TOKEN in the
+environment must not be in the DOM.
 """
 import os
 import re
@@ -187,10 +189,39 @@ def check_breakdown(dom, run, flow, min_cell):
        small and all(str(h[3]) not in h[2] for h in hidden) and small[0][2] == "suppressed (<%d)" % min_cell)
 
 
+def check_area(dom, run, flow, min_cell):
+    """The area breakdown is by region: every answer goes up to its coarsest area."""
+    parent = {}
+    with open(os.environ["AREAS"], encoding="utf-8") as f:
+        for line in f.read().splitlines()[1:]:
+            code, up = line.split(",")[:2]
+            parent[code] = up
+    truth = {}
+    for (code,) in read_rows(os.path.join(run, "pg-area.txt")):
+        while parent.get(code):
+            code = parent[code]
+        truth[code] = truth.get(code, 0) + 1
+    truth["total"] = sum(truth.values())
+    rows = dom.tables.get("breakdown-%s-area" % flow, [])
+    codes = [r[0].get("data-code") for r in rows]
+    ok("breakdown by area: the regions answered, prefer not to say, total %s" % codes,
+       codes == sorted(c for c in truth if c not in ("refused", "total")) + ["refused", "total"])
+    bad, hidden = [], 0
+    for attrs, cells in rows:
+        good, what = check_cell(attrs.get("data-code"), cells[0][0], cells[0][1],
+                                truth.get(attrs.get("data-code"), 0), min_cell)
+        hidden += "data-suppressed" in cells[0][0]
+        if not good:
+            bad.append(what)
+    ok("breakdown by area: counts equal PostgreSQL's, coarsened to regions %s" % bad[:4],
+       rows and not bad and hidden > 0)
+
+
 def check_charts(dom, flow):
     names = [c.get("data-chart") for c in dom.canvases]
     ok("charts: timeline, funnel and one per breakdown %s" % names,
-       {"timeline", "funnel", "breakdown-category", "breakdown-severity"} <= set(names))
+       {"timeline", "funnel", "breakdown-category", "breakdown-severity", "breakdown-area"}
+       <= set(names))
     undrawn = [c.get("data-chart") for c in dom.canvases
                if c.get("data-drawn") != "1" or int(c.get("width", "0")) < 100
                or int(c.get("height", "0")) < 100 or int(c.get("data-painted", "0")) < 100]
@@ -211,6 +242,7 @@ def dom_mode(path, run, flow):
     check_timeline(dom, run, flow, min_cell)
     check_funnel(dom, run, flow, min_cell)
     check_breakdown(dom, run, flow, min_cell)
+    check_area(dom, run, flow, min_cell)
     check_charts(dom, flow)
 
 

@@ -3,10 +3,11 @@
 # (Debian's chromium) against a real stack. Three phones report through the
 # gateway; 135 more ended sessions of the community report are inserted as
 # the gateway role over four days, by USSD and SMS, some stopping part-way
-# (so the funnel has drop-offs) and one category with 4 answers (so a cell
-# is suppressed). raia-api runs on a private loopback port; Chromium opens
+# (so the funnel has drop-offs), one category with 4 answers and 4 people
+# who preferred not to give a place (so cells are suppressed). raia-api runs on a private loopback port; Chromium opens
 # /dashboard#token=... and dashboard_check.py (stdlib only) reads the DOM it
-# dumps: the numbers per day, the funnel and the category breakdown against
+# dumps: the numbers per day, the funnel and the category and area (region)
+# breakdowns against
 # counts it computes from PostgreSQL itself, suppressed cells shown as such
 # with no number, and every chart drawn. The screenshot is kept in the run
 # folder and copied to BUILD_DIR/test-artifacts/dashboard.png.
@@ -21,6 +22,8 @@ stack_test_cleanup() {
   return 0
 }
 
+check "chromium is installed (scripts/lib/deps.sh)" command -v chromium
+
 # --- data: three phones through the gateway, then seeded sessions ---
 for n in 1 2 3; do
   ussd_phone +25670000030$n 1 1 STOP & phones="${phones:-} $!"
@@ -34,7 +37,8 @@ v=$(sql "SELECT max(flow_version) FROM flows WHERE flow_id = 'community-report'"
 
 # seed "DAYS_AGO CHANNEL OUTCOME DEPTH CATEGORY N ...": N sessions that ended
 # DAYS_AGO days ago (UTC noon) and answered the first DEPTH questions of
-# category, severity, details, area.
+# category, severity, details, area (a ward, district or region by
+# category, or "prefer not to say").
 seed() {
   local values="" days ch outcome depth cat n
   while read -r days ch outcome depth cat n; do
@@ -56,7 +60,9 @@ seed() {
       SELECT 'dash-c-' || k, id, 'category', cat, initcap(cat), now() FROM s WHERE depth >= 1
       UNION ALL SELECT 'dash-s-' || k, id, 'severity', NULL, (1 + k % 5)::text, now() FROM s WHERE depth >= 2
       UNION ALL SELECT 'dash-d-' || k, id, 'details', NULL, 'tap broken', now() FROM s WHERE depth >= 3
-      UNION ALL SELECT 'dash-a-' || k, id, 'area', 'XR01', 'Region', now() FROM s WHERE depth >= 4;"
+      UNION ALL SELECT 'dash-a-' || k, id, 'area', CASE cat WHEN 'water' THEN 'XR010101'
+               WHEN 'clinic' THEN 'XR0201' WHEN 'school' THEN 'XR03' ELSE 'refused' END,
+             'Area', now() FROM s WHERE depth >= 4;"
 }
 seed "3 ussd completed 4 water 25
       3 ussd completed 4 clinic 12
@@ -112,14 +118,15 @@ check "Chromium takes a screenshot" chromium_run shot "$base/dashboard#token=$to
   --screenshot="$run/dashboard.png"
 mkdir -p "$build/test-artifacts"
 check "screenshot kept as a test artifact" cp "$run/dashboard.png" "$build/test-artifacts/dashboard.png"
-check "no Content-Security-Policy violation in the page" bash -c "! grep -qi 'content security policy' '$run'/dom.log '$run'/shot.log"
 check "Chromium without a token: the form, no data" chromium_run notoken "$base/dashboard" --dump-dom
 check "Chromium with a token for another flow: no community report" chromium_run other "$base/dashboard#token=$tok_w" --dump-dom
 check "revoke partner w" bash -c "'$build/cli/raia' partners revoke --config '$RAIA_CONFIG' partner-w >>'$run/partners.log'"
-refused() { local c; c=$(curl -s -o /dev/null -w "%{http_code}" -H "Authorization: Bearer $1" "$base/v1/flows"); echo "code=$c tok=${1:0:8}" >>"$run/refused.log"; [ "$c" = 401 ]; }
+refused() { [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" "$base/v1/flows")" = 401 ]; }
 check "the revocation reaches raia-api" wait_until 10 refused "$tok_w"
-psql -X "$RAIA_PG_SUPER" -c "SELECT usename, state, left(query, 60), query_start FROM pg_stat_activity WHERE usename = 'raia_api_t'" >"$run/activity.txt" 2>&1
 check "Chromium with the revoked token" chromium_run revoked "$base/dashboard#token=$tok_w" --dump-dom
+browser_logs=("$run"/{dom,shot,notoken,other,revoked}.log)
+check "no Content-Security-Policy violation in any page" bash -c "! grep -qi 'content security policy' ${browser_logs[*]}"
+check "no script error in any page" bash -c "! grep -q 'Uncaught' ${browser_logs[*]}"
 
 # --- what was drawn, against PostgreSQL ---
 sql "SELECT (s.ended_at AT TIME ZONE 'UTC')::date, s.channel, count(*) FROM sessions s
@@ -132,8 +139,11 @@ sql "SELECT s.session_id, s.channel, s.outcome, coalesce(string_agg(a.question_i
 sql "SELECT a.code, count(DISTINCT s.session_id) FROM sessions s JOIN answers a USING (session_id)
      WHERE s.flow_id = 'community-report' AND s.flow_version = $v AND s.outcome IS NOT NULL
        AND a.question_id = 'category' GROUP BY 1" >"$run/pg-category.txt"
+sql "SELECT a.code FROM sessions s JOIN answers a USING (session_id)
+     WHERE s.flow_id = 'community-report' AND s.flow_version = $v AND s.outcome IS NOT NULL
+       AND a.question_id = 'area'" >"$run/pg-area.txt"
 check "the DOM: numbers per day, funnel, breakdowns, suppression, charts drawn" \
-  env TOKEN="$tok" python3 "$check_py" dom "$run/dom.html" "$run" community-report
+  env TOKEN="$tok" AREAS="$src/config/flows/admin-areas.csv" python3 "$check_py" dom "$run/dom.html" "$run" community-report
 check "the page without a token shows the form and no flow" python3 "$check_py" notoken "$run/notoken.html"
 check "another flow's token sees no community report" python3 "$check_py" other "$run/other.html"
 check "a revoked token: the page says so" python3 "$check_py" revoked "$run/revoked.html"

@@ -39,9 +39,10 @@ static void test_key_file(void)
     test_cond("group-readable key refused", !s && strstr(err.msg, "chmod 600"));
     s = contact_seal_new(write_key("short", "abcd", 0600), "proj", &err);
     test_cond("short key refused", !s && strstr(err.msg, "64 hex"));
-    s = contact_seal_new(write_key("nothex", "zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-                                   0600),
-                         "proj", &err);
+    s = contact_seal_new(
+        write_key("nothex", "zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+                  0600),
+        "proj", &err);
     test_cond("non-hex key refused", !s && strstr(err.msg, "64 hex"));
     s = contact_seal_new("/nonexistent/contact.key", "proj", &err);
     test_cond("missing key refused", !s && strstr(err.msg, "privacy.contact_key_file"));
@@ -60,9 +61,10 @@ static void test_round_trip(struct contact_seal *a, struct contact_seal *b,
               contact_seal_close(a, pseud, "poll", "+256700000001", again) == 0 &&
                   strcmp(sealed, again) != 0);
     char longest[CONTACT_SEALED_MAX];
-    test_cond("15 digits fit", contact_seal_close(a, pseud, "poll", "+123456789012345", longest) == 0 &&
-                                   contact_seal_open(a, pseud, "poll", longest, e164) == 0 &&
-                                   strcmp(e164, "+123456789012345") == 0);
+    test_cond("15 digits fit",
+              contact_seal_close(a, pseud, "poll", "+123456789012345", longest) == 0 &&
+                  contact_seal_open(a, pseud, "poll", longest, e164) == 0 &&
+                  strcmp(e164, "+123456789012345") == 0);
     test_cond("same length for a short number", strlen(longest) == strlen(sealed));
 
     test_cond("wrong key fails", contact_seal_open(b, pseud, "poll", sealed, e164) == -RAIA_EPROTO);
@@ -104,12 +106,12 @@ static void test_event(struct contact_seal *a)
                   strstr(j, "\"at\":1700000000000") && strstr(j, pseud));
     test_cond("yes event holds no number", !strstr(j, "700000001"));
     strbuf_reset(&out);
-    test_cond("no event", contact_event_json(a, pseud, "poll", "mtn", NULL, 1700000000000, &out) ==
-                              0 &&
-                              strstr(strbuf_cstr(&out), "\"sealed\":null"));
+    test_cond("no event",
+              contact_event_json(a, pseud, "poll", "mtn", NULL, 1700000000000, &out) == 0 &&
+                  strstr(strbuf_cstr(&out), "\"sealed\":null"));
     strbuf_reset(&out);
-    test_cond("operator required",
-              contact_event_json(a, pseud, "poll", NULL, NULL, 1700000000000, &out) == -RAIA_EINVAL);
+    test_cond("operator required", contact_event_json(a, pseud, "poll", NULL, NULL, 1700000000000,
+                                                      &out) == -RAIA_EINVAL);
     strbuf_free(&out);
 }
 

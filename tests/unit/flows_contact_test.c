@@ -67,8 +67,8 @@ static void test_accepted(void)
     char log[512];
     const struct turn_want turns[] = {
         {NULL, "I agree", 0, FLOW_OUTCOME_NONE},
-        {"1", "safe water", 0, FLOW_OUTCOME_NONE},
         {"1", "results", 0, FLOW_OUTCOME_NONE},
+        {"1", "safe water", 0, FLOW_OUTCOME_NONE},
         {"1", "Thank you", 1, FLOW_OUTCOME_COMPLETED},
     };
     test_cond("the contact step plays as a yes_no step",

@@ -360,6 +360,25 @@ static void test_areas_checksum(void)
     struct flow_def *def = flow_def_load_buf(flow, text, strlen(text), &errs);
     test_cond("flow with a one-level areas file loads", def != NULL && errs.n == 0);
     snprintf(sum, sizeof sum, "%s", def ? flow_def_checksum(def) : "");
+    /* The registry keeps flow_def_source(); it loads without the files, to the same flow. */
+    char *source = def ? strdup(flow_def_source(def)) : NULL;
+    struct flow_def *again =
+        source ? flow_def_load_source("registry", source, strlen(source), &errs) : NULL;
+    test_cond("a registry definition loads with its areas, same checksum",
+              again && strcmp(flow_def_checksum(again), sum) == 0 &&
+                  strcmp(flow_def_area_name(again, 0, "R2", 0), "South") == 0);
+    flow_def_unref(again);
+    if (source) {
+        *strstr(source, "\n#--- areas: ") = '\0';
+        again = flow_def_load_source("registry", source, strlen(source), &errs);
+        test_cond("a registry definition without its areas file is refused",
+                  again == NULL && errs.n == 1 &&
+                      strstr(errs.items[0].msg, "a.csv is not in the definition") != NULL);
+        flow_def_unref(again);
+        raia_errlist_free(&errs);
+        errs = (struct raia_errlist){0};
+    }
+    free(source);
     flow_def_unref(def);
     write_file(csv, "code,parent,level,name\nR1,,region,North\nR2,,region,South West\n");
     def = flow_def_load_buf(flow, text, strlen(text), &errs);
