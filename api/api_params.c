@@ -102,6 +102,10 @@ static int route_of(const char *path, struct api_request *req, struct api_param_
         req->route = API_ROUTE_HEALTHZ;
         return 0;
     }
+    if (n == 1 && seg_is(seg[0], len[0], "metrics")) {
+        req->route = API_ROUTE_METRICS;
+        return 0;
+    }
     if (n >= 1 && seg_is(seg[0], len[0], "dashboard")) {
         req->route = API_ROUTE_DASHBOARD;
         if (n == 1 || (n == 2 && len[1] == 0)) {

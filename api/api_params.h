@@ -26,9 +26,10 @@ enum api_route {
     API_ROUTE_FLOW,
     API_ROUTE_RESPONSES,
     API_ROUTE_TABLES,
-    API_ROUTE_TIMELINE, /* ended sessions per day and channel */
-    API_ROUTE_FUNNEL,   /* per question: reached and answered, by channel */
-    API_ROUTE_DASHBOARD /* the dashboard's static files (no token) */
+    API_ROUTE_TIMELINE,  /* ended sessions per day and channel */
+    API_ROUTE_FUNNEL,    /* per question: reached and answered, by channel */
+    API_ROUTE_DASHBOARD, /* the dashboard's static files (no token) */
+    API_ROUTE_METRICS    /* requests by route and status, Prometheus text (no token) */
 };
 
 enum api_format { API_FORMAT_JSONL, API_FORMAT_CSV };

@@ -42,7 +42,12 @@
 
 extern const char api_openapi_json[];
 
+#define STATUS_SLOTS 8 /* 200, 400, 401, 403, 404, 405, 429, other */
+static const int status_codes[STATUS_SLOTS - 1] = {200, 400, 401, 403, 404, 405, 429};
+
 struct api_server {
+    /* Requests by route (API_ROUTE_*, one more for paths that match none) and status. */
+    unsigned long long requests[API_ROUTE_METRICS + 2][STATUS_SLOTS];
     struct event_base *base;
     const struct raia_config *cfg;
     struct evhttp *http;
@@ -93,8 +98,8 @@ static const char *reason(int status)
 
 static const char *route_name(enum api_route r)
 {
-    static const char *const names[] = {"healthz", "openapi",  "flows",  "flow",     "responses",
-                                        "tables",  "timeline", "funnel", "dashboard"};
+    static const char *const names[] = {"healthz", "openapi",  "flows",  "flow",      "responses",
+                                        "tables",  "timeline", "funnel", "dashboard", "metrics"};
     return names[r];
 }
 
@@ -621,9 +626,51 @@ static void start_flows(struct job *job)
 
 /* ---- requests ---- */
 
+/*
+ * A finished request, counted by route and status for GET /metrics. The
+ * route is read from the URI again (cheap), so nothing is allocated per
+ * request for it.
+ */
+static void on_complete(struct evhttp_request *req, void *arg)
+{
+    struct api_server *srv = arg;
+    struct api_request rq;
+    struct api_param_error perr = {0};
+    int rc = api_params_parse(evhttp_request_get_uri(req), 1, 1, &rq, &perr);
+    int route = rc < 0 && perr.status == 404 ? API_ROUTE_METRICS + 1 : (int)rq.route;
+    int status = evhttp_request_get_response_code(req);
+    size_t s = 0;
+    while (s < STATUS_SLOTS - 1 && status_codes[s] != status)
+        s++;
+    srv->requests[route][s]++;
+}
+
+/* GET /metrics: every request so far by route and status; no token, no person. */
+static void render_metrics(const struct api_server *srv, struct strbuf *sb)
+{
+    strbuf_puts(sb, "# HELP raia_api_requests_total Requests by route and status.\n"
+                    "# TYPE raia_api_requests_total counter\n");
+    for (int r = 0; r <= API_ROUTE_METRICS + 1; r++)
+        for (size_t s = 0; s < STATUS_SLOTS; s++) {
+            char status[8] = "other";
+            if (s < STATUS_SLOTS - 1)
+                snprintf(status, sizeof status, "%d", status_codes[s]);
+            if (srv->requests[r][s])
+                strbuf_printf(sb, "raia_api_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
+                              r <= API_ROUTE_METRICS ? route_name((enum api_route)r) : "none",
+                              status, srv->requests[r][s]);
+        }
+}
+
 static void public_route(struct evhttp_request *req, struct api_server *srv, enum api_route route)
 {
     struct strbuf sb = {0};
+    if (route == API_ROUTE_METRICS) {
+        render_metrics(srv, &sb);
+        send_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", &sb);
+        strbuf_free(&sb);
+        return;
+    }
     if (route == API_ROUTE_OPENAPI) {
         strbuf_puts(&sb, api_openapi_json);
     } else {
@@ -666,6 +713,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     int rc = api_params_parse(evhttp_request_get_uri(req),
                               LIMIT_DEFAULT < limit_max ? LIMIT_DEFAULT : limit_max, limit_max, &rq,
                               &perr);
+    evhttp_request_set_on_complete_cb(req, on_complete, srv);
     if (rc < 0 && perr.status == 404) {
         send_error(req, 404, "not_found", perr.message, NULL);
         return;
@@ -677,7 +725,7 @@ static void on_request(struct evhttp_request *req, void *arg)
         return;
     }
     if (rq.route == API_ROUTE_HEALTHZ || rq.route == API_ROUTE_OPENAPI ||
-        rq.route == API_ROUTE_DASHBOARD) {
+        rq.route == API_ROUTE_DASHBOARD || rq.route == API_ROUTE_METRICS) {
         if (rc < 0)
             send_error(req, 400, "bad_parameter", perr.message, perr.param);
         else if (rq.route == API_ROUTE_DASHBOARD)

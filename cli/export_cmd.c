@@ -20,12 +20,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "config.h"
 #include "export_codebook.h"
 #include "export_privacy.h"
 #include "export_query.h"
 #include "export_table.h"
 #include "flow.h"
+#include "partner_store.h"
 #include "strbuf.h"
 
 static int usage(void)
@@ -34,7 +37,8 @@ static int usage(void)
             "usage: raia export --config FILE --flow ID [--version V] [--since YYYY-MM-DD]\n"
             "                   [--format csv|jsonl|datapackage|sav|dta] --out DIR [--long]\n"
             "                   [--free-text] [--band STEP=WIDTH]... [--key-vars A,B,...] "
-            "[--k N]\n");
+            "[--k N]\n"
+            "                   [--partner NAME]\n");
     return 2;
 }
 
@@ -108,6 +112,8 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
             o->bands[o->n_bands++] = v;
         } else if (strcmp(a, "--key-vars") == 0 && *v) {
             o->key_vars = v;
+        } else if (strcmp(a, "--partner") == 0) {
+            o->partner = v;
         } else if (strcmp(a, "--k") == 0) {
             if ((o->k = whole_number(a, v, 1000)) < 0)
                 return -1;
@@ -137,6 +143,11 @@ static void audit_detail(const struct export_opts *o, int version, const struct 
                   st->sessions, o->free_text ? "true" : "false", p->k, p->n_keys);
     if (o->since)
         strbuf_json_str(sb, o->since);
+    else
+        strbuf_puts(sb, "null");
+    strbuf_printf(sb, ",\"respondent_ids\":\"%s\",\"partner\":", export_respondent_scope(o));
+    if (o->partner)
+        strbuf_json_str(sb, o->partner);
     else
         strbuf_puts(sb, "null");
     strbuf_append(sb, "}", 1);
@@ -259,6 +270,32 @@ static int run(struct export_db *db, const struct export_opts *o, const struct f
     return rc == 0 ? 0 : 1;
 }
 
+/*
+ * --partner NAME: the export is for that partner, within its token's scope:
+ * only its flows, and respondent ids as raia-api gives it (or the pseudonym
+ * itself if its scope allows). -1 after a message.
+ */
+static int partner_scope(const struct raia_config *cfg, struct export_opts *o)
+{
+    struct partner_scope ps;
+    struct raia_err err = {0};
+    int rc = partner_store_scope(cfg->postgres.conninfo, o->partner, o->flow, &ps, &err);
+    if (rc == -RAIA_ENOTFOUND)
+        fprintf(stderr, "raia export: no partner '%s' with an active token\n", o->partner);
+    else if (rc < 0)
+        fprintf(stderr, "raia export: %s\n", err.msg);
+    else if (!ps.has_flow)
+        fprintf(stderr, "raia export: partner '%s' is not scoped to flow '%s'\n", o->partner,
+                o->flow);
+    if (rc < 0 || !ps.has_flow)
+        return -1;
+    o->stable_pseudonym = ps.stable_pseudonym;
+    for (size_t i = 0; i < sizeof o->partner_key; i++)
+        sscanf(ps.respondent_key_hex + 2 * i, "%2hhx", &o->partner_key[i]);
+    OPENSSL_cleanse(ps.respondent_key_hex, sizeof ps.respondent_key_hex);
+    return 0;
+}
+
 int export_cmd(int argc, char **argv, const char *actor)
 {
     struct export_opts o;
@@ -275,6 +312,10 @@ int export_cmd(int argc, char **argv, const char *actor)
     if (!cfg)
         return 1;
     struct raia_err err = {0};
+    if (o.partner && partner_scope(cfg, &o) < 0) {
+        config_free(cfg);
+        return 1;
+    }
     struct export_db *db = export_db_open(cfg->postgres.conninfo, &err);
     if (!db) {
         fprintf(stderr, "raia export: %s\n", err.msg);

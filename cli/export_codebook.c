@@ -72,6 +72,17 @@ static int is_type(const struct flow_def *def, size_t step, const char *type)
 void export_codebook_describe(const struct export_doc *doc, const struct export_column *c,
                               struct strbuf *sb)
 {
+    if (c->step < 0 && strcmp(c->name, "respondent") == 0 && doc->opts->partner) {
+        strbuf_printf(sb,
+                      doc->opts->stable_pseudonym
+                          ? "The person's pseudonym (HMAC-SHA256 of the phone number under the "
+                            "project key), as partner %s's scope allows: the same in every "
+                            "export and API pull."
+                          : "Id of the person for partner %s: the same in every export and API "
+                            "pull of this partner, different for every other partner.",
+                      doc->opts->partner);
+        return;
+    }
     if (c->step < 0) {
         strbuf_puts(sb, fixed_description(c->name));
         return;
@@ -308,9 +319,9 @@ static void json_privacy(const struct export_doc *doc, struct strbuf *sb)
     const struct export_privacy *p = doc->privacy;
     const struct flow_def *def = doc->def;
     strbuf_printf(sb,
-                  "\"privacy\":{\"times\":\"day\",\"respondent_ids\":\"per export\","
+                  "\"privacy\":{\"times\":\"day\",\"respondent_ids\":\"%s\","
                   "\"free_text\":%s,\"banded\":{",
-                  doc->opts->free_text ? "true" : "false");
+                  export_respondent_scope(doc->opts), doc->opts->free_text ? "true" : "false");
     const char *sep = "";
     for (size_t s = 0; s < flow_def_step_count(def); s++)
         if (p->band[s]) {
@@ -554,9 +565,13 @@ static void datapackage_json(const struct export_doc *doc, struct strbuf *sb)
                   flow_def_id(def), doc->version);
     strbuf_json_str(sb, flow_def_title(def));
     strbuf_printf(sb, ",\"created\":\"%s\",\"description\":", doc->created);
-    strbuf_json_str(sb, "Responses to a raia flow, pseudonym-free: respondent ids are valid "
-                        "within this export only, dates are days. See codebook.md and "
-                        "codebook.json for every question in every language.");
+    strbuf_json_str(sb, doc->opts->partner
+                            ? "Responses to a raia flow for one partner: respondent ids as "
+                              "privacy.respondent_ids in codebook.json says, dates are days. See "
+                              "codebook.md and codebook.json for every question in every language."
+                            : "Responses to a raia flow, pseudonym-free: respondent ids are valid "
+                              "within this export only, dates are days. See codebook.md and "
+                              "codebook.json for every question in every language.");
     strbuf_printf(sb, ",\"sources\":[{\"title\":\"raia flow %s version %d, SHA-256 %s\"}],\n",
                   flow_def_id(def), doc->version, doc->revs[0].checksum);
     const struct export_stats *st = export_table_stats(doc->table);

@@ -71,8 +71,8 @@ struct export_table {
     /* the session being folded */
     char *session_id;
     long long response;
-    char response_text[24], respondent[2 * RESPONDENT_BYTES + 1];
-    char *fixed[W_FIXED]; /* wide: copies of the session's values */
+    char response_text[24], respondent[65]; /* 16 hex, or a pseudonym's 64 */
+    char *fixed[W_FIXED];                   /* wide: copies of the session's values */
     char *vals[FLOW_STEPS_MAX];
     struct strbuf line;
     struct export_stats stats;
@@ -321,9 +321,11 @@ struct export_table *export_table_new(const struct flow_def *def, const struct e
              ext[opts->format]);
     build_columns(t);
     t->part_path = export_part_name(opts->out_dir, t->file);
+    if (opts->partner) /* the partner's key: the respondent ids raia-api gives it */
+        memcpy(t->key, opts->partner_key, sizeof t->key);
     if (!t->part_path) {
         raia_err_set(err, RAIA_ENOMEM, "out of memory");
-    } else if (RAND_bytes(t->key, sizeof t->key) != 1) {
+    } else if (!opts->partner && RAND_bytes(t->key, sizeof t->key) != 1) {
         raia_err_set(err, RAIA_EIO, "no random bytes for the respondent key");
     } else if (export_format_is_stat(opts->format)) {
         t->stat =
@@ -403,16 +405,29 @@ static void first_last(struct export_stats *st, const char *day)
         snprintf(st->last_started_on, sizeof st->last_started_on, "%s", day);
 }
 
+const char *export_respondent_scope(const struct export_opts *opts)
+{
+    return !opts->partner           ? "per export"
+           : opts->stable_pseudonym ? "stable pseudonym"
+                                    : "per partner";
+}
+
 /* A new session: its export-scoped ids, its fixed columns and the statistics. */
 static int begin_session(struct export_table *t, const struct export_row *r)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
-    if (!HMAC(EVP_sha256(), t->key, sizeof t->key, (const unsigned char *)r->pseudonym,
-              strlen(r->pseudonym), md, &md_len))
+    char text[80]; /* "respondent:" and the pseudonym, as raia-api derives its ids */
+    snprintf(text, sizeof text, "respondent:%s", r->pseudonym);
+    if (t->opts->stable_pseudonym) {
+        snprintf(t->respondent, sizeof t->respondent, "%s", r->pseudonym);
+    } else if (!HMAC(EVP_sha256(), t->key, sizeof t->key, (const unsigned char *)text, strlen(text),
+                     md, &md_len)) {
         return raia_err_set(&t->err, RAIA_EIO, "HMAC failed");
-    for (size_t i = 0; i < RESPONDENT_BYTES; i++)
-        snprintf(t->respondent + 2 * i, 3, "%02x", md[i]);
+    } else {
+        for (size_t i = 0; i < RESPONDENT_BYTES; i++)
+            snprintf(t->respondent + 2 * i, 3, "%02x", md[i]);
+    }
     snprintf(t->response_text, sizeof t->response_text, "%lld", ++t->response);
     char version[16];
     snprintf(version, sizeof version, "%d", r->flow_version);

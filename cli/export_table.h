@@ -47,7 +47,14 @@ struct export_opts {
     size_t n_bands;
     const char *key_vars; /* --key-vars a,b,c; NULL: the default key variables */
     int k;                /* --k; the smallest combination of key values allowed */
+    const char *partner;  /* --partner NAME: respondent ids as that partner's API token gives */
+    /* Filled by export_cmd from the partner's token (partner_tokens), when --partner: */
+    int stable_pseudonym;          /* its scope allows the pseudonym itself */
+    unsigned char partner_key[32]; /* its respondent key */
 };
+
+/** "per export", "per partner" or "stable pseudonym": what a respondent id is. */
+const char *export_respondent_scope(const struct export_opts *opts);
 
 /** How a column's values read: JSON numbers for integer/number (except codes such as refused). */
 enum export_kind { EXPORT_KIND_STRING, EXPORT_KIND_INTEGER, EXPORT_KIND_NUMBER, EXPORT_KIND_DATE };

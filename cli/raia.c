@@ -2,7 +2,7 @@
  * raia.c - the operator's command line.
  *
  *   raia flows check FILE...          check flow files; `file:line:col: message` per problem
- *   raia flows render FILE [--sms]    print every screen as a phone shows it
+ *   raia flows render FILE [--sms] [--lang CODE]  print every screen as a phone shows it
  *   raia config check FILE            check a gateway config, its key file and its flows
  *   raia db migrate --config FILE     apply the numbered SQL migrations (idempotent)
  *   raia forget --config FILE NUMBER  erase everything stored about one phone number
@@ -35,7 +35,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage:\n"
                     "  raia flows check FILE...\n"
-                    "  raia flows render FILE [--sms]\n"
+                    "  raia flows render FILE [--sms] [--lang CODE]\n"
                     "  raia config check FILE\n"
                     "  raia db migrate --config FILE\n"
                     "  raia forget --config FILE NUMBER\n"
@@ -86,7 +86,17 @@ static int flows_check(int argc, char **argv)
 
 static int flows_render(int argc, char **argv)
 {
-    if (argc < 1 || argc > 2 || (argc == 2 && strcmp(argv[1], "--sms") != 0))
+    enum flow_channel channel = FLOW_CHANNEL_USSD;
+    const char *lang = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--sms") == 0)
+            channel = FLOW_CHANNEL_SMS;
+        else if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
+            lang = argv[++i];
+        else
+            return usage();
+    }
+    if (argc < 1)
         return usage();
     struct raia_errlist errs = {0};
     struct flow_def *def = flow_def_load(argv[0], &errs);
@@ -96,7 +106,9 @@ static int flows_render(int argc, char **argv)
         return 1;
     }
     struct strbuf out = {0};
-    int rc = flow_def_render(def, argc == 2 ? FLOW_CHANNEL_SMS : FLOW_CHANNEL_USSD, &out);
+    int rc = flow_def_render(def, channel, lang, &out);
+    if (rc == -RAIA_ENOTFOUND)
+        fprintf(stderr, "raia flows render: %s has no language '%s'\n", argv[0], lang);
     if (rc == 0 && !out.oom)
         fputs(strbuf_cstr(&out), stdout);
     strbuf_free(&out);

@@ -227,8 +227,11 @@ int flow_state_decode(const char *buf, size_t len, struct flow_state *state);
  * Render every screen of def in order (language menu, then per language:
  * consent, each step, help, end screens) into
  * out separated by blank lines, as a phone would show them; for `raia flows render`.
+ * lang (e.g. "sw") keeps one language's screens; NULL: all. Returns 0,
+ * -RAIA_ENOTFOUND if def has no such language, -RAIA_ENOMEM.
  */
-int flow_def_render(const struct flow_def *def, enum flow_channel channel, struct strbuf *out);
+int flow_def_render(const struct flow_def *def, enum flow_channel channel, const char *lang,
+                    struct strbuf *out);
 
 /* ---- describing a flow (flow_describe.c): read-only, for codebooks and exports ---- */
 

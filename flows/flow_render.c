@@ -108,9 +108,13 @@ static void render_language(const struct flow_def *def, size_t lang, enum flow_c
     }
 }
 
-int flow_def_render(const struct flow_def *def, enum flow_channel channel, struct strbuf *out)
+int flow_def_render(const struct flow_def *def, enum flow_channel channel, const char *lang,
+                    struct strbuf *out)
 {
     char screen[FLOW_SCREEN_MAX];
+    int only = lang ? flow_def_lang_index(def, lang) : -1;
+    if (lang && (only < 0 || !*lang))
+        return -RAIA_ENOTFOUND;
     strbuf_printf(out, "%s version %d (", def->id, def->version);
     for (size_t i = 0; i < def->n_langs; i++)
         strbuf_printf(out, "%s%s", i ? ", " : "", def->langs[i]);
@@ -120,6 +124,7 @@ int flow_def_render(const struct flow_def *def, enum flow_channel channel, struc
         section(out, "language menu", screen, channel);
     }
     for (size_t i = 0; i < def->n_langs; i++)
-        render_language(def, i, channel, out);
+        if (only < 0 || (size_t)only == i)
+            render_language(def, i, channel, out);
     return out->oom ? -RAIA_ENOMEM : 0;
 }

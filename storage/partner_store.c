@@ -9,6 +9,7 @@
 #include "partner_store.h"
 
 #include <libpq-fe.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,10 @@ static const char unknown_sql[] = "SELECT count(*) FROM unnest(string_to_array($
                                   " WHERE NOT EXISTS (SELECT 1 FROM flows WHERE flow_id = f.id)";
 
 /* Runs sql with params on a fresh connection; the result (caller clears) or NULL with err. */
+static const char scope_sql[] =
+    "SELECT $2 = ANY (flows), scope = 'stable-pseudonym', encode(respondent_key, 'hex')"
+    " FROM partner_tokens WHERE name = $1 AND revoked_at IS NULL";
+
 static PGresult *run(const char *conninfo, const char *sql, int n, const char *const *params,
                      ExecStatusType want, struct raia_err *err)
 {
@@ -95,6 +100,24 @@ int partner_store_list(const char *conninfo, FILE *out, struct raia_err *err)
                 PQgetvalue(res, r, 2), PQgetvalue(res, r, 3), PQgetvalue(res, r, 4));
     PQclear(res);
     return 0;
+}
+
+int partner_store_scope(const char *conninfo, const char *name, const char *flow,
+                        struct partner_scope *out, struct raia_err *err)
+{
+    const char *params[] = {name, flow};
+    PGresult *res = run(conninfo, scope_sql, 2, params, PGRES_TUPLES_OK, err);
+    if (!res)
+        return -err->code;
+    int found = PQntuples(res) == 1;
+    if (found) {
+        out->has_flow = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+        out->stable_pseudonym = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+        snprintf(out->respondent_key_hex, sizeof out->respondent_key_hex, "%s",
+                 PQgetvalue(res, 0, 2));
+    }
+    PQclear(res);
+    return found ? 0 : -RAIA_ENOTFOUND;
 }
 
 int partner_store_unknown_flows(const char *conninfo, const char *flows, struct raia_err *err)

@@ -32,6 +32,16 @@ int partner_store_revoke(const char *conninfo, const char *name, const char *act
                          struct raia_err *err);
 /** Print every token (name, flows, scope, created, revoked) to out, one per line. */
 int partner_store_list(const char *conninfo, FILE *out, struct raia_err *err);
+/** What a partner may have, for `raia export --partner`. */
+struct partner_scope {
+    int has_flow;                /* the flow asked for is one of the partner's */
+    int stable_pseudonym;        /* scope stable-pseudonym: the pseudonym, not a per-partner id */
+    char respondent_key_hex[65]; /* the partner's key for respondent ids (as raia-api's) */
+};
+/** The active (unrevoked) token of partner name, asked about flow. 0, -RAIA_ENOTFOUND, -RAIA_EIO.
+ */
+int partner_store_scope(const char *conninfo, const char *name, const char *flow,
+                        struct partner_scope *out, struct raia_err *err);
 /** How many of the flows in "a,b" are not in the flows registry; -RAIA_EIO on failure. */
 int partner_store_unknown_flows(const char *conninfo, const char *flows, struct raia_err *err);
 

@@ -192,7 +192,7 @@ def check_area_table(run):
 
 def check_openapi(run, doc, made):
     ok("openapi: version 3.0.x", doc.get("openapi", "").startswith("3.0"))
-    served = {"/healthz", "/v1/openapi.json", "/v1/flows", "/v1/flows/{id}",
+    served = {"/healthz", "/metrics", "/v1/openapi.json", "/v1/flows", "/v1/flows/{id}",
               "/v1/flows/{id}/responses", "/v1/flows/{id}/tables", "/v1/flows/{id}/timeline",
               "/v1/flows/{id}/funnel"}
     ok("openapi: exactly the served paths", set(doc["paths"]) == served)

@@ -237,6 +237,14 @@ done
 check "one audit row per pull, rows counted" python3 "$check_py" audit "$run" "$pages" \
   "$(sql "SELECT actor || '|' || action || '|' || (detail->>'rows') FROM audit_log WHERE action LIKE 'api%' ORDER BY audit_id" | tr '\n' ' ')"
 check "no failed pull was audited" sql_is "SELECT count(*) FROM audit_log WHERE actor = 'partner-b'" 0
+# --- GET /metrics: every request above, by route and status (an independent parser reads it) ---
+curl -fsS "http://127.0.0.1:$port/metrics" >"$run/api-metrics.txt"
+/usr/bin/python3 "$src/tests/integration/lib/metrics_dump.py" "$run/api-metrics.txt" >"$run/api-metrics.samples"
+metric() { awk -v k="$1" '$1 == k {print $2}' "$run/api-metrics.samples"; }
+check "api metrics parse and count 401s on the flows list" test "$(metric 'raia_api_requests_total{route="flows",status="401"}')" -ge 1
+check "api metrics count 403s on responses" test "$(metric 'raia_api_requests_total{route="responses",status="403"}')" -ge 1
+check "api metrics count 200s on tables" test "$(metric 'raia_api_requests_total{route="tables",status="200"}')" -ge 1
+check "api metrics count unknown paths" test "$(metric 'raia_api_requests_total{route="none",status="404"}')" -ge 1
 check "raia-api logged no warning" bash -c "! grep -q 'level=warn' '$run/api-main.log'"
 check "both raia-api stop cleanly on SIGTERM" stop_apis
 check "no sanitizer report from raia-api" bash -c "! grep -Eq 'Sanitizer|runtime error' '$run'/api-*.log"

@@ -337,4 +337,24 @@ check "restarted export: complete files, no part file" bash -c "
 check "audit rows of the survey exports record k" \
   sql_is "SELECT count(*) FROM audit_log WHERE action = 'export' AND detail->>'flow' = 'export-survey'
             AND (detail->>'k')::int >= 5" 6
+
+# --partner: within a partner token's scope, ids as raia-api gives that partner.
+partner() { "$raia" partners add --config "$RAIA_CONFIG" "$@" >>"$run/partners.log" 2>&1; }
+check "partner ngo-a created" partner ngo-a --flows community-report
+check "partner nso-b created" partner nso-b --flows community-report --scope stable-pseudonym
+check "partner other created" partner other --flows disability-wg-ss
+for p in ngo-a nso-b; do
+  for n in 1 2; do export_ok --partner "$p" --format csv --out "$out/$p-$n"; done
+done
+ids() { /usr/bin/python3 -c 'import csv,sys; print(" ".join(sorted(r["respondent"] for r in csv.DictReader(open(sys.argv[1])))))' "$1"; }
+check "a partner's exports repeat its ids" test "$(ids "$out/ngo-a-1/responses.csv")" = "$(ids "$out/ngo-a-2/responses.csv")"
+check "which differ from a plain export's" bash -c "test '$(ids "$out/ngo-a-1/responses.csv")' != '$(ids "$out/csv/responses.csv")'"
+check "a stable-pseudonym partner gets the pseudonyms" test "$(ids "$out/nso-b-1/responses.csv")" = \
+  "$(sql "SELECT string_agg(pseudonym, ' ' ORDER BY pseudonym) FROM sessions WHERE flow_id = 'community-report' AND outcome IS NOT NULL")"
+check "the codebook says whose ids they are" grep -q '"respondent_ids":"per partner"' "$out/ngo-a-1/codebook.json"
+check "a partner outside its flows: exit 1" test "$(status "$raia" export --config "$RAIA_CONFIG" --flow community-report --partner other --out "$out/x")" = 1
+check "an unknown partner: exit 1" test "$(status "$raia" export --config "$RAIA_CONFIG" --flow community-report --partner nobody --out "$out/x")" = 1
+check "partner exports audited with the partner" \
+  sql_is "SELECT count(*) FROM audit_log WHERE action = 'export' AND detail->>'partner' = 'nso-b'
+            AND detail->>'respondent_ids' = 'stable pseudonym'" 2
 finish

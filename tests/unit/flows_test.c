@@ -42,7 +42,7 @@ static void test_shipped(void)
     test_cond("checksum is 64 hex", strlen(flow_def_checksum(def)) == 64 &&
                                         strspn(flow_def_checksum(def), "0123456789abcdef") == 64);
     struct strbuf sb = {0};
-    test_cond("render", flow_def_render(def, FLOW_CHANNEL_USSD, &sb) == 0);
+    test_cond("render", flow_def_render(def, FLOW_CHANNEL_USSD, NULL, &sb) == 0);
     test_cond("render shows every step", strstr(strbuf_cstr(&sb), "--- category") &&
                                              strstr(strbuf_cstr(&sb), "--- details") &&
                                              !strstr(strbuf_cstr(&sb), "TOO LONG"));
@@ -326,11 +326,19 @@ static void test_wg_shipped(void)
     test_cond("WG-SS USSD code", strcmp(flow_def_ussd_code(def), "*384*13#") == 0);
     test_cond("WG-SS SMS keyword", strcmp(flow_def_sms_keyword(def), "WG") == 0);
     struct strbuf sb = {0};
-    test_cond("WG-SS renders", flow_def_render(def, FLOW_CHANNEL_SMS, &sb) == 0);
+    test_cond("WG-SS renders", flow_def_render(def, FLOW_CHANNEL_SMS, NULL, &sb) == 0);
     test_cond("WG-SS render: all languages, nothing too long",
               strstr(strbuf_cstr(&sb), "--- language menu") &&
                   strstr(strbuf_cstr(&sb), "--- communicating [fr]") &&
                   !strstr(strbuf_cstr(&sb), "TOO LONG"));
+    strbuf_reset(&sb);
+    test_cond("WG-SS renders in Swahili only",
+              flow_def_render(def, FLOW_CHANNEL_USSD, "sw", &sb) == 0 &&
+                  strstr(strbuf_cstr(&sb), "--- seeing [sw]") &&
+                  !strstr(strbuf_cstr(&sb), "[en]") && !strstr(strbuf_cstr(&sb), "[fr]"));
+    strbuf_reset(&sb);
+    test_cond("an unknown language is refused",
+              flow_def_render(def, FLOW_CHANNEL_USSD, "de", &sb) == -RAIA_ENOTFOUND);
     strbuf_free(&sb);
     char log[1024];
     const char *menu = "1 English\n2 Kiswahili\n3 Fran\xc3\xa7"
