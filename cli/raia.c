@@ -20,32 +20,33 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "broadcast_cmd.h"
+#include "config.h"
 #include "contact_seal.h"
 #include "erase.h"
 #include "export_cmd.h"
-#include "partners_cmd.h"
 #include "flow.h"
+#include "partners_cmd.h"
 #include "pg_migrate.h"
 #include "pseudonym.h"
 #include "strbuf.h"
 
 static int usage(void)
 {
-    fprintf(stderr, "usage:\n"
-                    "  raia flows check FILE...\n"
-                    "  raia flows render FILE [--sms] [--lang CODE]\n"
-                    "  raia config check FILE\n"
-                    "  raia db migrate --config FILE\n"
-                    "  raia forget --config FILE NUMBER\n"
-                    "  raia purge --config FILE --older-than DAYSd\n"
-                    "  raia partners add|list|revoke --config FILE ...\n"
-                    "  raia broadcast --config FILE --flow ID --message FILE [--from ADDR] "
-                    "[--dry-run]\n"
-                    "  raia export --config FILE --flow ID [--version V] [--since YYYY-MM-DD]\n"
-                    "      [--format csv|jsonl|datapackage|sav|dta] --out DIR [--long] [--free-text]\n"
-                    "      [--band STEP=WIDTH]... [--key-vars A,B,...] [--k N]\n");
+    fprintf(stderr,
+            "usage:\n"
+            "  raia flows check FILE...\n"
+            "  raia flows render FILE [--sms] [--lang CODE]\n"
+            "  raia config check FILE\n"
+            "  raia db migrate --config FILE\n"
+            "  raia forget --config FILE NUMBER\n"
+            "  raia purge --config FILE --older-than DAYSd\n"
+            "  raia partners add|list|revoke --config FILE ...\n"
+            "  raia broadcast --config FILE --flow ID --message FILE [--from ADDR] "
+            "[--dry-run]\n"
+            "  raia export --config FILE --flow ID [--version V] [--since YYYY-MM-DD]\n"
+            "      [--format csv|jsonl|datapackage|sav|dta] --out DIR [--long] [--free-text]\n"
+            "      [--band STEP=WIDTH]... [--key-vars A,B,...] [--k N]\n");
     return 2;
 }
 

@@ -16,17 +16,28 @@ const char *raia_strerror(int code)
     if (code < 0)
         code = -code;
     switch (code) {
-    case RAIA_OK: return "ok";
-    case RAIA_ENOMEM: return "out of memory";
-    case RAIA_EPROTO: return "protocol error";
-    case RAIA_EIO: return "I/O error";
-    case RAIA_ETIMEOUT: return "timed out";
-    case RAIA_ECONFIG: return "configuration error";
-    case RAIA_EFULL: return "queue full";
-    case RAIA_EINVAL: return "invalid argument";
-    case RAIA_ENOTFOUND: return "not found";
-    case RAIA_ESTALE: return "changed since it was read";
-    default: return "unknown error";
+    case RAIA_OK:
+        return "ok";
+    case RAIA_ENOMEM:
+        return "out of memory";
+    case RAIA_EPROTO:
+        return "protocol error";
+    case RAIA_EIO:
+        return "I/O error";
+    case RAIA_ETIMEOUT:
+        return "timed out";
+    case RAIA_ECONFIG:
+        return "configuration error";
+    case RAIA_EFULL:
+        return "queue full";
+    case RAIA_EINVAL:
+        return "invalid argument";
+    case RAIA_ENOTFOUND:
+        return "not found";
+    case RAIA_ESTALE:
+        return "changed since it was read";
+    default:
+        return "unknown error";
     }
 }
 

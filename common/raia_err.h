@@ -13,13 +13,13 @@
 
 enum raia_errcode {
     RAIA_OK = 0,
-    RAIA_ENOMEM = 1,   /* out of memory */
-    RAIA_EPROTO = 2,   /* malformed input from a peer */
-    RAIA_EIO = 3,      /* I/O or system call failure */
-    RAIA_ETIMEOUT = 4, /* a peer did not answer in time */
-    RAIA_ECONFIG = 5,  /* bad configuration or flow file */
-    RAIA_EFULL = 6,    /* a bounded queue or window is full */
-    RAIA_EINVAL = 7,   /* bad argument or bad user input */
+    RAIA_ENOMEM = 1,    /* out of memory */
+    RAIA_EPROTO = 2,    /* malformed input from a peer */
+    RAIA_EIO = 3,       /* I/O or system call failure */
+    RAIA_ETIMEOUT = 4,  /* a peer did not answer in time */
+    RAIA_ECONFIG = 5,   /* bad configuration or flow file */
+    RAIA_EFULL = 6,     /* a bounded queue or window is full */
+    RAIA_EINVAL = 7,    /* bad argument or bad user input */
     RAIA_ENOTFOUND = 8, /* the thing asked for does not exist */
     RAIA_ESTALE = 9     /* a stored value changed since it was read */
 };
@@ -51,7 +51,8 @@ int raia_err_set(struct raia_err *err, int code, const char *fmt, ...)
 int raia_err_set_at(struct raia_err *err, int code, const char *file, int line, int col,
                     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-/** Append one positioned error; returns -RAIA_ECONFIG so callers can `return raia_errlist_add(...)`. */
+/** Append one positioned error; returns -RAIA_ECONFIG so callers can `return
+ * raia_errlist_add(...)`. */
 int raia_errlist_add(struct raia_errlist *l, const char *file, int line, int col, const char *fmt,
                      ...) __attribute__((format(printf, 5, 6)));
 

@@ -62,11 +62,21 @@ void strbuf_json_str(struct strbuf *sb, const char *s)
     strbuf_append(sb, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"': strbuf_append(sb, "\\\"", 2); break;
-        case '\\': strbuf_append(sb, "\\\\", 2); break;
-        case '\n': strbuf_append(sb, "\\n", 2); break;
-        case '\r': strbuf_append(sb, "\\r", 2); break;
-        case '\t': strbuf_append(sb, "\\t", 2); break;
+        case '"':
+            strbuf_append(sb, "\\\"", 2);
+            break;
+        case '\\':
+            strbuf_append(sb, "\\\\", 2);
+            break;
+        case '\n':
+            strbuf_append(sb, "\\n", 2);
+            break;
+        case '\r':
+            strbuf_append(sb, "\\r", 2);
+            break;
+        case '\t':
+            strbuf_append(sb, "\\t", 2);
+            break;
         default:
             if (*p < 0x20)
                 strbuf_printf(sb, "\\u%04x", *p);

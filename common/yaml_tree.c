@@ -61,8 +61,7 @@ static int next_event(struct builder *b, yaml_event_t *ev)
         const yaml_mark_t *m = &b->parser.problem_mark;
         raia_errlist_add(b->errs, b->file, (int)m->line + 1, (int)m->column + 1, "YAML: %s%s%s",
                          b->parser.problem ? b->parser.problem : "syntax error",
-                         b->parser.context ? " " : "",
-                         b->parser.context ? b->parser.context : "");
+                         b->parser.context ? " " : "", b->parser.context ? b->parser.context : "");
         b->failed = 1;
         return -1;
     }
@@ -259,8 +258,7 @@ static struct ydoc *build_doc(struct builder *b, struct ydoc *doc)
     return doc;
 }
 
-struct ydoc *ydoc_load_buf(const char *name, const char *buf, size_t len,
-                           struct raia_errlist *errs)
+struct ydoc *ydoc_load_buf(const char *name, const char *buf, size_t len, struct raia_errlist *errs)
 {
     struct ydoc *doc = calloc(1, sizeof *doc);
     if (!doc || !(doc->file = strdup(name))) {
@@ -346,9 +344,12 @@ const struct ynode *ynode_get(const struct ynode *map, const char *key)
 const char *ynode_kind_name(enum ynode_kind kind)
 {
     switch (kind) {
-    case YNODE_MAP: return "a mapping";
-    case YNODE_SEQ: return "a list";
-    default: return "a scalar";
+    case YNODE_MAP:
+        return "a mapping";
+    case YNODE_SEQ:
+        return "a list";
+    default:
+        return "a scalar";
     }
 }
 
@@ -383,8 +384,8 @@ int ynode_expect(const struct ynode *n, enum ynode_kind kind, const char *what,
     return -1;
 }
 
-int ynode_int(const struct ynode *n, const char *what, long long min, long long max,
-              long long *out, struct raia_errlist *errs)
+int ynode_int(const struct ynode *n, const char *what, long long min, long long max, long long *out,
+              struct raia_errlist *errs)
 {
     if (ynode_expect(n, YNODE_SCALAR, what, errs) < 0)
         return -1;
@@ -422,8 +423,7 @@ int ynode_bool(const struct ynode *n, const char *what, int *out, struct raia_er
     return -1;
 }
 
-int ynode_str(const struct ynode *n, const char *what, const char **out,
-              struct raia_errlist *errs)
+int ynode_str(const struct ynode *n, const char *what, const char **out, struct raia_errlist *errs)
 {
     if (ynode_expect(n, YNODE_SCALAR, what, errs) < 0)
         return -1;

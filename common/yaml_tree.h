@@ -31,7 +31,7 @@ struct ynode {
     int line, col;    /* 1-based start of the node */
     char *scalar;     /* YNODE_SCALAR: the text, NUL-terminated */
     size_t scalar_len;
-    int plain;           /* scalar was written without quotes */
+    int plain;            /* scalar was written without quotes */
     struct ynode **items; /* YNODE_SEQ */
     struct ypair *pairs;  /* YNODE_MAP, in file order */
     size_t n;             /* number of items or pairs */
@@ -70,12 +70,11 @@ int ynode_expect(const struct ynode *n, enum ynode_kind kind, const char *what,
                  struct raia_errlist *errs);
 
 /** Read an integer scalar in [min,max] with strtoll and end/range checks. */
-int ynode_int(const struct ynode *n, const char *what, long long min, long long max,
-              long long *out, struct raia_errlist *errs);
+int ynode_int(const struct ynode *n, const char *what, long long min, long long max, long long *out,
+              struct raia_errlist *errs);
 /** Read true/false/yes/no. */
 int ynode_bool(const struct ynode *n, const char *what, int *out, struct raia_errlist *errs);
 /** Borrow a scalar's text (valid while the document lives). */
-int ynode_str(const struct ynode *n, const char *what, const char **out,
-              struct raia_errlist *errs);
+int ynode_str(const struct ynode *n, const char *what, const char **out, struct raia_errlist *errs);
 
 #endif

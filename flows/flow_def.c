@@ -58,6 +58,8 @@ void flow_def_unref(struct flow_def *def)
         return;
     free(def->file);
     free(def->source);
+    for (size_t i = 0; i < def->n_modules; i++)
+        free(def->modules[i]);
     free(def->id);
     free(def->title);
     for (size_t i = 0; i < FLOW_LANGS_MAX; i++)

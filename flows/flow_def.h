@@ -23,16 +23,18 @@
 #define FLOW_MULTI_MARK "+"           /* before a marked label of a multi_choice list */
 /* state.answers mark of choice i (0-based): FLOW_MARKS[i]; '1'-'9' as before for 1-9. */
 #define FLOW_MARKS "123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqstuvwxyz=+@~"
-#define FLOW_AREAS_MARK "#--- areas: " /* in flow_def_source, before each areas file */
-#define FLOW_NEXT_NONE (-1)            /* no `next`: the following step */
-#define FLOW_NEXT_END FLOW_STEPS_MAX   /* `next` to end screen e is FLOW_NEXT_END + e */
-#define FLOW_LANGS_MAX 8               /* languages in one flow */
-#define FLOW_CONDS_MAX 8               /* comparisons joined by `and` in one `when` */
-#define FLOW_DECIMALS_MAX 6            /* digits after the point in a decimal step */
-#define FLOW_REFUSED_CODE "refused"    /* the code stored for "prefer not to say" */
-#define FLOW_REFUSED_INPUT "*"         /* how a free-entry step is refused */
-#define FLOW_MARK_NONE '-'             /* state.answers: no code (free entry or skipped) */
-#define FLOW_MARK_REFUSED 'r'          /* state.answers: "prefer not to say" */
+#define FLOW_AREAS_MARK "#--- areas: "     /* in flow_def_source, before each areas file */
+#define FLOW_INCLUDE_MARK "#--- include: " /* in flow_def_source, before each included module */
+#define FLOW_INCLUDES_MAX 8                /* `- include:` items in one flow */
+#define FLOW_NEXT_NONE (-1)                /* no `next`: the following step */
+#define FLOW_NEXT_END FLOW_STEPS_MAX       /* `next` to end screen e is FLOW_NEXT_END + e */
+#define FLOW_LANGS_MAX 8                   /* languages in one flow */
+#define FLOW_CONDS_MAX 8                   /* comparisons joined by `and` in one `when` */
+#define FLOW_DECIMALS_MAX 6                /* digits after the point in a decimal step */
+#define FLOW_REFUSED_CODE "refused"        /* the code stored for "prefer not to say" */
+#define FLOW_REFUSED_INPUT "*"             /* how a free-entry step is refused */
+#define FLOW_MARK_NONE '-'                 /* state.answers: no code (free entry or skipped) */
+#define FLOW_MARK_REFUSED 'r'              /* state.answers: "prefer not to say" */
 
 enum step_type {
     STEP_CHOICE,
@@ -47,9 +49,14 @@ enum step_type {
     STEP_LOCATION
 };
 
-/** Where a text came from, so the checker can point at it. */
+/**
+ * Where a text came from, so the checker can point at it. file is NULL in
+ * the flow file itself, else the name of the included module (one of
+ * flow_def.modules) the text was read from.
+ */
 struct flow_pos {
     int line, col;
+    const char *file;
 };
 
 /** A text in every language of the flow, by language index; each set once loaded. */
@@ -172,7 +179,9 @@ struct flow_def {
     int sensitive;
     struct flow_derived derived[FLOW_DERIVED_MAX];
     size_t n_derived;
-    size_t n_kept; /* steps with a slot in state.values */
+    size_t n_kept;                    /* steps with a slot in state.values */
+    char *modules[FLOW_INCLUDES_MAX]; /* names of the included modules, as errors give them */
+    size_t n_modules;
     char checksum[65];
     char *source; /* the file's bytes, NUL-terminated: the flow's exact definition */
 };

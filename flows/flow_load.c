@@ -7,7 +7,10 @@
  * loads can always be shown. Also checked here: where each `next` leads
  * (no missing target, no unreachable step, no loop without an exit), what
  * end screens quote, derived variables, and the areas file of a location
- * step (flow_areas.c). Problems that do not stop a flow (one character
+ * step (flow_areas.c), and each module a flow includes (`- include:` in
+ * its steps: the module is loaded as a flow of its own, then its steps and
+ * derived variables are read into the flow with their ids prefixed).
+ * Problems that do not stop a flow (one character
  * forcing a screen into UCS-2, a quote of an answer that may be missing)
  * are warnings, reported the same way to the caller's second list.
  * Called by flow_set.c, the `raia` CLI and the tests.
@@ -33,8 +36,25 @@
 #define LANG_NONE ((size_t)-1) /* a screen in no one language: the language menu */
 
 struct warned {
-    int line, col;
+    struct flow_pos pos;
     unsigned long cp;
+};
+
+/* One `- include: FILE` item of a flow's steps (docs/flows.md, "Modules: include"). */
+struct include {
+    const struct ynode *item; /* the item in the flow's steps */
+    size_t index;             /* its place in the flow's steps list */
+    struct ydoc *doc;         /* the module, kept until the flow is loaded */
+    const char *file;         /* the module's name in messages (one of def->modules) */
+    char prefix[FLOW_ID_MAX]; /* put before the module's step and derived ids */
+    size_t first, n;          /* its steps: def->steps[first .. first + n) */
+};
+
+/* Where a step of def->steps was read: its node, its index in its list and its module. */
+struct step_src {
+    const struct ynode *node;
+    size_t index;
+    const struct include *inc; /* NULL: a step of the flow itself */
 };
 
 struct loader {
@@ -46,6 +66,15 @@ struct loader {
     struct strbuf source; /* the definition: the flow file, then each areas file */
     const char *embedded; /* flow_def_load_source: the areas files that followed the flow */
     size_t embedded_len;
+    const char *included; /* flow_def_load_source: the modules, after the areas files */
+    size_t included_len;
+    int is_module;         /* loading a module for an include: it cannot include */
+    struct strbuf modules; /* "#--- include:" parts, appended after the areas files */
+    struct include incs[FLOW_INCLUDES_MAX];
+    size_t n_incs;
+    const struct include *inc; /* the module being read, NULL: the flow itself */
+    const char *mod_lang;      /* its only language, when it has one (plain texts) */
+    struct step_src srcs[FLOW_STEPS_MAX];
     struct warned warned[WARNED_MAX];
     size_t n_warned;
 };
@@ -58,7 +87,7 @@ __attribute__((format(printf, 4, 0))) static void report(struct loader *ld,
 {
     char msg[RAIA_ERR_MSG_MAX];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    raia_errlist_add(list, ld->file, at.line, at.col, "%s", msg);
+    raia_errlist_add(list, at.file ? at.file : ld->file, at.line, at.col, "%s", msg);
 }
 
 /* A problem at a text's position (kept in the flow once its node is gone). */
@@ -75,7 +104,7 @@ __attribute__((format(printf, 3, 4))) static void problem_pos(struct loader *ld,
 __attribute__((format(printf, 3, 4))) static void problem(struct loader *ld, const struct ynode *at,
                                                           const char *fmt, ...)
 {
-    struct flow_pos pos = {at ? at->line : 0, at ? at->col : 0};
+    struct flow_pos pos = {at ? at->line : 0, at ? at->col : 0, NULL};
     va_list ap;
     va_start(ap, fmt);
     report(ld, ld->errs, pos, fmt, ap);
@@ -112,9 +141,10 @@ static const struct ynode *map_item(struct loader *ld, const struct ynode *list,
     return item;
 }
 
-static struct flow_pos pos_of(const struct ynode *n)
+/* Where node n is, in the flow or in the module being read. */
+static struct flow_pos pos_of(const struct loader *ld, const struct ynode *n)
 {
-    struct flow_pos p = {n ? n->line : 0, n ? n->col : 0};
+    struct flow_pos p = {n ? n->line : 0, n ? n->col : 0, ld->inc ? ld->inc->file : NULL};
     return p;
 }
 
@@ -177,13 +207,15 @@ static void get_translations(struct loader *ld, const struct ynode *v, const cha
     for (size_t i = 0; i < v->n; i++) {
         const struct ypair *pair = &v->pairs[i];
         int l = lang_index(def, pair->key->scalar);
+        if (l < 0 && ld->inc)
+            continue; /* a module's other languages: the including flow decides */
         if (l < 0) {
             problem(ld, pair->key, "%s: '%s' is not a language of this flow", what,
                     pair->key->scalar);
             continue;
         }
         given[l] = 1;
-        t->pos[l] = pos_of(pair->value);
+        t->pos[l] = pos_of(ld, pair->value);
         copy_scalar(ld, pair->value, what, &t->s[l]);
     }
     for (size_t l = 0; l < def->n_langs; l++)
@@ -216,7 +248,12 @@ static void get_ltext(struct loader *ld, const struct ynode *map, const char *ke
                 ld->def->n_langs, ld->def->langs[0], ld->def->langs[1]);
         return;
     }
-    t->pos[0] = pos_of(v);
+    if (ld->inc && strcmp(ld->mod_lang, ld->def->langs[0]) != 0) {
+        problem(ld, v, "%s: no '%s' text (the module's plain texts are in '%s')", what,
+                ld->def->langs[0], ld->mod_lang);
+        return;
+    }
+    t->pos[0] = pos_of(ld, v);
     copy_scalar(ld, v, what, &t->s[0]);
 }
 
@@ -549,44 +586,94 @@ static void load_calendar(struct loader *ld, const struct ynode *m, struct flow_
         problem(ld, ynode_get(m, "min"), "%smin: greater than %smax", where, where);
 }
 
-/* A relative name of a file beside the flow: no '/' first, no "..", ends in .csv. */
-static int valid_areas_name(const char *s)
+/* A relative name of a file beside the flow: no '/' first, no "..", ends in ext. */
+static int valid_file_name(const char *s, const char *ext)
 {
-    size_t n = strlen(s);
-    return n > 4 && s[0] != '/' && !strstr(s, "..") && strcmp(s + n - 4, ".csv") == 0 &&
+    size_t n = strlen(s), e = strlen(ext);
+    return n > e && s[0] != '/' && !strstr(s, "..") && strcmp(s + n - e, ext) == 0 &&
            strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-/") == n;
+}
+
+enum read_result { READ_OK, READ_OPEN, READ_NOMEM, READ_ERROR, READ_BIG };
+
+/* Reads up to max bytes of path into *buf (malloc'd, the caller frees it; also on failure). */
+static enum read_result read_all(const char *path, size_t max, char **buf, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    *buf = NULL;
+    *len = 0;
+    if (!f)
+        return READ_OPEN;
+    *buf = malloc(max + 1);
+    *len = *buf ? fread(*buf, 1, max + 1, f) : 0;
+    int err = ferror(f);
+    fclose(f);
+    return !*buf ? READ_NOMEM : err ? READ_ERROR : *len > max ? READ_BIG : READ_OK;
+}
+
+/*
+ * Reads path (named at `at`, called what in messages) into *buf, which the
+ * caller frees; 0, or -1 after reporting why not (too_big: over max bytes).
+ */
+static int read_named(struct loader *ld, const struct ynode *at, const char *what, const char *path,
+                      size_t max, const char *too_big, char **buf, size_t *len)
+{
+    enum read_result r = read_all(path, max, buf, len);
+    if (r == READ_OPEN)
+        problem(ld, at, "%s: cannot open %s: %s", what, path, strerror(errno));
+    else if (r != READ_OK)
+        problem(ld, at, "%s: %s: %s", what, path,
+                r == READ_NOMEM   ? "out of memory"
+                : r == READ_ERROR ? "read error"
+                                  : too_big);
+    return r == READ_OK ? 0 : -1;
+}
+
+/* path: the directory of the file being read (ld->file), then name. */
+static void beside(const struct loader *ld, const char *name, char *path, size_t size)
+{
+    const char *slash = strrchr(ld->file, '/');
+    int dir = slash ? (int)(slash - ld->file + 1) : 0;
+    snprintf(path, size, "%.*s%s", dir, ld->file, name);
 }
 
 /* The first occurrence of the n bytes of needle in [p, end), or NULL (memmem is not C11). */
 static const char *find_bytes(const char *p, const char *end, const char *needle, size_t n)
 {
-    for (; (size_t)(end - p) >= n; p++)
+    for (; p < end && (size_t)(end - p) >= n; p++)
         if (*p == *needle && memcmp(p, needle, n) == 0)
             return p;
     return NULL;
 }
 
-/*
- * The bytes of areas file name in a definition from the flows registry: the
- * part after the line "#--- areas: NAME" up to the next such line. NULL if
- * the definition has no such file.
- */
-static const char *embedded_areas(const struct loader *ld, const char *name, size_t *len)
+/* The first line in [p, end) that starts with mark (p[-1] is readable), or NULL. */
+static const char *mark_line(const char *p, const char *end, const char *mark)
 {
-    const char *p = ld->embedded, *end = ld->embedded + ld->embedded_len;
-    size_t mark = strlen(FLOW_AREAS_MARK), n = strlen(name);
-    while (p && p < end) {
-        const char *at = find_bytes(p, end, FLOW_AREAS_MARK, mark);
-        if (!at)
-            return NULL;
-        const char *body = at + mark + n;
-        if (body < end && memcmp(at + mark, name, n) == 0 && *body == '\n') {
-            body++;
-            const char *next = find_bytes(body, end, "\n" FLOW_AREAS_MARK, mark + 1);
-            *len = (size_t)((next ? next : end) - body);
+    size_t m = strlen(mark);
+    while ((p = find_bytes(p, end, mark, m)) && p[-1] != '\n')
+        p++;
+    return p;
+}
+
+/*
+ * The bytes of file name in part of a definition from the flows registry
+ * (p, size bytes, beginning with a newline): what follows the line "MARK
+ * NAME" up to the newline before the next line starting with mark. NULL
+ * if the part has no such file.
+ */
+static const char *embedded_file(const char *p, size_t size, const char *mark, const char *name,
+                                 size_t *len)
+{
+    const char *end = p + size, *at = size ? p + 1 : end;
+    size_t m = strlen(mark), n = strlen(name);
+    while ((at = mark_line(at, end, mark))) {
+        const char *body = at + m + n;
+        if (body < end && memcmp(at + m, name, n) == 0 && *body == '\n') {
+            const char *next = mark_line(++body, end, mark);
+            *len = (size_t)((next ? next - 1 : end) - body);
             return body;
         }
-        p = at + mark;
+        at += m;
     }
     return NULL;
 }
@@ -595,9 +682,12 @@ static const char *embedded_areas(const struct loader *ld, const char *name, siz
 static void add_areas(struct loader *ld, const char *path, struct flow_step_def *s, const char *buf,
                       size_t len)
 {
-    /* Part of the definition: a changed list is a changed flow (flow_def_checksum). */
-    strbuf_printf(&ld->source, "\n%s%s\n", FLOW_AREAS_MARK, s->areas_file);
-    strbuf_append(&ld->source, buf, len);
+    /* Part of the definition: a changed list is a changed flow (flow_def_checksum).
+     * A module's areas files are in its part already (load_include). */
+    if (!ld->inc) {
+        strbuf_printf(&ld->source, "\n%s%s\n", FLOW_AREAS_MARK, s->areas_file);
+        strbuf_append(&ld->source, buf, len);
+    }
     ld->bad += flow_areas__parse(path, buf, len, ld->def, s, ld->errs);
 }
 
@@ -610,34 +700,20 @@ static void load_areas_file(struct loader *ld, const struct ynode *at, struct fl
 {
     if (ld->embedded) {
         size_t len = 0;
-        const char *buf = embedded_areas(ld, s->areas_file, &len);
+        const char *buf =
+            embedded_file(ld->embedded, ld->embedded_len, FLOW_AREAS_MARK, s->areas_file, &len);
         if (buf)
             add_areas(ld, s->areas_file, s, buf, len);
         else
             problem(ld, at, "%sareas: %s is not in the definition", where, s->areas_file);
         return;
     }
-    char path[4096];
-    const char *slash = strrchr(ld->file, '/');
-    int dir = slash ? (int)(slash - ld->file + 1) : 0;
-    snprintf(path, sizeof path, "%.*s%s", dir, ld->file, s->areas_file);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        problem(ld, at, "%sareas: cannot open %s: %s", where, path, strerror(errno));
-        return;
-    }
-    char *buf = malloc(AREAS_FILE_MAX + 1);
-    size_t len = buf ? fread(buf, 1, AREAS_FILE_MAX + 1, f) : 0;
-    int err = ferror(f);
-    fclose(f);
-    if (!buf || err || len > AREAS_FILE_MAX) {
-        problem(ld, at, "%sareas: %s: %s", where, path,
-                !buf  ? "out of memory"
-                : err ? "read error"
-                      : "larger than 16 MiB");
-    } else {
+    char path[4096], what[64], *buf;
+    size_t len;
+    beside(ld, s->areas_file, path, sizeof path);
+    snprintf(what, sizeof what, "%sareas", where);
+    if (read_named(ld, at, what, path, AREAS_FILE_MAX, "larger than 16 MiB", &buf, &len) == 0)
         add_areas(ld, path, s, buf, len);
-    }
     free(buf);
 }
 
@@ -691,7 +767,7 @@ static void load_location(struct loader *ld, const struct ynode *m, struct flow_
     const struct ynode *at = ynode_get(m, "areas");
     if (!s->areas_file || ld->bad > before)
         return; /* levels must be good to read the areas against them */
-    if (!valid_areas_name(s->areas_file)) {
+    if (!valid_file_name(s->areas_file, ".csv")) {
         problem(ld, at,
                 "%sareas: '%s' must be a .csv file beside the flow (a relative name without '..')",
                 where, s->areas_file);
@@ -816,6 +892,22 @@ static void load_contact(struct loader *ld, const struct ynode *v, struct flow_s
                     ld->def->steps[j].id ? ld->def->steps[j].id : "?");
 }
 
+/* In a module, *id (read at m) gets the include's prefix. */
+static void prefix_id(struct loader *ld, const struct ynode *m, char **id)
+{
+    char *full;
+    if (!*id || !ld->inc || !ld->inc->prefix[0])
+        return;
+    if (!(full = malloc(strlen(ld->inc->prefix) + strlen(*id) + 1))) {
+        problem(ld, m, "id: out of memory");
+        return;
+    }
+    strcpy(full, ld->inc->prefix);
+    strcat(full, *id);
+    free(*id);
+    *id = full;
+}
+
 static void load_step(struct loader *ld, const struct ynode *m, size_t index)
 {
     struct flow_def *def = ld->def;
@@ -827,16 +919,17 @@ static void load_step(struct loader *ld, const struct ynode *m, size_t index)
         return;
     }
     get_text(ld, m, "id", where, 1, &s->id);
+    prefix_id(ld, m, &s->id);
     if (s->id && (!valid_id(s->id) || strcmp(s->id, FLOW_CONSENT_STEP) == 0 ||
                   strcmp(s->id, FLOW_LANGUAGE_STEP) == 0))
         problem(ld, ynode_get(m, "id"),
                 "%sid: '%s' must be 1 to 63 of a-z, 0-9, '_' and '-', not consent or language",
                 where, s->id);
-    for (size_t j = 0; s->id && j + 1 < def->n_steps; j++)
+    for (size_t j = 0; s->id && !ld->inc && j + 1 < def->n_steps; j++)
         if (def->steps[j].id && strcmp(def->steps[j].id, s->id) == 0)
             problem(ld, ynode_get(m, "id"), "%sid: '%s' is used by an earlier step", where, s->id);
 
-    s->pos = pos_of(ynode_get(m, "id"));
+    s->pos = pos_of(ld, ynode_get(m, "id"));
     s->next = FLOW_NEXT_NONE;
     s->kept = -1;
     const struct ynode *type = ynode_get(m, "type");
@@ -922,6 +1015,14 @@ static const struct flow_step_def *find_step(const struct flow_def *def, const c
     return NULL;
 }
 
+/* The step named id (in a module: id with the include's prefix), or NULL. */
+static const struct flow_step_def *find_named(const struct loader *ld, const char *id)
+{
+    char full[2 * FLOW_ID_MAX];
+    snprintf(full, sizeof full, "%s%s", ld->inc ? ld->inc->prefix : "", id);
+    return find_step(ld->def, full);
+}
+
 /*
  * One comparison of step index's `when` (node at): the step it names must
  * come earlier; a choice or yes_no step is compared with == or != to one of
@@ -940,7 +1041,7 @@ static void parse_cond(struct loader *ld, const struct ynode *at, const char *wh
         return;
     }
     c->negate = c->cmp == FLOW_CMP_NE;
-    const struct flow_step_def *target = find_step(ld->def, id);
+    const struct flow_step_def *target = find_named(ld, id);
     if (!target) {
         problem(ld, at, "%swhen: there is no step '%s'", where, id);
         return;
@@ -972,17 +1073,17 @@ static void parse_cond(struct loader *ld, const struct ynode *at, const char *wh
         problem(ld, at, "%swhen: step '%s' has no code '%s'", where, id, code);
 }
 
-/* The step's `when`: comparisons joined by " and ", all of which must hold. */
-static void load_when(struct loader *ld, const struct ynode *m, size_t index)
+/*
+ * A `when` (node w, of steps[where_index]): comparisons joined by " and ",
+ * all of which must hold, added to conds (*n of them) for the step at slot.
+ */
+static void parse_when(struct loader *ld, const struct ynode *w, size_t where_index, size_t slot,
+                       struct flow_cond *conds, size_t *n)
 {
-    const struct ynode *w = m->kind == YNODE_MAP ? ynode_get(m, "when") : NULL;
-    struct flow_step_def *s = &ld->def->steps[index];
     char where[40], what[64], buf[512];
     const char *text;
-    snprintf(where, sizeof where, "steps[%zu].", index);
+    snprintf(where, sizeof where, "steps[%zu].", where_index);
     snprintf(what, sizeof what, "%swhen", where);
-    if (!w)
-        return;
     if (ynode_str(w, what, &text, ld->errs) < 0) {
         ld->bad++;
         return;
@@ -998,12 +1099,212 @@ static void load_when(struct loader *ld, const struct ynode *m, size_t index)
             *next = '\0';
             next += 5;
         }
-        if (s->n_conds == FLOW_CONDS_MAX) {
+        if (*n == FLOW_CONDS_MAX) {
             problem(ld, w, "%s: more than %d comparisons", what, FLOW_CONDS_MAX);
             return;
         }
-        parse_cond(ld, w, where, index, part, &s->conds[s->n_conds++]);
+        parse_cond(ld, w, where, slot, part, &conds[(*n)++]);
     }
+}
+
+/* The `when` of the step at slot, read at m (steps[where_index] of its file). */
+static void load_when(struct loader *ld, const struct ynode *m, size_t slot, size_t where_index)
+{
+    const struct ynode *w = m->kind == YNODE_MAP ? ynode_get(m, "when") : NULL;
+    struct flow_step_def *s = &ld->def->steps[slot];
+    if (w)
+        parse_when(ld, w, where_index, slot, s->conds, &s->n_conds);
+}
+
+/*
+ * An include's `when`: added (and) to the conditions of each step the
+ * module brings; it may name only steps before the include.
+ */
+static void include_when(struct loader *ld, const struct include *inc)
+{
+    const struct ynode *w = ynode_get(inc->item, "when");
+    struct flow_cond conds[FLOW_CONDS_MAX];
+    size_t n = 0;
+    if (!w || !inc->n)
+        return;
+    memset(conds, 0, sizeof conds);
+    parse_when(ld, w, inc->index, inc->first, conds, &n);
+    for (size_t i = inc->first; i < inc->first + inc->n; i++) {
+        struct flow_step_def *s = &ld->def->steps[i];
+        if (s->n_conds + n > FLOW_CONDS_MAX) {
+            problem(ld, w,
+                    "steps[%zu].when: step '%s' of %s would have more than %d comparisons with "
+                    "this when",
+                    inc->index, s->id ? s->id : "?", inc->file, FLOW_CONDS_MAX);
+            return;
+        }
+        memcpy(&s->conds[s->n_conds], conds, n * sizeof *conds);
+        s->n_conds += n;
+    }
+}
+
+/* Reads the module being read (ld->inc) as step slot i is: its file, its ids' prefix. */
+static void enter_src(struct loader *ld, const struct step_src *src, const char **saved_file)
+{
+    *saved_file = ld->file;
+    ld->inc = src->inc;
+    if (src->inc)
+        ld->file = src->inc->file;
+}
+
+static void leave_src(struct loader *ld, const char *saved_file)
+{
+    ld->inc = NULL;
+    ld->file = saved_file;
+}
+
+static struct flow_def *load(const char *name, const char *buf, size_t len, const char *embedded,
+                             size_t embedded_len, const char *included, size_t included_len,
+                             int is_module, struct raia_errlist *errs,
+                             struct raia_errlist *warnings);
+
+/*
+ * The module's bytes (*len of them) and, after them, its areas files (up
+ * to *total bytes in all): from the definition when it came from the flows
+ * registry, else read from path (*buf, which the caller frees). NULL
+ * (reported at `at`) when there is none.
+ */
+static const char *module_bytes(struct loader *ld, const struct ynode *at, const char *where,
+                                const char *name, const char *path, char **buf, size_t *len,
+                                size_t *total)
+{
+    const char *bytes;
+    if (ld->embedded) {
+        bytes = embedded_file(ld->included, ld->included_len, FLOW_INCLUDE_MARK, name, total);
+        if (!bytes)
+            problem(ld, at, "%sinclude: %s is not in the definition", where, name);
+    } else {
+        char what[64];
+        snprintf(what, sizeof what, "%sinclude", where);
+        bytes = read_named(ld, at, what, path, FLOW_FILE_MAX, "larger than 1 MiB: not a flow file",
+                           buf, total) == 0
+                    ? *buf
+                    : NULL;
+    }
+    *len = *total;
+    if (bytes && ld->embedded) {
+        const char *areas = *total ? mark_line(bytes + 1, bytes + *total, FLOW_AREAS_MARK) : NULL;
+        *len = areas ? (size_t)(areas - 1 - bytes) : *total;
+    }
+    return bytes;
+}
+
+/*
+ * Reads the steps of module mod (whose first len bytes of mod->source are
+ * the module file) into the flow, as the include inc says; its location
+ * steps take their areas from mod->source.
+ */
+static void include_steps(struct loader *ld, struct include *inc, const struct flow_def *mod,
+                          size_t len)
+{
+    struct flow_def *def = ld->def;
+    const struct ynode *list = ynode_get(inc->doc->root, "steps");
+    const char *file = ld->file, *embedded = ld->embedded;
+    size_t embedded_len = ld->embedded_len;
+    char where[40];
+    ld->inc = inc;
+    ld->file = inc->file;
+    ld->mod_lang = mod->langs[0];
+    ld->embedded = mod->source + len;
+    ld->embedded_len = strlen(mod->source) - len;
+    inc->first = def->n_steps;
+    for (size_t j = 0; j < list->n && def->n_steps < FLOW_STEPS_MAX; j++) {
+        ld->srcs[def->n_steps] = (struct step_src){list->items[j], j, inc};
+        load_step(ld, list->items[j], j);
+    }
+    inc->n = def->n_steps - inc->first;
+    ld->inc = NULL;
+    ld->file = file;
+    ld->mod_lang = NULL;
+    ld->embedded = embedded;
+    ld->embedded_len = embedded_len;
+    snprintf(where, sizeof where, "steps[%zu].", inc->index);
+    const struct ynode *at = ynode_get(inc->item, "include");
+    if (inc->n < list->n)
+        problem(ld, at, "%sinclude: with the %zu steps of %s the flow has more than %d steps",
+                where, list->n, inc->file, FLOW_STEPS_MAX);
+    for (size_t i = inc->first; i < def->n_steps; i++)
+        for (size_t k = 0; def->steps[i].id && k < inc->first; k++)
+            if (def->steps[k].id && strcmp(def->steps[k].id, def->steps[i].id) == 0)
+                problem(ld, at,
+                        "%sinclude: step '%s' becomes '%s', which an earlier step uses (choose "
+                        "another prefix)",
+                        where, def->steps[i].id + strlen(inc->prefix), def->steps[i].id);
+}
+
+/*
+ * `- include: FILE` in steps (docs/flows.md, "Modules: include"): the
+ * module FILE, a .yaml beside the flow that is a valid flow on its own,
+ * brings its steps here, their ids after `prefix`, each also asked only
+ * when the include's `when` holds. Its bytes and areas files become part
+ * of the definition. One level only: a module cannot include.
+ */
+static void load_include(struct loader *ld, const struct ynode *item, size_t index)
+{
+    static const char *const keys[] = {"include", "prefix", "when", NULL};
+    struct flow_def *def = ld->def;
+    const struct ynode *at = ynode_get(item, "include");
+    char where[40], path[4096], *name = NULL, *prefix = NULL, *buf = NULL;
+    size_t len = 0, total = 0;
+    int before = ld->bad;
+    snprintf(where, sizeof where, "steps[%zu].", index);
+    ld->bad += ynode_check_keys(item, keys, "step", ld->errs);
+    if (ld->is_module) {
+        problem(ld, at, "%sinclude: a module cannot include another (one level of include)", where);
+        return;
+    }
+    if (ld->n_incs == FLOW_INCLUDES_MAX) {
+        problem(ld, at, "%sinclude: more than %d includes", where, FLOW_INCLUDES_MAX);
+        return;
+    }
+    get_text(ld, item, "include", where, 1, &name);
+    get_text(ld, item, "prefix", where, 0, &prefix);
+    if (name && !valid_file_name(name, ".yaml"))
+        problem(ld, at,
+                "%sinclude: '%s' must be a .yaml file beside the flow (a relative name without "
+                "'..')",
+                where, name);
+    if (prefix && (strlen(prefix) > 16 ||
+                   strspn(prefix, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(prefix)))
+        problem(ld, ynode_get(item, "prefix"), "%sprefix: '%s' must be 1 to 16 of a-z, 0-9 and '_'",
+                where, prefix);
+    beside(ld, name ? name : "", path, sizeof path);
+    if (ld->bad > before || !(def->modules[def->n_modules] = strdup(path))) {
+        free(name);
+        free(prefix);
+        ld->bad += ld->bad == before; /* out of memory */
+        return;
+    }
+    struct include *inc = &ld->incs[ld->n_incs++];
+    inc->item = item;
+    inc->index = index;
+    inc->file = def->modules[def->n_modules++];
+    snprintf(inc->prefix, sizeof inc->prefix, "%s", prefix ? prefix : "");
+    free(prefix);
+    const char *bytes = module_bytes(ld, at, where, name, path, &buf, &len, &total);
+    struct flow_def *mod = bytes ? load(inc->file, bytes, len, ld->embedded ? bytes + len : NULL,
+                                        total - len, NULL, 0, 1, ld->errs, NULL)
+                                 : NULL;
+    if (bytes && !mod)
+        problem(ld, at, "%sinclude: %s has errors (above)", where, inc->file);
+    if (mod) {
+        /* Part of the definition: a changed module is a changed flow. */
+        strbuf_printf(&ld->modules, "\n%s%s\n", FLOW_INCLUDE_MARK, name);
+        strbuf_append(&ld->modules, mod->source, strlen(mod->source));
+        inc->doc = ydoc_load_buf(inc->file, bytes, len, ld->errs);
+        if (inc->doc && inc->doc->root)
+            include_steps(ld, inc, mod, len);
+        else
+            ld->bad++;
+    }
+    flow_def_unref(mod);
+    free(buf);
+    free(name);
 }
 
 static void load_steps(struct loader *ld, const struct ynode *root)
@@ -1021,12 +1322,30 @@ static void load_steps(struct loader *ld, const struct ynode *root)
         problem(ld, list, "steps: need 1 to 64 steps");
         return;
     }
-    for (size_t i = 0; i < list->n; i++)
-        load_step(ld, list->items[i], i);
+    struct flow_def *def = ld->def;
+    for (size_t i = 0; i < list->n; i++) {
+        const struct ynode *item = list->items[i];
+        if (item->kind == YNODE_MAP && ynode_get(item, "include")) {
+            load_include(ld, item, i);
+        } else if (def->n_steps == FLOW_STEPS_MAX) {
+            problem(ld, item, "steps[%zu]: more than %d steps with the included ones", i,
+                    FLOW_STEPS_MAX);
+            return;
+        } else {
+            ld->srcs[def->n_steps] = (struct step_src){item, i, NULL};
+            load_step(ld, item, i);
+        }
+    }
     /* After every step is loaded, so that a reference to a later step
      * can be told from a reference to no step at all. */
-    for (size_t i = 0; i < list->n; i++)
-        load_when(ld, list->items[i], i);
+    for (size_t i = 0; i < def->n_steps; i++) {
+        const char *file;
+        enter_src(ld, &ld->srcs[i], &file);
+        load_when(ld, ld->srcs[i].node, i, ld->srcs[i].index);
+        leave_src(ld, file);
+    }
+    for (size_t k = 0; k < ld->n_incs; k++)
+        include_when(ld, &ld->incs[k]);
 }
 
 static void load_messages(struct loader *ld, const struct ynode *root)
@@ -1095,9 +1414,16 @@ static int target_of(struct loader *ld, const struct ynode *v, const char *what)
         ld->bad++;
         return FLOW_NEXT_NONE;
     }
-    const struct flow_step_def *step = find_step(ld->def, name);
+    const struct flow_step_def *step = find_named(ld, name);
     if (step)
         return (int)flow_def_step_index(ld->def, step);
+    if (ld->inc) {
+        problem(ld, v,
+                "%s: there is no step '%s' in this module (an included step cannot lead to "
+                "an end screen)",
+                what, name);
+        return FLOW_NEXT_NONE;
+    }
     for (size_t e = 0; e < ld->def->n_ends; e++)
         if (ld->def->ends[e].id && strcmp(ld->def->ends[e].id, name) == 0)
             return FLOW_NEXT_END + (int)e;
@@ -1105,10 +1431,13 @@ static int target_of(struct loader *ld, const struct ynode *v, const char *what)
     return FLOW_NEXT_NONE;
 }
 
-/* A step's `next` and its choices' `next`, once every step and end has a name. */
-static void load_links(struct loader *ld, const struct ynode *m, size_t index)
+/*
+ * The `next` of the step at slot and of its choices (read at m, steps[index]
+ * of its file), once every step and end has a name.
+ */
+static void load_links(struct loader *ld, const struct ynode *m, size_t slot, size_t index)
 {
-    struct flow_step_def *s = &ld->def->steps[index];
+    struct flow_step_def *s = &ld->def->steps[slot];
     const struct ynode *v = m->kind == YNODE_MAP ? ynode_get(m, "next") : NULL;
     char what[96];
     snprintf(what, sizeof what, "steps[%zu].next", index);
@@ -1355,11 +1684,12 @@ static void load_derived_one(struct loader *ld, const struct ynode *all, size_t 
     if (!m)
         return;
     get_text(ld, m, "id", where, 1, &d->id);
+    prefix_id(ld, m, &d->id);
     if (d->id && (!valid_id(d->id) || find_step(def, d->id)))
         problem(ld, ynode_get(m, "id"),
                 "%sid: '%s' must be 1 to 63 of a-z, 0-9, '_' and '-', and not a step's id", where,
                 d->id);
-    for (size_t j = 0; d->id && j + 1 < def->n_derived; j++)
+    for (size_t j = 0; d->id && !ld->inc && j + 1 < def->n_derived; j++)
         if (def->derived[j].id && strcmp(def->derived[j].id, d->id) == 0)
             problem(ld, ynode_get(m, "id"), "%sid: '%s' is used by an earlier derived variable",
                     where, d->id);
@@ -1370,7 +1700,7 @@ static void load_derived_one(struct loader *ld, const struct ynode *all, size_t 
     }
     size_t n = get_words(ld, m, d->all ? "all_of" : "any_of", where, steps, FLOW_STEPS_MAX, &list);
     for (size_t i = 0; i < n; i++) {
-        const struct flow_step_def *s = steps[i] ? find_step(def, steps[i]) : NULL;
+        const struct flow_step_def *s = steps[i] ? find_named(ld, steps[i]) : NULL;
         if (steps[i] && !s)
             problem(ld, list->items[i], "%s%s: there is no step '%s'", where,
                     d->all ? "all_of" : "any_of", steps[i]);
@@ -1412,12 +1742,39 @@ static void load_derived(struct loader *ld, const struct ynode *root)
         ld->bad++;
         return;
     }
-    if (list->n > FLOW_DERIVED_MAX) {
-        problem(ld, list, "derived: more than %d derived variables", FLOW_DERIVED_MAX);
+    if (ld->def->n_derived + list->n > FLOW_DERIVED_MAX) {
+        problem(ld, list, "derived: more than %d derived variables%s", FLOW_DERIVED_MAX,
+                ld->inc ? " with the including flow's" : "");
         return;
     }
     for (size_t i = 0; i < list->n; i++)
         load_derived_one(ld, list, i);
+}
+
+/* The derived variables of each module, their ids and steps after the include's prefix. */
+static void load_included_derived(struct loader *ld)
+{
+    struct flow_def *def = ld->def;
+    for (size_t k = 0; k < ld->n_incs; k++) {
+        struct include *inc = &ld->incs[k];
+        size_t first = def->n_derived;
+        const char *file = ld->file;
+        if (!inc->doc)
+            continue;
+        ld->inc = inc;
+        ld->file = inc->file;
+        load_derived(ld, inc->doc->root);
+        ld->inc = NULL;
+        ld->file = file;
+        for (size_t i = first; i < def->n_derived; i++)
+            for (size_t j = 0; def->derived[i].id && j < first; j++)
+                if (def->derived[j].id && strcmp(def->derived[j].id, def->derived[i].id) == 0)
+                    problem(ld, ynode_get(inc->item, "include"),
+                            "steps[%zu].include: derived variable '%s' becomes '%s', which the "
+                            "flow already has (choose another prefix)",
+                            inc->index, def->derived[i].id + strlen(inc->prefix),
+                            def->derived[i].id);
+    }
 }
 
 /* ---- do the screens fit? ---- */
@@ -1454,7 +1811,7 @@ static struct flow_pos text_with(const struct flow_def *def, size_t lang, const 
                                  size_t len)
 {
     char needle[8];
-    struct flow_pos pos = {0, 0};
+    struct flow_pos pos = {0, 0, NULL};
     snprintf(needle, sizeof needle, "%.*s", (int)len, ch);
     const struct flow_text *shared[] = {
         &def->consent.text,   &def->consent.accept, &def->consent.decline, &def->consent.declined,
@@ -1511,11 +1868,11 @@ static void check_ucs2(struct loader *ld, const char *screen, size_t lang, const
         return;
     struct flow_pos pos = text_with(ld->def, lang, at, at_len);
     for (size_t i = 0; i < ld->n_warned; i++)
-        if (ld->warned[i].line == pos.line && ld->warned[i].col == pos.col &&
-            ld->warned[i].cp == only)
+        if (ld->warned[i].pos.line == pos.line && ld->warned[i].pos.col == pos.col &&
+            ld->warned[i].pos.file == pos.file && ld->warned[i].cp == only)
             return;
     if (ld->n_warned < WARNED_MAX)
-        ld->warned[ld->n_warned++] = (struct warned){pos.line, pos.col, only};
+        ld->warned[ld->n_warned++] = (struct warned){pos, only};
     warning(ld, pos,
             "%s: '%.*s' (U+%04lX) is the only character outside GSM 7-bit; it puts the whole %s "
             "screen into UCS-2 (%s)",
@@ -1823,11 +2180,15 @@ static void load_root(struct loader *ld, const struct ynode *root)
     load_messages(ld, root);
     load_ends(ld, root);
     load_derived(ld, root);
+    load_included_derived(ld);
     if (ld->bad)
         return; /* links, paths and screens need every step, end and text in place */
-    const struct ynode *list = ynode_get(root, "steps");
-    for (size_t i = 0; i < def->n_steps; i++)
-        load_links(ld, list->items[i], i);
+    for (size_t i = 0; i < def->n_steps; i++) {
+        const char *file;
+        enter_src(ld, &ld->srcs[i], &file);
+        load_links(ld, ld->srcs[i].node, i, ld->srcs[i].index);
+        leave_src(ld, file);
+    }
     if (ld->bad)
         return;
     unsigned long long must[NODES_MAX];
@@ -1851,10 +2212,14 @@ static void checksum(const char *buf, size_t len, char out[65])
     out[64] = '\0';
 }
 
-/* Loads a flow file's bytes; embedded (may be NULL) holds its areas files as flow_def_source()
- * writes them. */
+/*
+ * Loads a flow file's bytes; embedded (may be NULL: read them from disk)
+ * holds its areas files and included its modules, as flow_def_source()
+ * writes them. is_module: the flow is a module being included.
+ */
 static struct flow_def *load(const char *name, const char *buf, size_t len, const char *embedded,
-                             size_t embedded_len, struct raia_errlist *errs,
+                             size_t embedded_len, const char *included, size_t included_len,
+                             int is_module, struct raia_errlist *errs,
                              struct raia_errlist *warnings)
 {
     size_t before = errs->n;
@@ -1867,7 +2232,10 @@ static struct flow_def *load(const char *name, const char *buf, size_t len, cons
                         .warns = warnings,
                         .file = doc->file,
                         .embedded = embedded,
-                        .embedded_len = embedded_len};
+                        .embedded_len = embedded_len,
+                        .included = included,
+                        .included_len = included_len,
+                        .is_module = is_module};
     if (!def) {
         raia_errlist_add(errs, name, 0, 0, "out of memory");
         ydoc_free(doc);
@@ -1881,7 +2249,11 @@ static struct flow_def *load(const char *name, const char *buf, size_t len, cons
     else
         load_root(&ld, doc->root);
     ydoc_free(doc);
-    if (ld.source.oom || !ld.source.data)
+    for (size_t k = 0; k < ld.n_incs; k++)
+        ydoc_free(ld.incs[k].doc);
+    strbuf_append(&ld.source, ld.modules.data ? ld.modules.data : "", ld.modules.len);
+    strbuf_free(&ld.modules);
+    if (ld.source.oom || ld.modules.oom || !ld.source.data)
         raia_errlist_add(errs, name, 0, 0, "out of memory");
     if (ld.bad || errs->n > before || !def->file) {
         strbuf_free(&ld.source);
@@ -1896,16 +2268,20 @@ static struct flow_def *load(const char *name, const char *buf, size_t len, cons
 struct flow_def *flow_def_load_buf_ex(const char *name, const char *buf, size_t len,
                                       struct raia_errlist *errs, struct raia_errlist *warnings)
 {
-    return load(name, buf, len, NULL, 0, errs, warnings);
+    return load(name, buf, len, NULL, 0, NULL, 0, 0, errs, warnings);
 }
 
+/* The flow, then its areas files, then its modules (each with its areas files). */
 struct flow_def *flow_def_load_source(const char *name, const char *source, size_t len,
                                       struct raia_errlist *errs)
 {
-    const char *mark =
-        find_bytes(source, source + len, "\n" FLOW_AREAS_MARK, strlen(FLOW_AREAS_MARK) + 1);
-    size_t flow_len = mark ? (size_t)(mark - source) : len;
-    return load(name, source, flow_len, mark ? mark : source + len, len - flow_len, errs, NULL);
+    const char *end = source + len;
+    const char *inc = len ? mark_line(source + 1, end, FLOW_INCLUDE_MARK) : NULL;
+    const char *head = inc ? inc - 1 : end; /* the newline before the first module */
+    const char *areas = len ? mark_line(source + 1, head, FLOW_AREAS_MARK) : NULL;
+    const char *flow_end = areas ? areas - 1 : head;
+    return load(name, source, (size_t)(flow_end - source), flow_end, (size_t)(head - flow_end),
+                head, (size_t)(end - head), 0, errs, NULL);
 }
 
 struct flow_def *flow_def_load_buf(const char *name, const char *buf, size_t len,
@@ -1917,21 +2293,17 @@ struct flow_def *flow_def_load_buf(const char *name, const char *buf, size_t len
 struct flow_def *flow_def_load_ex(const char *path, struct raia_errlist *errs,
                                   struct raia_errlist *warnings)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        raia_errlist_add(errs, path, 0, 0, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    char *buf = malloc(FLOW_FILE_MAX + 1);
-    size_t len = buf ? fread(buf, 1, FLOW_FILE_MAX + 1, f) : 0;
-    int err = ferror(f);
-    fclose(f);
+    char *buf;
+    size_t len;
+    enum read_result r = read_all(path, FLOW_FILE_MAX, &buf, &len);
     struct flow_def *def = NULL;
-    if (!buf)
+    if (r == READ_OPEN)
+        raia_errlist_add(errs, path, 0, 0, "cannot open: %s", strerror(errno));
+    else if (r == READ_NOMEM)
         raia_errlist_add(errs, path, 0, 0, "out of memory");
-    else if (err)
+    else if (r == READ_ERROR)
         raia_errlist_add(errs, path, 0, 0, "read error");
-    else if (len > FLOW_FILE_MAX)
+    else if (r == READ_BIG)
         raia_errlist_add(errs, path, 0, 0, "larger than 1 MiB: not a flow file");
     else
         def = flow_def_load_buf_ex(path, buf, len, errs, warnings);

@@ -39,7 +39,7 @@ struct raia_config {
     struct {
         char *url, *prefix;
         long long session_ttl_s;
-        long long resume_window_s; /* offer to continue a cut-off USSD session; 0: never */
+        long long resume_window_s;   /* offer to continue a cut-off USSD session; 0: never */
         long long sms_session_ttl_s; /* an SMS session waits this long for the next reply */
         long long turns_per_minute;
     } redis;

@@ -48,7 +48,7 @@
 #include "raia_err.h"
 #include "sms_concat.h"
 
-#define SM_MAX 254      /* largest sm_length (SMPP 3.4 §5.2.21) */
+#define SM_MAX 254 /* largest sm_length (SMPP 3.4 §5.2.21) */
 #define SEQ_MAX 0x7FFFFFFFu
 
 /* ---- byte helpers ---- */

@@ -184,8 +184,8 @@ long smpp_encode_bind_resp(uint32_t command_id, uint32_t status, uint32_t seq,
 long smpp_encode_sm(uint32_t command_id, uint32_t seq, const struct smpp_sm *sm, uint8_t *buf,
                     size_t size);
 /** submit_sm_resp / deliver_sm_resp; message_id may be NULL or "" (deliver_sm_resp). */
-long smpp_encode_sm_resp(uint32_t command_id, uint32_t status, uint32_t seq,
-                         const char *message_id, uint8_t *buf, size_t size);
+long smpp_encode_sm_resp(uint32_t command_id, uint32_t status, uint32_t seq, const char *message_id,
+                         uint8_t *buf, size_t size);
 /** A header-only PDU: enquire_link(_resp), unbind(_resp), generic_nack. */
 long smpp_encode_header_only(uint32_t command_id, uint32_t status, uint32_t seq, uint8_t *buf,
                              size_t size);
@@ -193,8 +193,7 @@ long smpp_encode_header_only(uint32_t command_id, uint32_t status, uint32_t seq,
 /* Decoders take one complete PDU (len == its command_length). On failure they
  * return -RAIA_EPROTO and set *esme_status to the status to answer with. */
 
-int smpp_decode_bind(const uint8_t *pdu, size_t len, struct smpp_bind *out,
-                     uint32_t *esme_status);
+int smpp_decode_bind(const uint8_t *pdu, size_t len, struct smpp_bind *out, uint32_t *esme_status);
 /** Accepts the 16-byte and 17-byte (lone NUL) error forms real SMSCs send. */
 int smpp_decode_bind_resp(const uint8_t *pdu, size_t len, char system_id[16]);
 int smpp_decode_sm(const uint8_t *pdu, size_t len, struct smpp_sm *out, uint32_t *esme_status);

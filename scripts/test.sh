@@ -4,7 +4,7 @@
 #   1. release build, warnings as errors: unit + integration tests (ctest)
 #   2. ASan + UBSan build: the same suite
 #   3. clang libFuzzer build: each fuzz target over its saved inputs, then
-#      for RAIA_FUZZ_SECONDS (default 20) each
+#      for RAIA_FUZZ_SECONDS (default 10) each
 # Integration tests start their own redis-server, PostgreSQL, simulator and
 # gateway on loopback ports and stop them when they end.
 set -euo pipefail

@@ -15,7 +15,10 @@ struct backoff {
     int next_ms; /* the delay the next backoff_arm() uses */
 };
 
-#define BACKOFF_INIT(min, max) {(min), (max), (min)}
+#define BACKOFF_INIT(min, max)                                                                     \
+    {                                                                                              \
+        (min), (max), (min)                                                                        \
+    }
 
 /** Arms timer to fire after the current delay and returns that delay in ms. */
 int backoff_arm(struct backoff *b, struct event *timer);

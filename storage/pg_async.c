@@ -21,7 +21,7 @@ struct pg_async {
     void *ctx;
     PGconn *conn;
     enum pg_phase phase;
-    struct event *io;    /* re-created per wait: the socket may change while connecting */
+    struct event *io; /* re-created per wait: the socket may change while connecting */
     struct event *retry;
     struct backoff backoff;
     pg_async_result_cb cb;
@@ -60,8 +60,7 @@ static void fail(struct pg_async *pg, const char *op)
 {
     char msg[200];
     pg_async_error_text(pg, NULL, msg, sizeof msg);
-    log_at(LOG_WARN, "postgres", "op=%s err=\"%s\" retry_ms=%d", op, msg,
-           pg->backoff.next_ms);
+    log_at(LOG_WARN, "postgres", "op=%s err=\"%s\" retry_ms=%d", op, msg, pg->backoff.next_ms);
     pg_async_result_cb cb = pg->phase == PG_BUSY ? pg->cb : NULL;
     drop_connection(pg);
     if (cb)

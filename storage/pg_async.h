@@ -25,7 +25,8 @@ struct pg_async *pg_async_new(struct event_base *base, const char *conninfo,
                               void (*on_up)(void *ctx), void *ctx);
 /** 1 when connected and no query is in flight. */
 int pg_async_idle(const struct pg_async *pg);
-/** Send sql with one text parameter ($1). Returns 0, or -RAIA_EIO when not idle or sending failed. */
+/** Send sql with one text parameter ($1). Returns 0, or -RAIA_EIO when not idle or sending failed.
+ */
 int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_async_result_cb cb,
                    void *ctx);
 /** Closes the connection; a query in flight gets no callback. NULL is a no-op. */

@@ -49,9 +49,9 @@ static int apply_one(PGconn *conn, const struct sql_migration *m, struct raia_er
     const char *params[2] = {num, m->name};
     int rc = exec_ok(conn, m->text, err, m->name);
     if (rc == 0) {
-        PGresult *res = PQexecParams(
-            conn, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2, NULL,
-            params, NULL, NULL, 0);
+        PGresult *res =
+            PQexecParams(conn, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2,
+                         NULL, params, NULL, NULL, 0);
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
             rc = raia_err_set(err, RAIA_EIO, "%s: %s", m->name, PQresultErrorMessage(res));
         PQclear(res);

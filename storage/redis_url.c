@@ -41,8 +41,7 @@ static int parse_unix(const char *rest, struct redis_url *out)
         return -1;
     out->unix_socket = 1;
     if (q)
-        return strncmp(q, "?db=", 4) == 0 ? parse_int(q + 4, strlen(q + 4), 0, 1000, &out->db)
-                                           : -1;
+        return strncmp(q, "?db=", 4) == 0 ? parse_int(q + 4, strlen(q + 4), 0, 1000, &out->db) : -1;
     return 0;
 }
 
@@ -50,8 +49,8 @@ static int parse_tcp(const char *rest, struct redis_url *out)
 {
     const char *at = strchr(rest, '@');
     if (at) {
-        if (rest[0] != ':' || copy_part(out->password, sizeof out->password, rest + 1,
-                                        (size_t)(at - rest - 1)) < 0)
+        if (rest[0] != ':' ||
+            copy_part(out->password, sizeof out->password, rest + 1, (size_t)(at - rest - 1)) < 0)
             return -1;
         rest = at + 1;
     }

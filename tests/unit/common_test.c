@@ -34,7 +34,8 @@ static void test_yaml_positions(void)
     const struct ynode *v = ynode_get(b->items[1], "k");
     test_cond("nested scalar", v && strcmp(v->scalar, "v") == 0 && v->line == 4);
     long long n = 0;
-    test_cond("int read", ynode_int(ynode_get(doc->root, "a"), "a", 0, 9, &n, &errs) == 0 && n == 1);
+    test_cond("int read",
+              ynode_int(ynode_get(doc->root, "a"), "a", 0, 9, &n, &errs) == 0 && n == 1);
     ydoc_free(doc);
     raia_errlist_free(&errs);
 }
@@ -51,8 +52,8 @@ static void test_yaml_errors(void)
 
     doc = load("a: &x 1\nb: *x\n", &errs);
     test_cond("anchor refused", doc == NULL && errs.n >= 1);
-    test_cond("anchor message",
-              strcmp(first_error(&errs, buf, sizeof buf), "t.yaml:1:4: YAML anchors are not allowed") == 0);
+    test_cond("anchor message", strcmp(first_error(&errs, buf, sizeof buf),
+                                       "t.yaml:1:4: YAML anchors are not allowed") == 0);
     raia_errlist_free(&errs);
 
     doc = load("a: [1, 2\n", &errs);
@@ -61,15 +62,16 @@ static void test_yaml_errors(void)
 
     doc = load("w: 0\nx: 12abc\n", &errs);
     long long v = 0;
-    test_cond("range error", ynode_int(ynode_get(doc->root, "w"), "smsc.window", 1, 256, &v, &errs) < 0);
+    test_cond("range error",
+              ynode_int(ynode_get(doc->root, "w"), "smsc.window", 1, 256, &v, &errs) < 0);
     test_cond("range message", strcmp(first_error(&errs, buf, sizeof buf),
                                       "t.yaml:1:4: smsc.window: 0 not in [1,256]") == 0);
     test_cond("garbage number", ynode_int(ynode_get(doc->root, "x"), "x", 0, 99, &v, &errs) < 0);
     static const char *const allowed[] = {"w", NULL};
     test_cond("unknown key counted", ynode_check_keys(doc->root, allowed, "top", &errs) == 1);
-    test_cond("unknown key message",
-              errs.n == 3 && strcmp(errs.items[2].msg, "unknown key 'x' in top") == 0 &&
-                  errs.items[2].line == 2 && errs.items[2].col == 1);
+    test_cond("unknown key message", errs.n == 3 &&
+                                         strcmp(errs.items[2].msg, "unknown key 'x' in top") == 0 &&
+                                         errs.items[2].line == 2 && errs.items[2].col == 1);
     ydoc_free(doc);
     raia_errlist_free(&errs);
 

@@ -500,8 +500,7 @@ static void test_link_loss(struct smpp_conn *c)
     test_cond("rebound after timeout", smsc.accepts == 3);
     WAIT_FOR(results[12].done, 2000);
     test_cond("timed-out submit resent and answered once",
-              results[12].done == 1 && results[12].status == 0 &&
-                  smsc.submits - sent_before == 2);
+              results[12].done == 1 && results[12].status == 0 && smsc.submits - sent_before == 2);
 
     /* unbind from the SMSC: unbind_resp, then a new link */
     smsc_header_only(SMPP_UNBIND, 0, 33);
@@ -593,7 +592,8 @@ static void test_max_tps(void)
     RUN_FOR(500);
     test_cond("at most 4 sends in the first 500 ms at 5 tps", smsc.submits - sent_before <= 4);
     WAIT_FOR(results[35].done, 4000);
-    test_cond("all six sent in the end", smsc.submits - sent_before == 6 && results[35].status == 0);
+    test_cond("all six sent in the end",
+              smsc.submits - sent_before == 6 && results[35].status == 0);
     smpp_conn_free(c);
 }
 
