@@ -358,6 +358,30 @@ static void test_other_language(void)
     raia_errlist_free(&errs);
 }
 
+/* One module twice, under two prefixes; its definition holds it twice and loads back. */
+static void test_twice(void)
+{
+    struct flow_def *def = load_buf_as(HEAD("en") "  - include: demographics.yaml\n"
+                                                  "    prefix: a_\n"
+                                                  "  - include: demographics.yaml\n"
+                                                  "    prefix: b_\n");
+    struct raia_errlist errs = {0};
+    const char *src = def ? flow_def_source(def) : "";
+    struct flow_def *back =
+        def ? flow_def_load_source("registry/t.yaml", src, strlen(src), &errs) : NULL;
+    test_cond("twice: 14 steps", def && flow_def_step_count(def) == 14 &&
+                                     strcmp(flow_def_step_id(def, 7), "b_sex") == 0);
+    test_cond("twice: four derived variables",
+              def && flow_def_derived_count(def) == 4 &&
+                  strcmp(flow_def_derived_id(def, 3), "b_displaced_now") == 0);
+    test_cond("twice: loads from its source with the same checksum",
+              back && strcmp(flow_def_checksum(back), flow_def_checksum(def)) == 0 &&
+                  flow_def_step_count(back) == 14);
+    flow_def_unref(back);
+    flow_def_unref(def);
+    raia_errlist_free(&errs);
+}
+
 int main(void)
 {
     test_transcripts();
@@ -365,5 +389,6 @@ int main(void)
     test_definition();
     test_errors();
     test_other_language();
+    test_twice();
     TEST_REPORT();
 }
