@@ -72,6 +72,7 @@ static const struct config_field redis_fields[] = {
     INT(CFG_REDIS, "session_ttl_s", redis.session_ttl_s, 30, 30 * 86400, 600),
     INT(CFG_REDIS, "resume_window_s", redis.resume_window_s, 0, 86400, 600),
     INT(CFG_REDIS, "sms_session_ttl_s", redis.sms_session_ttl_s, 30, 30 * 86400, 86400),
+    INT(CFG_REDIS, "sms_reminder_s", redis.sms_reminder_s, 0, 7 * 86400, 0),
     INT(CFG_REDIS, "turns_per_minute", redis.turns_per_minute, 0, 100000, 30),
     {0},
 };

@@ -41,6 +41,7 @@ struct raia_config {
         long long session_ttl_s;
         long long resume_window_s;   /* offer to continue a cut-off USSD session; 0: never */
         long long sms_session_ttl_s; /* an SMS session waits this long for the next reply */
+        long long sms_reminder_s;    /* one reminder after this much silence in SMS; 0: none */
         long long turns_per_minute;
     } redis;
     struct {

@@ -25,6 +25,7 @@
 #include "pg_writer.h"
 #include "pseudonym.h"
 #include "redis_store.h"
+#include "reminder.h"
 #include "session.h"
 #include "smpp_conn.h"
 #include "ussd_profile.h"
@@ -44,7 +45,8 @@ struct gateway {
     struct metrics *metrics;
     struct metrics_http *metrics_http; /* NULL unless metrics.port is set */
     struct flow_registry *registry;
-    struct outbox *outbox; /* results fed back (docs/broadcast.md) */
+    struct outbox *outbox;     /* results fed back (docs/broadcast.md) */
+    struct reminder *reminder; /* SMS reminders; NULL unless redis.sms_reminder_s */
     struct smpp_conn *conns[CONFIG_MAX_SMSC];
     size_t n_conns;
     struct event *sig_term, *sig_int, *sig_hup, *stop_tick;
@@ -306,7 +308,8 @@ static int start_services(struct gateway *gw)
     if (start_metrics(gw) < 0)
         return -1;
     session_router_set_lifetimes(gw->router, (int)gw->cfg->redis.resume_window_s,
-                                 (int)gw->cfg->redis.sms_session_ttl_s);
+                                 (int)gw->cfg->redis.sms_session_ttl_s,
+                                 (int)gw->cfg->redis.sms_reminder_s);
     const char *my_data = gw->cfg->privacy.my_data_code;
     if (*my_data) {
         if (flow_set_find_ussd(gw->flows, my_data)) {
@@ -327,6 +330,18 @@ static int start_services(struct gateway *gw)
         return -1;
     }
     session_router_set_contacts(gw->router, outbox_seal(gw->outbox));
+    if (gw->cfg->redis.sms_reminder_s > 0) {
+        if (!outbox_seal(gw->outbox)) {
+            fprintf(stderr, "raia-gateway: redis.sms_reminder_s needs privacy.contact_key_file: "
+                            "the number is kept sealed until the reminder\n");
+            return -1;
+        }
+        gw->reminder = reminder_new(gw->base, gw->rs, gw->router);
+        if (!gw->reminder) {
+            fprintf(stderr, "raia-gateway: out of memory\n");
+            return -1;
+        }
+    }
     gw->sig_term = evsignal_new(gw->base, SIGTERM, on_signal, gw);
     gw->sig_int = evsignal_new(gw->base, SIGINT, on_signal, gw);
     gw->sig_hup = evsignal_new(gw->base, SIGHUP, on_reload, gw);
@@ -345,6 +360,7 @@ static void teardown(struct gateway *gw)
     for (size_t i = 0; i < gw->n_conns; i++)
         smpp_conn_free(gw->conns[i]);
     outbox_free(gw->outbox);
+    reminder_free(gw->reminder);
     if (gw->stop_tick)
         event_free(gw->stop_tick);
     if (gw->sig_int)

@@ -82,6 +82,7 @@ struct session_router {
     const struct contact_seal *seal; /* "yes" to a contact step; NULL: none kept */
     long long resume_window_ms;      /* offer "continue" to a USSD dial within it; 0: never */
     int sms_ttl_s;                   /* an SMS session's state lives this long; 0: as USSD */
+    long long remind_after_ms;       /* one SMS reminder after this much silence; 0: none */
     struct metrics *metrics;         /* NULL: nothing counted */
     char my_data_code[21];           /* its USSD code */
     struct smpp_conn *conns[SESSION_CONNS_MAX]; /* every bind, for reply routes */
@@ -120,8 +121,10 @@ struct turn {
     struct flow_def *def;   /* referenced while the turn lives */
     struct session_record rec;
     struct flow_output out;
-    int attempts;            /* saves tried; see TURN_ATTEMPTS_MAX */
-    long long received_us;   /* when its deliver_sm arrived (monotonic), for the latency */
+    int attempts;           /* saves tried; see TURN_ATTEMPTS_MAX */
+    long long received_us;  /* when its deliver_sm arrived (monotonic), for the latency */
+    long long remind_at_ms; /* the save schedules an SMS reminder then (> 0) or cancels it (< 0) */
+    char remind_job[RECORD_MAX];
     char asked[FLOW_ID_MAX]; /* the step the input answers, and the tries it took (paradata) */
     int tries;
     struct flow_def *dialled;    /* a USSD dial that may find a session to resume (referenced) */
@@ -187,8 +190,10 @@ void session_router_set_my_data(struct session_router *r, struct pg_lookup *look
     snprintf(r->my_data_code, sizeof r->my_data_code, "%s", code ? code : "");
 }
 
-void session_router_set_lifetimes(struct session_router *r, int resume_window_s, int sms_ttl_s)
+void session_router_set_lifetimes(struct session_router *r, int resume_window_s, int sms_ttl_s,
+                                  int sms_reminder_s)
 {
+    r->remind_after_ms = 1000LL * (sms_reminder_s > 0 ? sms_reminder_s : 0);
     r->resume_window_ms = 1000LL * (resume_window_s > 0 ? resume_window_s : 0);
     r->sms_ttl_s = sms_ttl_s > 0 ? sms_ttl_s : 0;
 }
@@ -529,13 +534,52 @@ static void turn_save(struct turn *t, const char *const *events, size_t n_events
                                       .len = t->blob_len,
                                       .ttl_s = session_ttl_s(t),
                                       .events = events,
-                                      .n_events = n_events};
+                                      .n_events = n_events,
+                                      .remind_at_ms = t->remind_at_ms,
+                                      .remind_job = t->remind_job,
+                                      .session_id = t->rec.session_id};
         rc = redis_store_save(t->r->rs, t->pseudonym, &w, on_saved, t);
     }
     if (rc < 0) {
         log_at(LOG_ERROR, "session", "op=save pseud=%.12s err=%s", t->pseudonym, raia_strerror(rc));
         turn_reply(t, busy_screen, 1);
     }
+}
+
+/*
+ * An SMS session waiting for the citizen gets one reminder after
+ * remind_after_ms of silence (docs/flows.md "Sessions"): each turn
+ * reschedules it with what sending it needs later, the number sealed
+ * (contact_seal.h, bound to this person and "reminder/" + flow, so it opens
+ * for nothing else); the end of the session cancels it. Before consent
+ * nobody is reminded of anything.
+ */
+static void plan_reminder(struct turn *t, long long now)
+{
+    const struct session_router *r = t->r;
+    t->remind_at_ms = 0;
+    if (t->channel != FLOW_CHANNEL_SMS || !r->remind_after_ms || !r->seal)
+        return;
+    if (t->out.end) {
+        t->remind_at_ms = -1;
+        return;
+    }
+    if (t->rec.started_ms == 0)
+        return;
+    char e164[E164_MAX], aad_flow[FLOW_ID_MAX + 16], sealed[CONTACT_SEALED_MAX];
+    snprintf(aad_flow, sizeof aad_flow, "reminder/%s", t->rec.flow_id);
+    int rc = pseudonym_normalize(r->ps, t->msisdn, t->msisdn_ton, e164);
+    if (rc == 0)
+        rc = contact_seal_close(r->seal, t->pseudonym, aad_flow, e164, sealed);
+    OPENSSL_cleanse(e164, sizeof e164);
+    int n = rc < 0 ? -1
+                   : snprintf(t->remind_job, sizeof t->remind_job, "%s|%lld|%s|%s|%s",
+                              t->rec.session_id, t->rec.saved_ms, smpp_conn_operator(t->conn),
+                              t->service, sealed);
+    if (n > 0 && (size_t)n < sizeof t->remind_job)
+        t->remind_at_ms = now + r->remind_after_ms;
+    else
+        log_at(LOG_WARN, "session", "op=reminder pseud=%.12s err=cannot_seal", t->pseudonym);
 }
 
 /* The fields every event of t's session carries (kind and answer fields left to the caller). */
@@ -640,6 +684,7 @@ static void turn_store(struct turn *t)
         events[i] = strbuf_cstr(&json[i]);
     }
 
+    plan_reminder(t, now);
     int blob_len = out->end ? 0 : record_encode(rec, t->blob, sizeof t->blob);
     if (bad || blob_len < 0)
         n = SIZE_MAX; /* turn_save refuses it */
@@ -967,6 +1012,80 @@ static void turn_continue(struct turn *t)
         on_loaded(t, 0, blob, len);
     else if (redis_store_load(t->r->rs, t->pseudonym, on_loaded, t) < 0)
         turn_reply(t, busy_screen, 1);
+}
+
+/* ---- SMS reminders ---- */
+
+/* A bound bind of operator op that can send, or NULL. */
+static struct smpp_conn *operator_conn(const struct session_router *r, const char *op)
+{
+    for (size_t i = 0; i < r->n_conns; i++)
+        if (smpp_conn_can_submit(r->conns[i]) && strcmp(smpp_conn_operator(r->conns[i]), op) == 0 &&
+            smpp_conn_get_state(r->conns[i]) == SMPP_CONN_BOUND)
+            return r->conns[i];
+    return NULL;
+}
+
+/*
+ * One due reminder (gateway/reminder.c took it off the schedule): sent only
+ * if the session is still exactly where the job left it (same session, no
+ * turn since), as the screen the citizen was asked, to the number opened
+ * from the job in memory and wiped at once; then marked, so the session
+ * gets no second one. Anything else drops it.
+ */
+void session_router_remind(struct session_router *r, const char *pseudonym, const char *job,
+                           const char *session)
+{
+    char sid[SESSION_ID_HEX + 1], saved[24], op[64], service[21], sealed[CONTACT_SEALED_MAX];
+    const char *p = job, *end = job + strlen(job);
+    struct session_record rec;
+    const char *why = NULL;
+    if (next_field(&p, end, sid, sizeof sid) < 0 || next_field(&p, end, saved, sizeof saved) < 0 ||
+        next_field(&p, end, op, sizeof op) < 0 ||
+        next_field(&p, end, service, sizeof service) < 0 ||
+        next_field(&p, end, sealed, sizeof sealed) < 0)
+        why = "bad_job";
+    else if (!session || my_data_is_state(session, strlen(session)) ||
+             record_decode(session, strlen(session), &rec) < 0 ||
+             strcmp(rec.session_id, sid) != 0 || rec.saved_ms != strtoll(saved, NULL, 10))
+        why = "session_moved_on";
+    struct flow_def *def = why ? NULL : session_flow(r, &rec);
+    struct flow_output out;
+    if (!why && (!def || flow_redisplay(def, FLOW_CHANNEL_SMS, &rec.state, &out) < 0))
+        why = "flow_gone";
+    struct smpp_conn *tx = why ? NULL : operator_conn(r, op);
+    if (!why && !tx)
+        why = "no_bind";
+    char aad_flow[FLOW_ID_MAX + 16];
+    struct smpp_sm mt;
+    memset(&mt, 0, sizeof mt);
+    if (!why) {
+        snprintf(aad_flow, sizeof aad_flow, "reminder/%s", rec.flow_id);
+        char e164[E164_MAX];
+        if (contact_seal_open(r->seal, pseudonym, aad_flow, sealed, e164) < 0) {
+            why = "bad_seal";
+        } else {
+            mt.ussd_service_op = mt.its_session_info = -1;
+            mt.registered_delivery = 1;
+            snprintf(mt.source_addr, sizeof mt.source_addr, "%s", service);
+            snprintf(mt.destination_addr, sizeof mt.destination_addr, "%s", e164 + 1);
+            mt.dest_addr_ton = 1; /* international: e164 without its '+' */
+            mt.dest_addr_npi = 1;
+            size_t parts = 0;
+            if (mt_sms_submit(tx, &mt, out.screen, r->concat_ref++, on_submit_result, NULL,
+                              &parts) < 0)
+                why = "submit_failed";
+        }
+        OPENSSL_cleanse(e164, sizeof e164);
+        OPENSSL_cleanse(mt.destination_addr, sizeof mt.destination_addr);
+    }
+    if (why) {
+        log_at(LOG_INFO, "session", "op=reminder pseud=%.12s sent=0 why=%s", pseudonym, why);
+        return;
+    }
+    redis_store_reminded(r->rs, rec.session_id, r->sms_ttl_s);
+    log_at(LOG_INFO, "session", "op=reminder pseud=%.12s flow=%s step=%s sent=1", pseudonym,
+           rec.flow_id, rec.state.step);
 }
 
 /* ---- MO intake ---- */

@@ -58,7 +58,8 @@ void session_router_set_my_data(struct session_router *r, struct pg_lookup *look
  * least that long (0: never offer). An SMS session's state lives sms_ttl_s
  * (0: the store's TTL).
  */
-void session_router_set_lifetimes(struct session_router *r, int resume_window_s, int sms_ttl_s);
+void session_router_set_lifetimes(struct session_router *r, int resume_window_s, int sms_ttl_s,
+                                  int sms_reminder_s);
 /**
  * Seal the number of whoever answers "yes" to a flow's contact step with
  * seal (borrowed, outlives r; NULL: no contact is kept), docs/broadcast.md.
@@ -68,6 +69,13 @@ void session_router_set_contacts(struct session_router *r, const struct contact_
 void session_router_set_metrics(struct session_router *r, struct metrics *m);
 /** Sessions whose last state r remembers (one Redis round trip a turn), for metrics. */
 size_t session_router_cached(const struct session_router *r);
+/**
+ * Send one due SMS reminder (from redis_store_take_reminders: the pseudonym,
+ * its job and its session now, all borrowed for the call), if the session
+ * still waits where the job left it. See docs/flows.md "Sessions".
+ */
+void session_router_remind(struct session_router *r, const char *pseudonym, const char *job,
+                           const char *session);
 /** Handle one deliver_sm from conn; mo is copied, ref is acked when the turn is stored. */
 void session_router_on_mo(struct session_router *r, struct smpp_conn *conn,
                           const struct smpp_sm *mo, struct smpp_mo_ref ref);

@@ -18,13 +18,18 @@
  * One turn's writes, applied atomically (no other client runs in between):
  * KEYS[1] session key, KEYS[2] answer stream, KEYS[3] the pseudonym's turn
  * counter for the current minute, KEYS[4] the outbox tombstones (a STOP or
- * erase event among the events adds one, outbox_store.h); ARGV[1] "set" or "del", ARGV[2] state
+ * erase event among the events adds one, outbox_store.h), KEYS[5] the SMS
+ * reminder schedule, KEYS[6] this person's reminder job, KEYS[7] the mark
+ * of a session already reminded; ARGV[1] "set" or "del", ARGV[2] state
  * blob, ARGV[3] TTL in seconds, ARGV[4] turns allowed per minute (0: no
  * limit), ARGV[5] "1" to check that the session is ARGV[6] first, "2" to
- * check that there is none, "0" not to check, ARGV[7..] event documents. Returns the number of
- * events, -1 (having written nothing but the counter) when over the limit, or {session now} (a
- * one-element array, nil when there is none), having written nothing, when the check failed. The
- * check comes first so that a turn retried after a conflict counts once against the limit.
+ * check that there is none, "0" not to check, ARGV[7] when to remind ("":
+ * leave the schedule, "-": cancel), ARGV[8] the pseudonym, ARGV[9] the
+ * reminder job, ARGV[10..] event documents. Returns the number of events,
+ * -1 (having written nothing but the counter) when over the limit, or
+ * {session now} (a one-element array, nil when there is none), having
+ * written nothing, when the check failed. The check comes first so that a
+ * turn retried after a conflict counts once against the limit.
  */
 static const char save_script[] =
     "if ARGV[5] ~= '0' then "
@@ -41,7 +46,7 @@ static const char save_script[] =
     "end "
     "if ARGV[1] == 'set' then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) "
     "else redis.call('DEL', KEYS[1]) end "
-    "for i = 7, #ARGV do "
+    "for i = 10, #ARGV do "
     "  redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) "
     "  if string.find(ARGV[i], '\"outcome\":\"stopped\"', 1, true) "
     "     or string.find(ARGV[i], '\"kind\":\"erase\"', 1, true) then "
@@ -51,7 +56,13 @@ static const char save_script[] =
     "    redis.call('ZADD', KEYS[4], string.format('%.0f', ev.at), who) "
     "  end "
     "end "
-    "return #ARGV - 6";
+    "if ARGV[7] == '-' then "
+    "  redis.call('ZREM', KEYS[5], ARGV[8]) redis.call('DEL', KEYS[6]) "
+    "elseif ARGV[7] ~= '' and redis.call('EXISTS', KEYS[7]) == 0 then "
+    "  redis.call('ZADD', KEYS[5], ARGV[7], ARGV[8]) "
+    "  redis.call('SET', KEYS[6], ARGV[9], 'EX', ARGV[3]) "
+    "end "
+    "return #ARGV - 9";
 
 struct redis_store {
     struct redis_link *link;
@@ -69,6 +80,7 @@ struct request {
     redis_store_load_cb on_load;
     redis_store_done_cb on_done;
     redis_store_save_cb on_save;
+    redis_store_reminders_cb on_reminders;
     void *ctx;
     struct redis_store *rs;
 };
@@ -153,7 +165,8 @@ static struct request *request_new(redis_store_load_cb on_load, redis_store_done
 {
     struct request *req = malloc(sizeof *req);
     if (req)
-        *req = (struct request){on_load, on_done, on_save, ctx, NULL};
+        *req = (struct request){
+            .on_load = on_load, .on_done = on_done, .on_save = on_save, .ctx = ctx};
     return req;
 }
 
@@ -255,13 +268,94 @@ int redis_store_append(struct redis_store *rs, const char *event, redis_store_do
     return 0;
 }
 
+/*
+ * Takes due reminders off the schedule in one atomic call, with each one's
+ * job and the session it belongs to: KEYS[1] the schedule; ARGV[1] now,
+ * ARGV[2] the key prefix. Returns {pseudonym, job, session, ...}; a job
+ * whose key expired is dropped. The job and session keys are built here
+ * from the prefix (the store runs on one Redis, not a cluster).
+ */
+static const char take_script[] =
+    "local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 16) "
+    "local out = {} "
+    "for _, p in ipairs(due) do "
+    "  redis.call('ZREM', KEYS[1], p) "
+    "  local job = redis.call('GET', ARGV[2] .. 'rjob:' .. p) "
+    "  redis.call('DEL', ARGV[2] .. 'rjob:' .. p) "
+    "  if job then "
+    "    table.insert(out, p) table.insert(out, job) "
+    "    table.insert(out, redis.call('GET', ARGV[2] .. 's:' .. p)) "
+    "  end "
+    "end "
+    "return out";
+
+static void on_reminders_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
+{
+    redisReply *reply = reply_ptr;
+    struct request *req = priv;
+    (void)ac;
+    enum { MAX = 16 };
+    const char *p[MAX], *j[MAX], *s[MAX];
+    size_t n = 0;
+    if (reply && reply->type == REDIS_REPLY_ARRAY) {
+        for (size_t i = 0; i + 2 < reply->elements && n < MAX; i += 3) {
+            if (reply->element[i]->type != REDIS_REPLY_STRING ||
+                reply->element[i + 1]->type != REDIS_REPLY_STRING)
+                continue;
+            p[n] = reply->element[i]->str;
+            j[n] = reply->element[i + 1]->str;
+            s[n] = reply->element[i + 2]->type == REDIS_REPLY_STRING ? reply->element[i + 2]->str
+                                                                     : NULL;
+            n++;
+        }
+    } else {
+        log_reply_error("take_reminders", reply);
+    }
+    req->on_reminders(req->ctx, n, p, j, s);
+    free(req);
+}
+
+int redis_store_take_reminders(struct redis_store *rs, long long now_ms,
+                               redis_store_reminders_cb cb, void *ctx)
+{
+    redisAsyncContext *ac = redis_link_ctx(rs->link);
+    if (!ac)
+        return -RAIA_EIO;
+    struct request *req = request_new(NULL, NULL, NULL, ctx);
+    if (!req)
+        return -RAIA_ENOMEM;
+    req->on_reminders = cb;
+    char key[KEY_MAX], now[24];
+    snprintf(key, sizeof key, "%sremind", rs->prefix);
+    snprintf(now, sizeof now, "%lld", now_ms);
+    if (redisAsyncCommand(ac, on_reminders_reply, req, "EVAL %s 1 %s %s %s", take_script, key, now,
+                          rs->prefix) != REDIS_OK) {
+        free(req);
+        return -RAIA_EIO;
+    }
+    return 0;
+}
+
+int redis_store_reminded(struct redis_store *rs, const char *session_id, int ttl_s)
+{
+    redisAsyncContext *ac = redis_link_ctx(rs->link);
+    if (!ac)
+        return -RAIA_EIO;
+    char key[KEY_MAX];
+    person_key(rs, "rdone", session_id, key);
+    return redisAsyncCommand(ac, NULL, NULL, "SET %s 1 EX %d", key, ttl_s > 0 ? ttl_s : 1) ==
+                   REDIS_OK
+               ? 0
+               : -RAIA_EIO;
+}
+
 int redis_store_save(struct redis_store *rs, const char *pseudonym,
                      const struct redis_store_write *w, redis_store_save_cb cb, void *ctx)
 {
     redisAsyncContext *ac = redis_link_ctx(rs->link);
     if (!ac)
         return -RAIA_EIO;
-    enum { FIXED_ARGS = 13 };
+    enum { FIXED_ARGS = 19 };
     size_t argc = FIXED_ARGS + w->n_events;
     const char **argv = calloc(argc, sizeof *argv);
     size_t *argvlen = calloc(argc, sizeof *argvlen);
@@ -269,6 +363,14 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
     if (req)
         req->rs = rs;
     char key[KEY_MAX], rate_key[KEY_MAX], nocontact[KEY_MAX], ttl[16];
+    char remind_key[KEY_MAX], job_key[KEY_MAX], done_key[KEY_MAX], remind_at[24] = "";
+    snprintf(remind_key, sizeof remind_key, "%sremind", rs->prefix);
+    person_key(rs, "rjob", pseudonym, job_key);
+    person_key(rs, "rdone", w->session_id ? w->session_id : "-", done_key);
+    if (w->remind_at_ms > 0 && w->remind_job)
+        snprintf(remind_at, sizeof remind_at, "%lld", w->remind_at_ms);
+    else if (w->remind_at_ms < 0)
+        snprintf(remind_at, sizeof remind_at, "-");
     snprintf(nocontact, sizeof nocontact, "%s" OUTBOX_NOCONTACT_KEY, rs->prefix);
     person_key(rs, "s", pseudonym, key);
     person_key(rs, "rl", pseudonym, rate_key);
@@ -278,11 +380,14 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
     if (argv && argvlen && req) {
         const char *fixed[FIXED_ARGS] = {by_sha ? "EVALSHA" : "EVAL",
                                          by_sha ? rs->script_sha : save_script,
-                                         "4",
+                                         "7",
                                          key,
                                          rs->stream_key,
                                          rate_key,
                                          nocontact,
+                                         remind_key,
+                                         job_key,
+                                         done_key,
                                          w->blob ? "set" : "del",
                                          w->blob ? w->blob : "",
                                          ttl,
@@ -290,15 +395,18 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
                                          w->expect          ? "1"
                                          : w->expect_absent ? "2"
                                                             : "0",
-                                         w->expect ? w->expect : ""};
+                                         w->expect ? w->expect : "",
+                                         remind_at,
+                                         pseudonym,
+                                         w->remind_job && w->remind_at_ms > 0 ? w->remind_job : ""};
         for (size_t i = 0; i < argc; i++) {
             argv[i] = i < FIXED_ARGS ? fixed[i] : w->events[i - FIXED_ARGS];
             argvlen[i] = strlen(argv[i]);
         }
         if (w->blob)
-            argvlen[8] = w->len;
+            argvlen[11] = w->len;
         if (w->expect)
-            argvlen[12] = w->expect_len;
+            argvlen[15] = w->expect_len;
         rc = redisAsyncCommandArgv(ac, on_save_reply, req, (int)argc, argv, argvlen) == REDIS_OK
                  ? 0
                  : -RAIA_EIO;

@@ -73,7 +73,26 @@ struct redis_store_write {
     int ttl_s;                 /* the new session's TTL; 0: the configured one */
     const char *const *events; /* JSON documents from store_event_json, XADDed in order */
     size_t n_events;
+    /* SMS reminders (docs/flows.md "Sessions"): remind_at_ms > 0 schedules
+     * remind_job for then, unless session_id was reminded already; < 0
+     * cancels what is scheduled; 0 leaves it. */
+    long long remind_at_ms;
+    const char *remind_job;
+    const char *session_id;
 };
+
+/**
+ * Due reminders, taken off the schedule (so one gateway instance sends
+ * each): for each, the pseudonym, its job (as saved) and its session now
+ * (NULL: gone), all borrowed until the callback returns; n 0 on error.
+ */
+typedef void (*redis_store_reminders_cb)(void *ctx, size_t n, const char *const *pseudonyms,
+                                         const char *const *jobs, const char *const *sessions);
+/** Take at most 16 reminders due at now_ms. Returns 0 if sent (cb runs once). */
+int redis_store_take_reminders(struct redis_store *rs, long long now_ms,
+                               redis_store_reminders_cb cb, void *ctx);
+/** Remember that session_id got its reminder (for the session's TTL): never another. */
+int redis_store_reminded(struct redis_store *rs, const char *session_id, int ttl_s);
 
 /**
  * In one atomic Lua call: check that the session of pseudonym is still
