@@ -5,7 +5,9 @@
  * and on SMS, with the resume prompt and a redisplay from a state that went
  * through its encoding, so the engine meets every shape of flow the checker
  * lets through. Bytes that begin with "code," are an areas file instead,
- * read by the location step's CSV parser against three levels.
+ * read by the location step's CSV parser against three levels. Every input
+ * is also read as a registry definition (flow_def_load_source), and a flow
+ * that loads must load back from its own source with the same checksum.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -67,12 +69,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     struct raia_errlist errs = {0}, warns = {0};
+    /* The same bytes as a definition from the flows registry: areas files
+     * and modules come from the text after "#--- areas:" / "#--- include:". */
+    struct flow_def *stored = flow_def_load_source("registry", (const char *)data, size, &errs);
+    flow_def_unref(stored);
+    raia_errlist_free(&errs);
     struct flow_def *def =
         flow_def_load_buf_ex("fuzz.yaml", (const char *)data, size, &errs, &warns);
     raia_errlist_free(&errs);
     raia_errlist_free(&warns);
     if (!def)
         return 0;
+    /* What the registry keeps must load back to exactly the same definition. */
+    const char *src = flow_def_source(def);
+    struct flow_def *again = flow_def_load_source("registry", src, strlen(src), &errs);
+    if (!again || strcmp(flow_def_checksum(again), flow_def_checksum(def)) != 0)
+        abort();
+    flow_def_unref(again);
+    raia_errlist_free(&errs);
     play(def, FLOW_CHANNEL_USSD, data, size);
     play(def, FLOW_CHANNEL_SMS, data, size);
     flow_def_unref(def);
