@@ -44,26 +44,6 @@ int api_step_in_responses(const struct flow_def *def, size_t i)
     return !is_type(def, i, "text");
 }
 
-/* {"en":"...","sw":"..."} for text(def, lang) over every language. */
-static void json_langs(struct strbuf *sb, const struct flow_def *def, size_t step, long choice,
-                       int consent)
-{
-    strbuf_append(sb, "{", 1);
-    for (size_t l = 0; l < flow_def_language_count(def); l++) {
-        const char *t = consent      ? flow_def_consent_text(def, l)
-                        : choice < 0 ? flow_def_step_text(def, step, l)
-                                     : flow_def_step_choice_label(def, step, (size_t)choice, l);
-        strbuf_puts(sb, l ? "," : "");
-        strbuf_json_str(sb, flow_def_language_at(def, l));
-        strbuf_append(sb, ":", 1);
-        if (t)
-            strbuf_json_str(sb, t);
-        else
-            strbuf_puts(sb, "null");
-    }
-    strbuf_append(sb, "}", 1);
-}
-
 /* The columns of a responses row that do not come from a question. */
 static const struct {
     const char *name, *type, *text;
@@ -141,32 +121,20 @@ static void render_question(struct strbuf *sb, const struct flow_def *def, size_
         strbuf_json_str(sb, step_control(def, s));
     }
     strbuf_puts(sb, ",\"text\":");
-    json_langs(sb, def, s, -1, 0);
+    flow_json_texts(def, (long)s, -1, sb);
     strbuf_puts(sb, ",\"codes\":[");
     for (size_t c = 0; c < flow_def_step_choice_count(def, s); c++) {
         strbuf_puts(sb, c ? ",{\"code\":" : "{\"code\":");
         strbuf_json_str(sb, flow_def_step_choice_code(def, s, c));
         strbuf_puts(sb, ",\"label\":");
-        json_langs(sb, def, s, (long)c, 0);
+        flow_json_texts(def, (long)s, (long)c, sb);
         strbuf_append(sb, "}", 1);
     }
     strbuf_append(sb, "]", 1);
     char min[32], max[32];
     if (flow_def_step_range(def, s, min, max, sizeof min))
         strbuf_printf(sb, ",\"min\":\"%s\",\"max\":\"%s\"", min, max);
-    const char *refused = flow_def_step_refused_code(def, s);
-    strbuf_puts(sb, ",\"refused_code\":");
-    if (refused)
-        strbuf_json_str(sb, refused);
-    else
-        strbuf_puts(sb, "null");
-    struct strbuf when = {0};
-    strbuf_puts(sb, ",\"asked_when\":");
-    if (flow_def_step_condition(def, s, &when))
-        strbuf_json_str(sb, strbuf_cstr(&when));
-    else
-        strbuf_puts(sb, "null");
-    strbuf_free(&when);
+    flow_json_refused_when(def, s, sb);
     struct api_table_var v;
     const char *why;
     strbuf_printf(sb, ",\"tabulable\":%s}",
@@ -193,7 +161,7 @@ void api_render_flow(struct strbuf *sb, const struct flow_def *def, int version,
     strbuf_puts(sb, "],\"consent\":{\"version\":");
     strbuf_json_str(sb, flow_def_consent_version(def));
     strbuf_puts(sb, ",\"text\":");
-    json_langs(sb, def, 0, -1, 1);
+    flow_json_texts(def, -1, -1, sb);
     strbuf_puts(sb, "},\"recruitment\":\"opt-in: people dialled or texted the flow themselves and "
                     "gave informed consent\",\"missing_values\":{\"null\":\"not answered: "
                     "skipped by a condition or not reached\",\"refused\":\"prefer not to say "
@@ -225,23 +193,6 @@ void api_render_flow(struct strbuf *sb, const struct flow_def *def, int version,
         render_question(sb, def, s);
     }
     strbuf_puts(sb, "]}\n");
-}
-
-static void csv_field(struct strbuf *sb, const char *v)
-{
-    if (!v)
-        return;
-    if (!strpbrk(v, ",\"\r\n")) {
-        strbuf_puts(sb, v);
-        return;
-    }
-    strbuf_append(sb, "\"", 1);
-    for (const char *p = v; *p; p++) {
-        if (*p == '"')
-            strbuf_append(sb, "\"", 1); /* a quote inside is doubled */
-        strbuf_append(sb, p, 1);
-    }
-    strbuf_append(sb, "\"", 1);
 }
 
 void api_render_header(struct strbuf *sb, const struct flow_def *def, enum api_format format)
@@ -293,7 +244,7 @@ void api_render_session(struct strbuf *sb, const struct flow_def *def, enum api_
     for (size_t i = 0; i < N_FIXED; i++) {
         if (csv) {
             strbuf_puts(sb, i ? "," : "");
-            csv_field(sb, fixed[i]);
+            strbuf_csv_field(sb, fixed[i]);
             continue;
         }
         strbuf_printf(sb, "%s\"%s\":", i ? "," : "", fixed_cols[i].name);
@@ -311,7 +262,7 @@ void api_render_session(struct strbuf *sb, const struct flow_def *def, enum api_
         const char *v = controlled(def, st, s->answer[st], band, sizeof band);
         if (csv) {
             strbuf_append(sb, ",", 1);
-            csv_field(sb, v);
+            strbuf_csv_field(sb, v);
             continue;
         }
         strbuf_append(sb, ",", 1);

@@ -192,37 +192,6 @@ static void column_schema(const struct export_doc *doc, const struct export_colu
 }
 
 /* {"en": "...", "sw": "..."}: text i of def in every language, via get. */
-typedef const char *(*text_fn)(const struct flow_def *def, size_t step, size_t choice, size_t lang);
-
-static const char *step_text(const struct flow_def *def, size_t step, size_t choice, size_t lang)
-{
-    (void)choice;
-    return flow_def_step_text(def, step, lang);
-}
-
-static const char *consent_text(const struct flow_def *def, size_t step, size_t choice, size_t lang)
-{
-    (void)step, (void)choice;
-    return flow_def_consent_text(def, lang);
-}
-
-static void json_langs(struct strbuf *sb, const struct flow_def *def, text_fn get, size_t step,
-                       size_t choice)
-{
-    strbuf_append(sb, "{", 1);
-    for (size_t l = 0; l < flow_def_language_count(def); l++) {
-        strbuf_puts(sb, l ? "," : "");
-        strbuf_json_str(sb, flow_def_language_at(def, l));
-        strbuf_append(sb, ":", 1);
-        const char *t = get(def, step, choice, l);
-        if (t)
-            strbuf_json_str(sb, t);
-        else
-            strbuf_puts(sb, "null");
-    }
-    strbuf_append(sb, "}", 1);
-}
-
 static void json_tally(struct strbuf *sb, const char *key, const struct export_tally *ty)
 {
     strbuf_printf(sb, ",\"%s\":{", key);
@@ -253,7 +222,7 @@ static void json_question(const struct export_doc *doc, size_t s, struct strbuf 
     if (!included)
         strbuf_puts(sb, ",\"omitted_because\":\"free text; export with --free-text\"");
     strbuf_puts(sb, ",\"text\":");
-    json_langs(sb, def, step_text, s, 0);
+    flow_json_texts(def, (long)s, -1, sb);
     int stat = export_format_is_stat(doc->opts->format);
     strbuf_puts(sb, ",\"codes\":[");
     for (size_t c = 0; c < flow_def_step_choice_count(def, s); c++) {
@@ -263,7 +232,7 @@ static void json_question(const struct export_doc *doc, size_t s, struct strbuf 
         if (stat)
             strbuf_printf(sb, ",\"value\":%ld", export_stat_code_value(def, s, c));
         strbuf_puts(sb, ",\"label\":");
-        json_langs(sb, def, flow_def_step_choice_label, s, c);
+        flow_json_texts(def, (long)s, (long)c, sb);
         strbuf_append(sb, "}", 1);
     }
     strbuf_append(sb, "]", 1);
@@ -285,19 +254,7 @@ static void json_question(const struct export_doc *doc, size_t s, struct strbuf 
             strbuf_printf(sb, ",\"missing_codes\":{\"refused\":%ld,\"not_answered\":%ld}",
                           refused_code, not_answered);
     }
-    const char *refused = flow_def_step_refused_code(def, s);
-    strbuf_puts(sb, ",\"refused_code\":");
-    if (refused)
-        strbuf_json_str(sb, refused);
-    else
-        strbuf_puts(sb, "null");
-    struct strbuf when = {0};
-    strbuf_puts(sb, ",\"asked_when\":");
-    if (flow_def_step_condition(def, s, &when))
-        strbuf_json_str(sb, strbuf_cstr(&when));
-    else
-        strbuf_puts(sb, "null");
-    strbuf_free(&when);
+    flow_json_refused_when(def, s, sb);
     strbuf_append(sb, "}", 1);
 }
 
@@ -371,7 +328,7 @@ static void codebook_json(const struct export_doc *doc, struct strbuf *sb)
     strbuf_puts(sb, "],\"consent\":{\"version\":");
     strbuf_json_str(sb, flow_def_consent_version(def));
     strbuf_puts(sb, ",\"text\":");
-    json_langs(sb, def, consent_text, 0, 0);
+    flow_json_texts(def, -1, -1, sb);
     strbuf_puts(sb, "},\"recruitment\":\"opt-in: people dialled or texted the flow themselves "
                     "and gave informed consent\",\"sampling\":\"self-selected, not a "
                     "probability sample\",\"collection_modes\":");

@@ -166,23 +166,6 @@ static int numeric(const char *s)
     return *p == '\0';
 }
 
-static void csv_field(struct strbuf *sb, const char *v)
-{
-    if (!v || !*v)
-        return;
-    if (!strpbrk(v, ",\"\r\n")) {
-        strbuf_puts(sb, v);
-        return;
-    }
-    strbuf_append(sb, "\"", 1);
-    for (const char *p = v; *p; p++) {
-        if (*p == '"')
-            strbuf_append(sb, "\"", 1); /* a quote inside is doubled */
-        strbuf_append(sb, p, 1);
-    }
-    strbuf_append(sb, "\"", 1);
-}
-
 /* One CSV or JSON Lines line: vals[i] is column i's value, NULL or "" for missing. */
 static int write_line(struct export_table *t, const char *const *vals)
 {
@@ -208,7 +191,7 @@ static int write_line(struct export_table *t, const char *const *vals)
         } else {
             if (i)
                 strbuf_append(sb, ",", 1);
-            csv_field(sb, v);
+            strbuf_csv_field(sb, v);
         }
     }
     strbuf_puts(sb, jsonl ? "}\n" : "\r\n");

@@ -57,6 +57,23 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
     sb->len += (size_t)n;
 }
 
+void strbuf_csv_field(struct strbuf *sb, const char *s)
+{
+    if (!s || !*s)
+        return;
+    if (!strpbrk(s, ",\"\r\n")) {
+        strbuf_puts(sb, s);
+        return;
+    }
+    strbuf_append(sb, "\"", 1);
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            strbuf_append(sb, "\"", 1); /* a quote inside is doubled */
+        strbuf_append(sb, p, 1);
+    }
+    strbuf_append(sb, "\"", 1);
+}
+
 void strbuf_json_str(struct strbuf *sb, const char *s)
 {
     strbuf_append(sb, "\"", 1);

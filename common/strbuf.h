@@ -21,6 +21,12 @@ void strbuf_puts(struct strbuf *sb, const char *s);
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Append s as a JSON string literal, quotes included; control bytes are \u-escaped. */
 void strbuf_json_str(struct strbuf *sb, const char *s);
+/**
+ * Append s as one CSV field (RFC 4180): as is, or in double quotes with
+ * inner quotes doubled when it holds a comma, quote or line break. NULL and
+ * "" append nothing (an empty field).
+ */
+void strbuf_csv_field(struct strbuf *sb, const char *s);
 /** Empty the buffer but keep its memory. */
 void strbuf_reset(struct strbuf *sb);
 /** The contents as a C string ("" when empty); borrowed from sb. */

@@ -235,6 +235,16 @@ int flow_def_render(const struct flow_def *def, enum flow_channel channel, const
 
 /* ---- describing a flow (flow_describe.c): read-only, for codebooks and exports ---- */
 
+/**
+ * Codebook pieces shared by `raia export` and raia-api. Appends to out a
+ * JSON object with one member per language of def: the consent text (step
+ * < 0), step's question (choice < 0) or the label of its choice; null where
+ * a text is missing.
+ */
+void flow_json_texts(const struct flow_def *def, long step, long choice, struct strbuf *out);
+/** Appends `,"refused_code":…,"asked_when":…` of step s (null: not optional / always asked). */
+void flow_json_refused_when(const struct flow_def *def, size_t s, struct strbuf *out);
+
 /** The code stored for "prefer not to say" on an optional step. */
 #define FLOW_CODE_REFUSED "refused"
 

@@ -257,3 +257,39 @@ int flow_def_derived_rule(const struct flow_def *def, size_t d, struct strbuf *o
         strbuf_printf(out, " missing %s", v->missing_code);
     return 1;
 }
+
+void flow_json_texts(const struct flow_def *def, long step, long choice, struct strbuf *out)
+{
+    strbuf_append(out, "{", 1);
+    for (size_t l = 0; l < flow_def_language_count(def); l++) {
+        const char *t = step < 0 ? flow_def_consent_text(def, l)
+                        : choice < 0
+                            ? flow_def_step_text(def, (size_t)step, l)
+                            : flow_def_step_choice_label(def, (size_t)step, (size_t)choice, l);
+        strbuf_puts(out, l ? "," : "");
+        strbuf_json_str(out, flow_def_language_at(def, l));
+        strbuf_append(out, ":", 1);
+        if (t)
+            strbuf_json_str(out, t);
+        else
+            strbuf_puts(out, "null");
+    }
+    strbuf_append(out, "}", 1);
+}
+
+void flow_json_refused_when(const struct flow_def *def, size_t s, struct strbuf *out)
+{
+    const char *refused = flow_def_step_refused_code(def, s);
+    strbuf_puts(out, ",\"refused_code\":");
+    if (refused)
+        strbuf_json_str(out, refused);
+    else
+        strbuf_puts(out, "null");
+    struct strbuf when = {0};
+    strbuf_puts(out, ",\"asked_when\":");
+    if (flow_def_step_condition(def, s, &when))
+        strbuf_json_str(out, strbuf_cstr(&when));
+    else
+        strbuf_puts(out, "null");
+    strbuf_free(&when);
+}
