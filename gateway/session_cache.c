@@ -12,11 +12,13 @@
 #include "pseudonym.h"
 #include "raia_err.h"
 
+#define SLACK 32 /* bytes an entry can grow in place */
+
 struct entry {
     struct entry *chain;         /* next in the same bucket */
     struct entry *older, *newer; /* order of use; the oldest is evicted first */
     long long at_ms;             /* when it was put */
-    size_t len;
+    size_t len, cap;             /* blob bytes used, and room for (a turn reuses the entry) */
     char pseudonym[PSEUDONYM_HEX_LEN + 1];
     char blob[]; /* len bytes and a NUL */
 };
@@ -121,25 +123,9 @@ void session_cache_drop(struct session_cache *c, const char *pseudonym)
         remove_at(c, at);
 }
 
-int session_cache_put(struct session_cache *c, const char *pseudonym, const char *blob, size_t len,
-                      long long now_ms)
+/* Puts e (in no list yet) first in the order of use. */
+static void link_newest(struct session_cache *c, struct entry *e)
 {
-    session_cache_drop(c, pseudonym);
-    if (strlen(pseudonym) > PSEUDONYM_HEX_LEN)
-        return -RAIA_EINVAL;
-    if (c->count == c->capacity)
-        session_cache_drop(c, c->oldest->pseudonym);
-    struct entry *e = malloc(sizeof *e + len + 1);
-    if (!e)
-        return -RAIA_ENOMEM;
-    e->at_ms = now_ms;
-    e->len = len;
-    memcpy(e->pseudonym, pseudonym, strlen(pseudonym) + 1);
-    memcpy(e->blob, blob, len);
-    e->blob[len] = '\0';
-    struct entry **bucket = &c->buckets[bucket_of(c, pseudonym)];
-    e->chain = *bucket;
-    *bucket = e;
     e->newer = NULL;
     e->older = c->newest;
     if (c->newest)
@@ -147,6 +133,43 @@ int session_cache_put(struct session_cache *c, const char *pseudonym, const char
     else
         c->oldest = e;
     c->newest = e;
+}
+
+int session_cache_put(struct session_cache *c, const char *pseudonym, const char *blob, size_t len,
+                      long long now_ms)
+{
+    struct entry **at = find(c, pseudonym);
+    if (*at && (*at)->cap >= len) { /* the session's next state: no allocation on a turn */
+        struct entry *e = *at;
+        memcpy(e->blob, blob, len);
+        e->blob[len] = '\0';
+        e->len = len;
+        e->at_ms = now_ms;
+        unlink_use(c, e);
+        link_newest(c, e);
+        return 0;
+    }
+    if (*at)
+        remove_at(c, at);
+    if (strlen(pseudonym) > PSEUDONYM_HEX_LEN)
+        return -RAIA_EINVAL;
+    if (c->count == c->capacity)
+        session_cache_drop(c, c->oldest->pseudonym);
+    /* Room for a somewhat longer state: states grow a little as answers are marked. */
+    size_t cap = len + SLACK;
+    struct entry *e = malloc(sizeof *e + cap + 1);
+    if (!e)
+        return -RAIA_ENOMEM;
+    e->at_ms = now_ms;
+    e->len = len;
+    e->cap = cap;
+    memcpy(e->pseudonym, pseudonym, strlen(pseudonym) + 1);
+    memcpy(e->blob, blob, len);
+    e->blob[len] = '\0';
+    struct entry **bucket = &c->buckets[bucket_of(c, pseudonym)];
+    e->chain = *bucket;
+    *bucket = e;
+    link_newest(c, e);
     c->count++;
     return 0;
 }
