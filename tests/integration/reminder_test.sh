@@ -45,17 +45,6 @@ check "the gateway logged one reminder sent" test "$(grep -c 'op=reminder .*sent
 
 # Nothing at rest holds a number: the reminder job keeps it sealed.
 check "gateway stops cleanly" raia_stack_stop_gateway
-redis-cli -p "$RAIA_REDIS_PORT" --scan | while read -r key; do
-  echo "KEY $key"
-  if [ "$(redis-cli -p "$RAIA_REDIS_PORT" type "$key")" = string ]; then
-    redis-cli -p "$RAIA_REDIS_PORT" get "$key"
-  fi
-done >"$run/redis-dump.txt"
-for n in 81 82 83; do
-  for form in "2567000000$n" "07000000$n" "7000000$n"; do
-    check "no $form in Redis or the gateway log" \
-      bash -c "! grep -q '$form' '$run/redis-dump.txt' '$RAIA_GATEWAY_LOG'"
-  done
-  check "the simulator saw 2567000000$n (control)" grep -q "2567000000$n" "$RAIA_SIM_RECORD"
-done
+dump_at_rest
+no_number_at_rest "$A" "$B" "$C"
 finish

@@ -9,6 +9,10 @@
 #   sim_control_open, ctl, ctl_read, ctl_expect   drive the simulator's control port by hand
 #   wait_log REGEX                 until the gateway log has a matching line
 #   stored_answers                 every answer as pseudonym|question|code|value, sorted
+#   dump_at_rest                   every Redis key and value (and its AOF) in $run/redis-dump.txt,
+#                                  the database in $run/pg-dump.sql
+#   no_number_at_rest MSISDN...    checks that no form of each number is in those dumps or the
+#                                  gateway log, and (control) that the simulator saw it
 fail=0
 
 check() {
@@ -74,6 +78,36 @@ sim_control_open() { exec 3<>"/dev/tcp/127.0.0.1/$RAIA_SIM_CONTROL"; }
 ctl() { printf '%s\n' "$1" >&3; }
 ctl_read() { local line=""; IFS= read -r -t "$1" line <&3 || true; printf '%s' "${line%$'\r'}"; }
 ctl_expect() { local got; got=$(ctl_read 10); echo "  sim: $got"; [[ $got =~ $1 ]]; }
+
+dump_at_rest() {
+  redis-cli -p "$RAIA_REDIS_PORT" --scan | while read -r key; do
+    echo "KEY $key"
+    case $(redis-cli -p "$RAIA_REDIS_PORT" type "$key") in
+      string) redis-cli -p "$RAIA_REDIS_PORT" get "$key" ;;
+      stream) redis-cli -p "$RAIA_REDIS_PORT" xrange "$key" - + ;;
+      hash) redis-cli -p "$RAIA_REDIS_PORT" hgetall "$key" ;;
+      list) redis-cli -p "$RAIA_REDIS_PORT" lrange "$key" 0 -1 ;;
+      set) redis-cli -p "$RAIA_REDIS_PORT" smembers "$key" ;;
+      zset) redis-cli -p "$RAIA_REDIS_PORT" zrange "$key" 0 -1 withscores ;;
+    esac
+  done >"$run/redis-dump.txt"
+  cat "$RAIA_SERVERS_DIR"/redis/appendonlydir/* >>"$run/redis-dump.txt" 2>/dev/null || true
+  pg_dump -h 127.0.0.1 -p "$RAIA_PG_PORT" -U postgres raia >"$run/pg-dump.sql"
+}
+
+# no_number_at_rest +256700000061 ...: international, national and subscriber forms.
+no_number_at_rest() {
+  local msisdn digits form f
+  for msisdn in "$@"; do
+    digits=${msisdn#+}
+    for form in "$digits" "0${digits:3}" "${digits:3}"; do
+      check "sim saw $form (control)" grep -q "${form: -9}" "$RAIA_SIM_RECORD"
+      for f in "$run/redis-dump.txt" "$run/pg-dump.sql" "$RAIA_GATEWAY_LOG"; do
+        check "no $form in $(basename "$f")" bash -c "! grep -q '$form' '$f'"
+      done
+    done
+  done
+}
 
 # wait_log REGEX: until the gateway log has a matching line (10 s at most).
 wait_log() { wait_until 10 grep -Eq "$1" "$RAIA_GATEWAY_LOG"; }
