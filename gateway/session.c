@@ -123,6 +123,7 @@ struct turn {
     struct flow_output out;
     int attempts;           /* saves tried; see TURN_ATTEMPTS_MAX */
     long long received_us;  /* when its deliver_sm arrived (monotonic), for the latency */
+    int not_saved;          /* the citizen is told their turn was not stored */
     long long remind_at_ms; /* the save schedules an SMS reminder then (> 0) or cancels it (< 0) */
     char remind_job[RECORD_MAX];
     char asked[FLOW_ID_MAX]; /* the step the input answers, and the tries it took (paradata) */
@@ -444,7 +445,7 @@ static void turn_reply(struct turn *t, const char *screen, int end)
         submit_sms(t, &mt, screen);
     }
     smpp_conn_ack_mo(t->conn, t->ref, SMPP_ESME_ROK);
-    if (t->r->metrics && (screen == busy_screen || screen == slow_down_screen))
+    if (t->r->metrics && t->not_saved)
         metrics_turn_failed(t->r->metrics);
     else if (t->r->metrics)
         metrics_turn(t->r->metrics, clock_us() - t->received_us);
@@ -452,6 +453,13 @@ static void turn_reply(struct turn *t, const char *screen, int end)
     OPENSSL_cleanse(mt.destination_addr, sizeof mt.destination_addr);
     OPENSSL_cleanse(mt.short_message, mt.sm_length);
     turn_free(t);
+}
+
+/* Ends the turn with screen, which tells the citizen nothing was stored. */
+static void turn_not_saved(struct turn *t, const char *screen)
+{
+    t->not_saved = 1;
+    turn_reply(t, screen, 1);
 }
 
 /* ---- storing a step ---- */
@@ -496,13 +504,13 @@ static void on_saved(void *ctx, int status, const char *current, size_t len)
         session_cache_drop(cache, t->pseudonym);
     if (status == -RAIA_EFULL) {
         log_at(LOG_WARN, "session", "op=save pseud=%.12s err=rate_limited", t->pseudonym);
-        turn_reply(t, slow_down_screen, 1);
+        turn_not_saved(t, slow_down_screen);
         return;
     }
     if (status != 0) {
         log_at(LOG_ERROR, "session", "op=save pseud=%.12s err=%s", t->pseudonym,
                raia_strerror(status));
-        turn_reply(t, busy_screen, 1);
+        turn_not_saved(t, busy_screen);
         return;
     }
     log_at(LOG_DEBUG, "session", "op=turn pseud=%.12s flow=%s step=%s answers=%zu end=%d",
@@ -542,7 +550,7 @@ static void turn_save(struct turn *t, const char *const *events, size_t n_events
     }
     if (rc < 0) {
         log_at(LOG_ERROR, "session", "op=save pseud=%.12s err=%s", t->pseudonym, raia_strerror(rc));
-        turn_reply(t, busy_screen, 1);
+        turn_not_saved(t, busy_screen);
     }
 }
 
@@ -735,7 +743,7 @@ static void turn_start_flow(struct turn *t, struct flow_def *def)
     t->def = def;
     memset(&t->rec, 0, sizeof t->rec);
     if (new_session_id(t->rec.session_id) < 0) {
-        turn_reply(t, busy_screen, 1);
+        turn_not_saved(t, busy_screen);
         return;
     }
     snprintf(t->rec.flow_id, sizeof t->rec.flow_id, "%s", flow_def_id(def));
@@ -851,7 +859,7 @@ static void resume_answer(struct turn *t)
         ev.kind = STORE_EVENT_END;
         ev.outcome = "timed_out";
         if (store_event_json(&ev, &t->prior) < 0 || t->prior.oom) {
-            turn_reply(t, busy_screen, 1);
+            turn_not_saved(t, busy_screen);
             return;
         }
         /* the new session runs the version that serves the code now */
@@ -878,7 +886,7 @@ static void on_loaded(void *ctx, int status, const char *blob, size_t len)
     if (status != 0) {
         log_at(LOG_ERROR, "session", "op=load pseud=%.12s err=%s", t->pseudonym,
                raia_strerror(status));
-        turn_reply(t, busy_screen, 1);
+        turn_not_saved(t, busy_screen);
         return;
     }
     if (len < sizeof t->expect && my_data_is_state(blob, len)) {
@@ -1011,7 +1019,7 @@ static void turn_continue(struct turn *t)
     if (blob)
         on_loaded(t, 0, blob, len);
     else if (redis_store_load(t->r->rs, t->pseudonym, on_loaded, t) < 0)
-        turn_reply(t, busy_screen, 1);
+        turn_not_saved(t, busy_screen);
 }
 
 /* ---- SMS reminders ---- */
