@@ -355,10 +355,14 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
     redisAsyncContext *ac = redis_link_ctx(rs->link);
     if (!ac)
         return -RAIA_EIO;
-    enum { FIXED_ARGS = 19 };
+    enum { FIXED_ARGS = 19, STACK_ARGS = 64 };
     size_t argc = FIXED_ARGS + w->n_events;
-    const char **argv = calloc(argc, sizeof *argv);
-    size_t *argvlen = calloc(argc, sizeof *argvlen);
+    /* A turn's few events fit on the stack: no allocation for them on the hot path. */
+    const char *argv_stack[STACK_ARGS];
+    size_t argvlen_stack[STACK_ARGS];
+    int on_heap = argc > STACK_ARGS;
+    const char **argv = on_heap ? calloc(argc, sizeof *argv) : argv_stack;
+    size_t *argvlen = on_heap ? calloc(argc, sizeof *argvlen) : argvlen_stack;
     struct request *req = request_new(NULL, NULL, cb, ctx);
     if (req)
         req->rs = rs;
@@ -413,7 +417,9 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
     }
     if (rc < 0)
         free(req);
-    free(argv);
-    free(argvlen);
+    if (on_heap) {
+        free(argv);
+        free(argvlen);
+    }
     return rc;
 }
