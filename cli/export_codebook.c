@@ -38,10 +38,14 @@ static const struct {
     {"answered_on", "Day of the answer (UTC)."},
 };
 
-const char export_adaptations_note[] =
-    "The flow definition has no machine-readable list of adaptations of standard question sets "
-    "(e.g. answer labels shortened for USSD); the flow file, kept byte for byte in the flows "
-    "registry under the checksum given, describes them in its comments.";
+void export_adaptations(const struct flow_def *def, const char *sep, struct strbuf *sb)
+{
+    size_t n = flow_def_adaptation_count(def);
+    if (n == 0)
+        strbuf_puts(sb, "The flow declares no adaptation of a standard question set.");
+    for (size_t i = 0; i < n; i++)
+        strbuf_printf(sb, "%s%s", i ? sep : "", flow_def_adaptation(def, i));
+}
 
 static const char *const outcomes[] = {"completed", "abandoned", "stopped", "timed_out"};
 
@@ -263,10 +267,17 @@ static void json_adaptations(const struct export_doc *doc, struct strbuf *sb)
 {
     char source[256];
     snprintf(source, sizeof source, "%s, version %d", flow_def_title(doc->def), doc->version);
-    strbuf_puts(sb, ",\"adaptations\":{\"declared\":[],\"source\":");
+    strbuf_puts(sb, ",\"adaptations\":{\"declared\":[");
+    for (size_t i = 0; i < flow_def_adaptation_count(doc->def); i++) {
+        strbuf_puts(sb, i ? "," : "");
+        strbuf_json_str(sb, flow_def_adaptation(doc->def, i));
+    }
+    strbuf_puts(sb, "],\"source\":");
     strbuf_json_str(sb, source);
     strbuf_puts(sb, ",\"note\":");
-    strbuf_json_str(sb, export_adaptations_note);
+    strbuf_json_str(sb, flow_def_adaptation_count(doc->def)
+                            ? "As the flow declares them (its `adaptations` key)."
+                            : "The flow declares no adaptation of a standard question set.");
     strbuf_append(sb, "}", 1);
 }
 
@@ -477,7 +488,9 @@ static void codebook_md(const struct export_doc *doc, struct strbuf *sb)
     strbuf_puts(sb, "- Recruitment: opt-in; every person gave informed consent first "
                     "(self-selected, not a probability sample)\n- Collection mode: ");
     export_codebook_modes(def, ", ", sb);
-    strbuf_printf(sb, "\n- Adaptations: %s\n", export_adaptations_note);
+    strbuf_puts(sb, "\n- Adaptations: ");
+    export_adaptations(def, "; ", sb);
+    strbuf_puts(sb, "\n");
     md_tally(sb, "Channels", &st->channels);
     md_tally(sb, "Outcomes", &st->outcomes);
     md_tally(sb, "Languages", &st->languages);

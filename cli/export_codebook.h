@@ -43,7 +43,10 @@ void export_codebook_describe(const struct export_doc *doc, const struct export_
 /** The channels the flow offers ("USSD *384*12#", "SMS 15012 REPORT") joined by sep. */
 void export_codebook_modes(const struct flow_def *def, const char *sep, struct strbuf *sb);
 
-/** What the export says about adaptations of standard question sets (one sentence). */
-extern const char export_adaptations_note[];
+/**
+ * Append the flow's adaptations of standard question sets (its `adaptations`
+ * key) joined by sep, or one sentence saying it declares none.
+ */
+void export_adaptations(const struct flow_def *def, const char *sep, struct strbuf *sb);
 
 #endif

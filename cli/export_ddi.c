@@ -108,7 +108,10 @@ static void study(const struct export_doc *doc, struct strbuf *sb)
         m += len + (m[len] == '\n');
     }
     strbuf_free(&modes);
-    element(sb, "instrumentDevelopment", " type=\"adaptation\"", export_adaptations_note);
+    struct strbuf adaptations = {0};
+    export_adaptations(def, "; ", &adaptations);
+    element(sb, "instrumentDevelopment", " type=\"adaptation\"", strbuf_cstr(&adaptations));
+    strbuf_free(&adaptations);
     strbuf_puts(sb, "</dataColl>\n");
     char attrs[160];
     for (size_t l = 0; l < flow_def_language_count(def); l++) {

@@ -136,6 +136,13 @@ const char *flow_def_checksum(const struct flow_def *def);
 /** The operator-facing title. */
 const char *flow_def_title(const struct flow_def *def);
 /**
+ * The flow's `adaptations`: how it departs from a standard question set
+ * (e.g. "answer labels shortened for one USSD screen"), for the data's
+ * documentation. Count 0..32; entry i borrowed, NULL out of range.
+ */
+size_t flow_def_adaptation_count(const struct flow_def *def);
+const char *flow_def_adaptation(const struct flow_def *def, size_t i);
+/**
  * The definition exactly as loaded, for the flows registry, and what
  * flow_def_checksum hashes: the file's bytes, then for each areas file of a
  * location step (in step order) a line "\n#--- areas: NAME\n" and the

@@ -62,6 +62,8 @@ void flow_def_unref(struct flow_def *def)
         free(def->modules[i]);
     free(def->id);
     free(def->title);
+    for (size_t i = 0; i < def->n_adaptations; i++)
+        free(def->adaptations[i]);
     for (size_t i = 0; i < FLOW_LANGS_MAX; i++)
         free(def->langs[i]);
     free_text(&def->language_names);
@@ -143,6 +145,16 @@ const char *flow_def_sms_keyword(const struct flow_def *def)
 const char *flow_def_title(const struct flow_def *def)
 {
     return def->title;
+}
+
+size_t flow_def_adaptation_count(const struct flow_def *def)
+{
+    return def->n_adaptations;
+}
+
+const char *flow_def_adaptation(const struct flow_def *def, size_t i)
+{
+    return i < def->n_adaptations ? def->adaptations[i] : NULL;
 }
 
 const char *flow_def_source(const struct flow_def *def)

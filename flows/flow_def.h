@@ -8,6 +8,7 @@
 
 #include "flow.h"
 
+#define FLOW_ADAPTATIONS_MAX 32       /* `adaptations` entries in one flow */
 #define FLOW_CONSENT_STEP "consent"   /* state.step before consent is given */
 #define FLOW_LANGUAGE_STEP "language" /* state.step before a language is chosen */
 #define FLOW_CHOICES_MAX 64           /* choices of one choice or multi_choice step */
@@ -154,6 +155,8 @@ struct flow_def {
     char *id;
     int version;
     char *title;
+    char *adaptations[FLOW_ADAPTATIONS_MAX]; /* of a standard question set, as the author wrote */
+    size_t n_adaptations;
     char *langs[FLOW_LANGS_MAX]; /* language codes; langs[0] is the default */
     size_t n_langs;
     struct flow_text language_names; /* shown on the language menu */

@@ -2143,13 +2143,36 @@ static void load_shared_texts(struct loader *ld, const struct ynode *root)
     get_ltext(ld, root, "help", "", NULL, &def->help);
 }
 
+/* `adaptations`: a list of sentences for the data's documentation (one language, like title). */
+static void load_adaptations(struct loader *ld, const struct ynode *root)
+{
+    const struct ynode *list = ynode_get(root, "adaptations");
+    if (!list)
+        return;
+    if (ynode_expect(list, YNODE_SEQ, "adaptations", ld->errs) < 0) {
+        ld->bad++;
+        return;
+    }
+    if (list->n > FLOW_ADAPTATIONS_MAX) {
+        problem(ld, list, "adaptations: at most %d entries", FLOW_ADAPTATIONS_MAX);
+        return;
+    }
+    for (size_t i = 0; i < list->n; i++) {
+        struct flow_def *def = ld->def;
+        copy_scalar(ld, list->items[i], "adaptations", &def->adaptations[def->n_adaptations]);
+        if (!def->adaptations[def->n_adaptations])
+            return; /* reported */
+        def->n_adaptations++;
+    }
+}
+
 static void load_root(struct loader *ld, const struct ynode *root)
 {
     static const char *const keys[] = {
         "id",       "version",     "title",   "language", "languages", "language_names",
         "channels", "max_retries", "consent", "labels",   "help",      "prefer_not_to_say",
         "steps",    "messages",    "end",     "ends",     "keywords",  "sensitive",
-        "derived",  NULL};
+        "derived",  "adaptations", NULL};
     struct flow_def *def = ld->def;
     if (ynode_expect(root, YNODE_MAP, "flow", ld->errs) < 0) {
         ld->bad++;
@@ -2166,6 +2189,7 @@ static void load_root(struct loader *ld, const struct ynode *root)
     get_int(ld, root, "version", "version", 1, 1000000, &version);
     def->version = (int)version;
     get_text(ld, root, "title", "", 1, &def->title);
+    load_adaptations(ld, root);
     load_languages(ld, root);
     get_int(ld, root, "max_retries", "max_retries", 0, 5, &retries);
     def->max_retries = (int)retries;

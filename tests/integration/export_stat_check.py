@@ -62,6 +62,8 @@ ok("codebook.json: fieldwork days, channels, consent versions",
 ok("codebook.json: recruitment, modes, adaptations",
    cb["flow"]["recruitment"].startswith("opt-in") and "USSD *384*99#" in cb["flow"]["collection_modes"]
    and "SMS 15099 SURVEY" in cb["flow"]["collection_modes"] and "note" in cb["flow"]["adaptations"])
+ok("codebook.json: the flow's declared adaptations",
+   cb["flow"]["adaptations"]["declared"] == ["Age asked in whole years & banded <for tests>"])
 md = open(os.path.join(out, "scsv/codebook.md"), encoding="utf-8").read()
 ok("codebook.md: privacy section", "## Privacy" in md and "k-anonymity holds (k = 5)" in md)
 
@@ -174,6 +176,8 @@ for fmt in ("sav", "dta", "scsv", "sdp"):
     dates = {c.get("event"): c.get("date") for c in root.iterfind("d:stdyDscr/d:stdyInfo/d:sumDscr/d:collDate", NS)}
     ok("ddi (%s): fieldwork dates" % fmt, dates == {"start": fw["first_started_on"], "end": fw["last_started_on"]})
     coll = root.find("d:stdyDscr/d:method/d:dataColl", NS)
+    ok("ddi (%s): the declared adaptation, escaped and read back" % fmt,
+       coll.findtext("d:instrumentDevelopment", namespaces=NS) == "Age asked in whole years & banded <for tests>")
     ok("ddi (%s): sampling, modes, adaptations" % fmt,
        coll.findtext("d:sampProc", namespaces=NS).startswith("Opt-in self-selection")
        and [m.text for m in coll.iterfind("d:collMode", NS)] == ["USSD *384*99#", "SMS 15099 SURVEY"]

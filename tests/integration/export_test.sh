@@ -189,6 +189,8 @@ cat >"$run/survey.yaml" <<'YAML'
 id: export-survey
 version: 1
 title: "Export survey <test> & checks"
+adaptations:
+  - "Age asked in whole years & banded <for tests>"
 languages: [en, fr]
 language_names: { en: English, fr: Francais }
 channels:

@@ -740,8 +740,21 @@ static void test_numeric_when(void)
                         "a whole number, not 'many'"));
 }
 
+/* `adaptations`: sentences the exports document, in the order written. */
+static void test_adaptations(void)
+{
+    struct flow_def *def = load_buf(HEAD "adaptations: [Labels shortened, No HELP text]\n"
+                                         "steps:\n  - {id: q, type: yes_no, text: Q?}\n" TAIL);
+    test_cond("adaptations load in order",
+              def && flow_def_adaptation_count(def) == 2 &&
+                  strcmp(flow_def_adaptation(def, 1), "No HELP text") == 0 &&
+                  flow_def_adaptation(def, 2) == NULL);
+    flow_def_unref(def);
+}
+
 int main(void)
 {
+    test_adaptations();
     test_paging();
     test_multi();
     test_calendar();
