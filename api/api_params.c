@@ -172,7 +172,7 @@ static int parse_by(const char *v, struct api_request *req, struct api_param_err
 static int apply_param(const char *key, const char *v, long limit_max, struct api_request *req,
                        struct api_param_error *err)
 {
-    static const char *const allowed[][5] = {
+    static const char *const allowed[API_ROUTE_COUNT][5] = {
         [API_ROUTE_HEALTHZ] = {NULL},
         [API_ROUTE_OPENAPI] = {NULL},
         [API_ROUTE_FLOWS] = {NULL},
@@ -182,6 +182,7 @@ static int apply_param(const char *key, const char *v, long limit_max, struct ap
         [API_ROUTE_TIMELINE] = {"version", NULL},
         [API_ROUTE_FUNNEL] = {"version", NULL},
         [API_ROUTE_DASHBOARD] = {NULL},
+        [API_ROUTE_METRICS] = {NULL},
     };
     const char *name = NULL;
     for (const char *const *a = allowed[req->route]; *a && !name; a++)

@@ -29,7 +29,8 @@ enum api_route {
     API_ROUTE_TIMELINE,  /* ended sessions per day and channel */
     API_ROUTE_FUNNEL,    /* per question: reached and answered, by channel */
     API_ROUTE_DASHBOARD, /* the dashboard's static files (no token) */
-    API_ROUTE_METRICS    /* requests by route and status, Prometheus text (no token) */
+    API_ROUTE_METRICS,   /* requests by route and status, Prometheus text (no token) */
+    API_ROUTE_COUNT      /* not a route: the number of routes, for tables indexed by route */
 };
 
 enum api_format { API_FORMAT_JSONL, API_FORMAT_CSV };

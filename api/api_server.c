@@ -47,7 +47,7 @@ static const int status_codes[STATUS_SLOTS - 1] = {200, 400, 401, 403, 404, 405,
 
 struct api_server {
     /* Requests by route (API_ROUTE_*, one more for paths that match none) and status. */
-    unsigned long long requests[API_ROUTE_METRICS + 2][STATUS_SLOTS];
+    unsigned long long requests[API_ROUTE_COUNT + 1][STATUS_SLOTS];
     struct event_base *base;
     const struct raia_config *cfg;
     struct evhttp *http;
@@ -98,8 +98,9 @@ static const char *reason(int status)
 
 static const char *route_name(enum api_route r)
 {
-    static const char *const names[] = {"healthz", "openapi",  "flows",  "flow",      "responses",
-                                        "tables",  "timeline", "funnel", "dashboard", "metrics"};
+    static const char *const names[API_ROUTE_COUNT] = {"healthz",   "openapi", "flows",    "flow",
+                                                       "responses", "tables",  "timeline", "funnel",
+                                                       "dashboard", "metrics"};
     return names[r];
 }
 
@@ -637,7 +638,7 @@ static void on_complete(struct evhttp_request *req, void *arg)
     struct api_request rq;
     struct api_param_error perr = {0};
     int rc = api_params_parse(evhttp_request_get_uri(req), 1, 1, &rq, &perr);
-    int route = rc < 0 && perr.status == 404 ? API_ROUTE_METRICS + 1 : (int)rq.route;
+    int route = rc < 0 && perr.status == 404 ? API_ROUTE_COUNT : (int)rq.route;
     int status = evhttp_request_get_response_code(req);
     size_t s = 0;
     while (s < STATUS_SLOTS - 1 && status_codes[s] != status)
@@ -650,15 +651,15 @@ static void render_metrics(const struct api_server *srv, struct strbuf *sb)
 {
     strbuf_puts(sb, "# HELP raia_api_requests_total Requests by route and status.\n"
                     "# TYPE raia_api_requests_total counter\n");
-    for (int r = 0; r <= API_ROUTE_METRICS + 1; r++)
+    for (int r = 0; r <= API_ROUTE_COUNT; r++)
         for (size_t s = 0; s < STATUS_SLOTS; s++) {
             char status[8] = "other";
             if (s < STATUS_SLOTS - 1)
                 snprintf(status, sizeof status, "%d", status_codes[s]);
             if (srv->requests[r][s])
                 strbuf_printf(sb, "raia_api_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
-                              r <= API_ROUTE_METRICS ? route_name((enum api_route)r) : "none",
-                              status, srv->requests[r][s]);
+                              r < API_ROUTE_COUNT ? route_name((enum api_route)r) : "none", status,
+                              srv->requests[r][s]);
         }
 }
 

@@ -238,6 +238,8 @@ check "one audit row per pull, rows counted" python3 "$check_py" audit "$run" "$
   "$(sql "SELECT actor || '|' || action || '|' || (detail->>'rows') FROM audit_log WHERE action LIKE 'api%' ORDER BY audit_id" | tr '\n' ' ')"
 check "no failed pull was audited" sql_is "SELECT count(*) FROM audit_log WHERE actor = 'partner-b'" 0
 # --- GET /metrics: every request above, by route and status (an independent parser reads it) ---
+check "a query on /metrics is a JSON 400 naming it" bash -c \
+  "curl -sS -o '$run/metrics-query.body' -w '%{http_code}' 'http://127.0.0.1:$port/metrics?cursor=v' | grep -qx 400 && grep -q '\"query\"' '$run/metrics-query.body'"
 curl -fsS "http://127.0.0.1:$port/metrics" >"$run/api-metrics.txt"
 /usr/bin/python3 "$src/tests/integration/lib/metrics_dump.py" "$run/api-metrics.txt" >"$run/api-metrics.samples"
 metric() { awk -v k="$1" '$1 == k {print $2}' "$run/api-metrics.samples"; }
