@@ -5,7 +5,8 @@
  * columns of the responses follow the flow definition the rows were
  * answered under: the session fields first, then one column per question
  * in the order asked, free text left out (partner.answers withholds it
- * anyway). A number or yes/no answer is a JSON number or string as the
+ * anyway), then one per derived variable (its code, stored by the gateway
+ * when the session completed). A number or yes/no answer is a JSON number or string as the
  * export writes it (cli/export_table.c), so the two read alike.
  */
 #include "api_render.h"
@@ -108,12 +109,58 @@ static const char *controlled(const struct flow_def *def, size_t i, const char *
     return v;
 }
 
+/* Index of derived variable id in def, or -1. */
+static long derived_index(const struct flow_def *def, const char *id)
+{
+    for (size_t d = 0; d < flow_def_derived_count(def); d++)
+        if (strcmp(flow_def_derived_id(def, d), id) == 0)
+            return (long)d;
+    return -1;
+}
+
+/* "Derived: any_of [a, b] in [3, 4] then 1 else 0", JSON-quoted into sb. */
+static void json_derived_text(struct strbuf *sb, const struct flow_def *def, size_t d)
+{
+    struct strbuf t = {0};
+    strbuf_puts(&t, "Derived: ");
+    flow_def_derived_rule(def, d, &t);
+    strbuf_json_str(sb, strbuf_cstr(&t));
+    sb->oom |= t.oom;
+    strbuf_free(&t);
+}
+
+/*
+ * A derived variable in GET /v1/flows/{id}: the rule as written, the
+ * questions it reads, its codes with what they mean; tabulable like a
+ * choice question.
+ */
+static void render_derived(struct strbuf *sb, const struct flow_def *def, size_t d)
+{
+    struct flow_derived_info v;
+    flow_def_derived_info(def, d, &v);
+    strbuf_puts(sb, "{\"id\":");
+    strbuf_json_str(sb, flow_def_derived_id(def, d));
+    strbuf_puts(sb, ",\"kind\":\"derived\",\"in_responses\":true");
+    flow_json_derived_rule(def, d, sb);
+    strbuf_puts(sb, ",\"codes\":[");
+    const char *codes[] = {v.then_code, v.else_code, v.missing_code};
+    const char *labels[] = {v.then_label, v.else_label, v.missing_label};
+    for (size_t c = 0; c < (v.missing_code ? 3 : 2); c++) {
+        strbuf_puts(sb, c ? ",{\"code\":" : "{\"code\":");
+        strbuf_json_str(sb, codes[c]);
+        strbuf_puts(sb, ",\"label\":");
+        strbuf_json_str(sb, labels[c]);
+        strbuf_append(sb, "}", 1);
+    }
+    strbuf_puts(sb, "],\"tabulable\":true}");
+}
+
 static void render_question(struct strbuf *sb, const struct flow_def *def, size_t s)
 {
     strbuf_puts(sb, "{\"id\":");
     strbuf_json_str(sb, flow_def_step_id(def, s));
-    strbuf_printf(sb, ",\"type\":\"%s\",\"in_responses\":%s", flow_def_step_type(def, s),
-                  api_step_in_responses(def, s) ? "true" : "false");
+    strbuf_printf(sb, ",\"kind\":\"question\",\"type\":\"%s\",\"in_responses\":%s",
+                  flow_def_step_type(def, s), api_step_in_responses(def, s) ? "true" : "false");
     if (!api_step_in_responses(def, s))
         strbuf_puts(sb, ",\"omitted_because\":\"free text can name people and places\"");
     if (step_control(def, s)) {
@@ -187,10 +234,22 @@ void api_render_flow(struct strbuf *sb, const struct flow_def *def, int version,
         strbuf_free(&d);
         strbuf_append(sb, "}", 1);
     }
+    for (size_t d = 0; d < flow_def_derived_count(def); d++) {
+        strbuf_puts(sb, ",{\"name\":");
+        strbuf_json_str(sb, flow_def_derived_id(def, d));
+        strbuf_puts(sb, ",\"type\":\"string\",\"description\":");
+        json_derived_text(sb, def, d);
+        strbuf_append(sb, "}", 1);
+    }
     strbuf_puts(sb, "],\"questions\":[");
     for (size_t s = 0; s < flow_def_step_count(def); s++) {
         strbuf_puts(sb, s ? "," : "");
         render_question(sb, def, s);
+    }
+    strbuf_puts(sb, "],\"derived\":[");
+    for (size_t d = 0; d < flow_def_derived_count(def); d++) {
+        strbuf_puts(sb, d ? "," : "");
+        render_derived(sb, def, d);
     }
     strbuf_puts(sb, "]}\n");
 }
@@ -204,7 +263,19 @@ void api_render_header(struct strbuf *sb, const struct flow_def *def, enum api_f
     for (size_t s = 0; s < flow_def_step_count(def); s++)
         if (api_step_in_responses(def, s))
             strbuf_printf(sb, ",%s", flow_def_step_id(def, s));
+    for (size_t d = 0; d < flow_def_derived_count(def); d++)
+        strbuf_printf(sb, ",%s", flow_def_derived_id(def, d));
     strbuf_puts(sb, "\r\n");
+}
+
+const char **api_session_slot(const struct flow_def *def, struct api_session *s,
+                              const char *question_id)
+{
+    for (size_t i = 0; i < flow_def_step_count(def); i++)
+        if (strcmp(flow_def_step_id(def, i), question_id) == 0)
+            return &s->answer[i];
+    long d = derived_index(def, question_id);
+    return d >= 0 ? &s->derived[d] : NULL;
 }
 
 /* First ID_BYTES of HMAC-SHA256(key, text) in hex. */
@@ -275,6 +346,20 @@ void api_render_session(struct strbuf *sb, const struct flow_def *def, enum api_
         else
             strbuf_json_str(sb, v);
     }
+    for (size_t d = 0; d < flow_def_derived_count(def); d++) {
+        const char *v = s->derived[d];
+        strbuf_append(sb, ",", 1);
+        if (csv) {
+            strbuf_csv_field(sb, v);
+            continue;
+        }
+        strbuf_json_str(sb, flow_def_derived_id(def, d));
+        strbuf_append(sb, ":", 1);
+        if (v)
+            strbuf_json_str(sb, v);
+        else
+            strbuf_puts(sb, "null");
+    }
     strbuf_puts(sb, csv ? "\r\n" : "}\n");
 }
 
@@ -294,13 +379,24 @@ int api_table_var(const struct flow_def *def, const char *id, struct api_table_v
     size_t s = 0, n_steps = flow_def_step_count(def);
     while (s < n_steps && strcmp(flow_def_step_id(def, s), id) != 0)
         s++;
-    if (s == n_steps) {
-        *why = "no such question in this flow version";
+    long d = s == n_steps ? derived_index(def, id) : -1;
+    if (s == n_steps && d < 0) {
+        *why = "no such question or derived variable in this flow version";
         return -1;
     }
     v->step = s;
+    v->derived = (int)d;
     v->n = 0;
     v->from_answers = 0;
+    if (d >= 0) { /* categorical: then, else (and missing) codes */
+        struct flow_derived_info info;
+        flow_def_derived_info(def, (size_t)d, &info);
+        add_category(v, info.then_code, info.then_label);
+        add_category(v, info.else_code, info.else_label);
+        if (info.missing_code)
+            add_category(v, info.missing_code, info.missing_label);
+        return 0;
+    }
     *why = "too many categories";
     size_t n = flow_def_step_choice_count(def, s);
     char min[32], max[32];
@@ -376,10 +472,15 @@ static void table_cell(struct strbuf *sb, const struct safe_table *t, size_t e)
 static void table_categories(struct strbuf *sb, const struct flow_def *def,
                              const struct api_table_var *v)
 {
+    int derived = v->derived >= 0;
     strbuf_puts(sb, "{\"question\":");
-    strbuf_json_str(sb, flow_def_step_id(def, v->step));
-    strbuf_puts(sb, ",\"text\":");
-    strbuf_json_str(sb, flow_def_step_text(def, v->step, 0));
+    strbuf_json_str(sb, derived ? flow_def_derived_id(def, (size_t)v->derived)
+                                : flow_def_step_id(def, v->step));
+    strbuf_printf(sb, ",\"kind\":\"%s\",\"text\":", derived ? "derived" : "question");
+    if (derived)
+        json_derived_text(sb, def, (size_t)v->derived);
+    else
+        strbuf_json_str(sb, flow_def_step_text(def, v->step, 0));
     strbuf_puts(sb, ",\"categories\":[");
     for (size_t i = 0; i < v->n; i++) {
         strbuf_puts(sb, i ? ",{\"code\":" : "{\"code\":");

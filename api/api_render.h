@@ -42,8 +42,16 @@ struct api_session {
     const char *session_id, *pseudonym, *language, *channel, *operator_name;
     const char *started_on, *ended_on, *outcome;
     int flow_version;
-    const char *answer[FLOW_STEPS_MAX]; /* by step index: code, else value */
+    const char *answer[FLOW_STEPS_MAX];    /* by step index: code, else value */
+    const char *derived[FLOW_DERIVED_MAX]; /* by derived variable: its code */
 };
+
+/**
+ * Where s keeps the answer to question_id of def: its slot in s->answer
+ * or s->derived, or NULL when def has no such question or derived variable.
+ */
+const char **api_session_slot(const struct flow_def *def, struct api_session *s,
+                              const char *question_id);
 
 /** The CSV header line (nothing for JSON Lines). */
 void api_render_header(struct strbuf *sb, const struct flow_def *def, enum api_format format);
@@ -53,9 +61,13 @@ void api_render_session(struct strbuf *sb, const struct flow_def *def, enum api_
 
 #define API_TABLE_CATS_MAX 64
 
-/** A variable of a table: a question's categories in order (labels borrowed from def). */
+/**
+ * A variable of a table: a question's or a derived variable's categories
+ * in order (labels borrowed from def or static).
+ */
 struct api_table_var {
-    size_t step;
+    size_t step;      /* a question's step index (derived < 0) */
+    int derived;      /* index of the flow's derived variable, -1 for a question */
     int from_answers; /* location: the categories are learnt from the answers (api_table_learn) */
     char code[API_TABLE_CATS_MAX][API_ID_MAX];
     const char *label[API_TABLE_CATS_MAX]; /* first language; NULL for numbers */
@@ -65,7 +77,9 @@ struct api_table_var {
 /**
  * The categories of question id in def: its choices (and "refused" when
  * optional), or each whole number of a number step spanning at most 25
- * values; at most API_TABLE_CATS_MAX. A location question's categories are
+ * values; at most API_TABLE_CATS_MAX. A derived variable's are its codes
+ * (the rule holds, does not, and the missing code when the flow stores
+ * one). A location question's categories are
  * the areas of its coarsest level (as the responses send them): only
  * "refused" here, the areas are added from the answers by api_table_learn.
  * Returns 0, or -1 with why (static text) when it cannot be a table

@@ -245,15 +245,6 @@ static void audit_then_reply(struct job *job, const char *action, const struct s
 
 /* ---- GET /v1/flows/{id}/responses ---- */
 
-/* Step index of question id in def, or -1. */
-static int step_index(const struct flow_def *def, const char *id)
-{
-    for (size_t s = 0; s < flow_def_step_count(def); s++)
-        if (strcmp(flow_def_step_id(def, s), id) == 0)
-            return (int)s;
-    return -1;
-}
-
 static void on_responses(void *ctx, const PGresult *res)
 {
     struct job *job = ctx;
@@ -277,9 +268,9 @@ static void on_responses(void *ctx, const PGresult *res)
         int first = r;
         for (; r < n && strcmp(PQgetvalue(res, r, 0), s.session_id) == 0; r++) {
             const char *q = nullable(res, r, 9);
-            int st = q ? step_index(job->def, q) : -1;
-            if (st >= 0)
-                s.answer[st] = nullable(res, r, 10) ? nullable(res, r, 10) : nullable(res, r, 11);
+            const char **slot = q ? api_session_slot(job->def, &s, q) : NULL;
+            if (slot)
+                *slot = nullable(res, r, 10) ? nullable(res, r, 10) : nullable(res, r, 11);
         }
         api_render_session(&job->body, job->def, job->rq.format, &job->tok, &s);
         last.xid = strtoull(PQgetvalue(res, first, 8), NULL, 10);

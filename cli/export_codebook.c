@@ -73,9 +73,36 @@ static int is_type(const struct flow_def *def, size_t step, const char *type)
     return strcmp(flow_def_step_type(def, step), type) == 0;
 }
 
+/* "seeing, hearing, walking": the questions derived variable d reads, joined by sep. */
+static void derived_reads(const struct flow_def *def, size_t d, const char *sep, struct strbuf *sb)
+{
+    struct flow_derived_info v;
+    flow_def_derived_info(def, d, &v);
+    for (size_t i = 0; i < v.n_steps; i++)
+        strbuf_printf(sb, "%s%s", i ? sep : "", flow_def_step_id(def, v.steps[i]));
+}
+
+/* A derived variable's column: what it is computed from and what its codes and blanks mean. */
+static void describe_derived(const struct flow_def *def, size_t d, struct strbuf *sb)
+{
+    const char *codes[EXPORT_DERIVED_CODES], *labels[EXPORT_DERIVED_CODES];
+    size_t n = export_derived_codes(def, d, codes, labels);
+    strbuf_puts(sb, "Derived variable, computed by the flow from the answers when the session "
+                    "completed: ");
+    flow_def_derived_rule(def, d, sb);
+    strbuf_append(sb, ".", 1);
+    for (size_t c = 0; c < n; c++)
+        strbuf_printf(sb, " Code '%s': %s.", codes[c], labels[c]);
+    strbuf_printf(sb, " An empty value: %s.", export_derived_empty(def, d));
+}
+
 void export_codebook_describe(const struct export_doc *doc, const struct export_column *c,
                               struct strbuf *sb)
 {
+    if (c->derived >= 0) {
+        describe_derived(doc->def, (size_t)c->derived, sb);
+        return;
+    }
     if (c->step < 0 && strcmp(c->name, "respondent") == 0 && doc->opts->partner) {
         strbuf_printf(sb,
                       doc->opts->stable_pseudonym
@@ -136,6 +163,17 @@ static void column_schema(const struct export_doc *doc, const struct export_colu
                        : c->kind == EXPORT_KIND_NUMBER ? "number"
                        : c->kind == EXPORT_KIND_DATE   ? "date"
                                                        : "string";
+    if (c->derived >= 0) {
+        const char *codes[EXPORT_DERIVED_CODES], *labels[EXPORT_DERIVED_CODES];
+        size_t n = export_derived_codes(def, (size_t)c->derived, codes, labels);
+        strbuf_puts(sb, ",\"type\":\"string\",\"constraints\":{\"enum\":[");
+        for (size_t i = 0; i < n; i++) {
+            strbuf_puts(sb, i ? "," : "");
+            strbuf_json_str(sb, codes[i]);
+        }
+        strbuf_puts(sb, "]}}");
+        return;
+    }
     if (c->step < 0) {
         strbuf_printf(sb, ",\"type\":\"%s\"", type);
         if (strcmp(c->name, "response") == 0 || strcmp(c->name, "respondent") == 0)
@@ -262,6 +300,40 @@ static void json_question(const struct export_doc *doc, size_t s, struct strbuf 
     strbuf_append(sb, "}", 1);
 }
 
+/*
+ * One derived variable in codebook.json: its rule as written, the
+ * questions it reads, its codes with their meaning (and numbers in sav /
+ * dta), what an empty value means.
+ */
+static void json_derived(const struct export_doc *doc, size_t d, struct strbuf *sb)
+{
+    const struct flow_def *def = doc->def;
+    const char *codes[EXPORT_DERIVED_CODES], *labels[EXPORT_DERIVED_CODES];
+    size_t n = export_derived_codes(def, d, codes, labels);
+    int stat = export_format_is_stat(doc->opts->format);
+    strbuf_puts(sb, "{\"id\":");
+    strbuf_json_str(sb, flow_def_derived_id(def, d));
+    strbuf_puts(sb, ",\"kind\":\"derived\",\"exported\":true");
+    flow_json_derived_rule(def, d, sb);
+    strbuf_puts(sb, ",\"codes\":[");
+    for (size_t c = 0; c < n; c++) {
+        strbuf_puts(sb, c ? ",{\"code\":" : "{\"code\":");
+        strbuf_json_str(sb, codes[c]);
+        if (stat)
+            strbuf_printf(sb, ",\"value\":%ld", export_stat_derived_value(def, d, c));
+        strbuf_puts(sb, ",\"label\":");
+        strbuf_json_str(sb, labels[c]);
+        strbuf_printf(sb, ",\"missing\":%s}", c == 2 ? "true" : "false");
+    }
+    strbuf_puts(sb, "],\"empty\":");
+    strbuf_json_str(sb, export_derived_empty(def, d));
+    if (doc->opts->format == EXPORT_FORMAT_DTA)
+        strbuf_printf(sb, ",\"missing_codes\":{\"not_computed\":\".%c\"}", EXPORT_TAG_NOT_ANSWERED);
+    else if (stat)
+        strbuf_printf(sb, ",\"missing_codes\":{\"not_computed\":%d}", EXPORT_DERIVED_NOT_COMPUTED);
+    strbuf_append(sb, "}", 1);
+}
+
 /* "adaptations": what the flow says about changes to a standard question set. */
 static void json_adaptations(const struct export_doc *doc, struct strbuf *sb)
 {
@@ -298,7 +370,7 @@ static void json_privacy(const struct export_doc *doc, struct strbuf *sb)
         }
     strbuf_printf(sb, "},\"k_anonymity\":{\"k\":%d,\"key_variables\":[", p->k);
     for (size_t i = 0; i < p->n_keys; i++)
-        strbuf_printf(sb, "%s\"%s\"", i ? "," : "", flow_def_step_id(def, p->keys[i]));
+        strbuf_printf(sb, "%s\"%s\"", i ? "," : "", export_privacy_key_name(def, p, i));
     strbuf_printf(sb, "],\"checked\":%s,\"combinations\":%lld,\"smallest\":%lld},",
                   p->n_keys ? "true" : "false", p->combinations, p->smallest < 0 ? 0 : p->smallest);
     struct strbuf lines = {0};
@@ -391,6 +463,11 @@ static void codebook_json(const struct export_doc *doc, struct strbuf *sb)
         strbuf_puts(sb, s ? ",\n" : "");
         json_question(doc, s, sb);
     }
+    strbuf_puts(sb, "],\n\"derived\":[\n");
+    for (size_t d = 0; d < flow_def_derived_count(def); d++) {
+        strbuf_puts(sb, d ? ",\n" : "");
+        json_derived(doc, d, sb);
+    }
     strbuf_puts(sb, "]\n}\n");
 }
 
@@ -463,6 +540,34 @@ static void md_question(const struct export_doc *doc, size_t s, struct strbuf *s
     strbuf_free(&when);
 }
 
+static void md_derived(const struct export_doc *doc, size_t d, struct strbuf *sb)
+{
+    const struct flow_def *def = doc->def;
+    const char *codes[EXPORT_DERIVED_CODES], *labels[EXPORT_DERIVED_CODES];
+    size_t n = export_derived_codes(def, d, codes, labels);
+    strbuf_printf(sb,
+                  "\n### `%s` (derived)\n\nComputed by the flow when a session completes, "
+                  "from the answers to ",
+                  flow_def_derived_id(def, d));
+    derived_reads(def, d, ", ", sb);
+    strbuf_puts(sb, ". Rule: `");
+    flow_def_derived_rule(def, d, sb);
+    strbuf_puts(sb, "`.\n\n| code |");
+    if (export_format_is_stat(doc->opts->format))
+        strbuf_puts(sb, " value in the file |");
+    strbuf_puts(sb, " meaning |\n|---|");
+    if (export_format_is_stat(doc->opts->format))
+        strbuf_puts(sb, "---|");
+    strbuf_puts(sb, "---|\n");
+    for (size_t c = 0; c < n; c++) {
+        strbuf_printf(sb, "| `%s` |", codes[c]);
+        if (export_format_is_stat(doc->opts->format))
+            strbuf_printf(sb, " %ld |", export_stat_derived_value(def, d, c));
+        strbuf_printf(sb, " %s |\n", labels[c]);
+    }
+    strbuf_printf(sb, "\nEmpty: %s.\n", export_derived_empty(def, d));
+}
+
 static void codebook_md(const struct export_doc *doc, struct strbuf *sb)
 {
     const struct flow_def *def = doc->def;
@@ -517,7 +622,9 @@ static void codebook_md(const struct export_doc *doc, struct strbuf *sb)
         struct strbuf desc = {0};
         export_codebook_describe(doc, c, &desc);
         strbuf_printf(sb, "| `%s` | %s | ", c->name,
-                      c->step >= 0 ? flow_def_step_type(def, (size_t)c->step) : "");
+                      c->step >= 0      ? flow_def_step_type(def, (size_t)c->step)
+                      : c->derived >= 0 ? "derived"
+                                        : "");
         md_cell(sb, strbuf_cstr(&desc));
         strbuf_puts(sb, " |\n");
         strbuf_free(&desc);
@@ -525,6 +632,10 @@ static void codebook_md(const struct export_doc *doc, struct strbuf *sb)
     strbuf_puts(sb, "\n## Questions\n");
     for (size_t s = 0; s < flow_def_step_count(def); s++)
         md_question(doc, s, sb);
+    if (flow_def_derived_count(def))
+        strbuf_puts(sb, "\n## Derived variables\n");
+    for (size_t d = 0; d < flow_def_derived_count(def); d++)
+        md_derived(doc, d, sb);
 }
 
 static void datapackage_json(const struct export_doc *doc, struct strbuf *sb)

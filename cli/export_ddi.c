@@ -209,6 +209,55 @@ static void categories(const struct export_doc *doc, size_t s, struct strbuf *sb
     strbuf_puts(sb, "</catgry>");
 }
 
+/*
+ * A derived variable's <var>: its categories (then, else, missing codes
+ * and "not computed") and a <derivation> naming the variables of this file
+ * it is computed from, with the rule as the flow writes it.
+ */
+static void derived_variable(const struct export_doc *doc, size_t i, struct strbuf *sb)
+{
+    const struct flow_def *def = doc->def;
+    const struct export_column *col = export_table_column(doc->table, i);
+    size_t d = (size_t)col->derived;
+    int stat = export_format_is_stat(doc->opts->format);
+    strbuf_printf(sb, "<var ID=\"V%zu\" name=\"", i + 1);
+    xml_text(sb, col->name);
+    strbuf_puts(sb, "\" files=\"F1\" intrvl=\"discrete\">");
+    struct strbuf text = {0};
+    strbuf_puts(&text, "Derived: ");
+    flow_def_derived_rule(def, d, &text);
+    element(sb, "labl", "", strbuf_cstr(&text));
+    strbuf_reset(&text);
+    export_codebook_describe(doc, col, &text);
+    element(sb, "txt", "", strbuf_cstr(&text));
+    const char *codes[EXPORT_DERIVED_CODES], *labels[EXPORT_DERIVED_CODES];
+    size_t n = export_derived_codes(def, d, codes, labels);
+    char value[64];
+    for (size_t c = 0; c < n; c++) {
+        snprintf(value, sizeof value, "%ld", export_stat_derived_value(def, d, c));
+        category(sb, stat ? value : codes[c], c == 2, labels[c]);
+        strbuf_puts(sb, "</catgry>");
+    }
+    missing_value(doc->opts->format, EXPORT_DERIVED_NOT_COMPUTED, EXPORT_TAG_NOT_ANSWERED, value,
+                  sizeof value);
+    category(sb, stat ? value : "", 1, export_derived_empty(def, d));
+    strbuf_puts(sb, "</catgry><derivation");
+    struct flow_derived_info v;
+    flow_def_derived_info(def, d, &v);
+    size_t refs = 0; /* the variables read that have a column here */
+    for (size_t k = 0; k < v.n_steps; k++)
+        for (size_t j = 0; j < export_table_column_count(doc->table); j++)
+            if (export_table_column(doc->table, j)->step == (int)v.steps[k])
+                strbuf_printf(sb, "%sV%zu", refs++ ? " " : " var=\"", j + 1);
+    strbuf_puts(sb, refs ? "\">" : ">");
+    strbuf_reset(&text);
+    flow_def_derived_rule(def, d, &text);
+    element(sb, "drvdesc", "", strbuf_cstr(&text));
+    strbuf_free(&text);
+    strbuf_printf(sb, "</derivation><varFormat type=\"%s\"/></var>\n",
+                  stat ? "numeric" : "character");
+}
+
 static void variable(const struct export_doc *doc, size_t i, struct strbuf *sb)
 {
     const struct flow_def *def = doc->def;
@@ -281,7 +330,11 @@ void export_ddi_write(const struct export_doc *doc, struct strbuf *sb)
     study(doc, sb);
     file_description(doc, sb);
     strbuf_puts(sb, "<dataDscr>\n");
-    for (size_t i = 0; i < export_table_column_count(doc->table); i++)
-        variable(doc, i, sb);
+    for (size_t i = 0; i < export_table_column_count(doc->table); i++) {
+        if (export_table_column(doc->table, i)->derived >= 0)
+            derived_variable(doc, i, sb);
+        else
+            variable(doc, i, sb);
+    }
     strbuf_puts(sb, "</dataDscr>\n</codeBook>\n");
 }

@@ -18,7 +18,10 @@
 
 #include "export_table.h"
 
-/* Steps whose answers describe who a person is: the default key variables. */
+/*
+ * Questions (by id or type) and derived variables (by id) that describe who
+ * a person is: the default key variables.
+ */
 static const char *const key_names[] = {"sex", "gender", "age", "location", "disability"};
 #define KEY_SEP '\x1f'
 #define NOT_ANSWERED "(not answered)"
@@ -65,13 +68,32 @@ static int parse_band(const struct flow_def *def, const char *arg, struct export
     return 0;
 }
 
+/* The derived variable named id (len bytes) as a key index, FLOW_STEPS_MAX + d, or -1. */
+static long derived_key(const struct flow_def *def, const char *id, size_t len)
+{
+    for (size_t d = 0; d < flow_def_derived_count(def); d++)
+        if (strlen(flow_def_derived_id(def, d)) == len &&
+            strncmp(flow_def_derived_id(def, d), id, len) == 0)
+            return FLOW_STEPS_MAX + (long)d;
+    return -1;
+}
+
+const char *export_privacy_key_name(const struct flow_def *def, const struct export_privacy *p,
+                                    size_t i)
+{
+    size_t k = p->keys[i];
+    return k < FLOW_STEPS_MAX ? flow_def_step_id(def, k)
+                              : flow_def_derived_id(def, k - FLOW_STEPS_MAX);
+}
+
+/* Add key s (a step, or FLOW_STEPS_MAX + a derived variable: categorical like a choice). */
 static int add_key(const struct flow_def *def, size_t s, struct export_privacy *p, char *msg,
                    size_t size)
 {
     for (size_t i = 0; i < p->n_keys; i++)
         if (p->keys[i] == s)
             return 0;
-    if (step_type_is(def, s, "text")) {
+    if (s < FLOW_STEPS_MAX && step_type_is(def, s, "text")) {
         snprintf(msg, size, "--key-vars %s: free text cannot be a key variable",
                  flow_def_step_id(def, s));
         return -1;
@@ -104,13 +126,21 @@ int export_privacy_resolve(const struct flow_def *def, const struct export_opts 
                      step_type_is(def, s, key_names[k])) &&
                     !step_type_is(def, s, "text") && add_key(def, s, p, msg, size) < 0)
                     return -1;
+        for (size_t k = 0; k < sizeof key_names / sizeof key_names[0]; k++) {
+            long d = derived_key(def, key_names[k], strlen(key_names[k]));
+            if (d >= 0 && add_key(def, (size_t)d, p, msg, size) < 0)
+                return -1;
+        }
         return 0;
     }
     for (const char *a = opts->key_vars; *a;) {
         size_t len = strcspn(a, ",");
         long s = step_index(def, a, len);
+        if (s < 0)
+            s = derived_key(def, a, len);
         if (s < 0) {
-            snprintf(msg, size, "--key-vars: no question '%.*s' in this flow", (int)len, a);
+            snprintf(msg, size, "--key-vars: no question or derived variable '%.*s' in this flow",
+                     (int)len, a);
             return -1;
         }
         if (add_key(def, (size_t)s, p, msg, size) < 0)
@@ -245,7 +275,8 @@ static void print_combo(const struct flow_def *def, const struct export_privacy 
     fputs("  ", report);
     for (size_t i = 0; i < p->n_keys; i++) {
         size_t len = strcspn(v, (char[]){KEY_SEP, 0});
-        fprintf(report, "%s%s=%.*s", i ? ", " : "", flow_def_step_id(def, p->keys[i]), (int)len, v);
+        fprintf(report, "%s%s=%.*s", i ? ", " : "", export_privacy_key_name(def, p, i), (int)len,
+                v);
         v += len + (v[len] == KEY_SEP);
     }
     fprintf(report, ": %lld session%s\n", c->count, c->count == 1 ? "" : "s");
@@ -259,7 +290,7 @@ int export_privacy_check(struct export_db *db, const struct export_opts *opts, i
         return 0;
     const char *questions[EXPORT_KEYS_MAX];
     for (size_t i = 0; i < p->n_keys; i++)
-        questions[i] = flow_def_step_id(def, p->keys[i]);
+        questions[i] = export_privacy_key_name(def, p, i);
     struct combos c = {.def = def, .p = p};
     int rc = export_db_combos(db, opts->flow, version, opts->since, questions, p->n_keys, combo_add,
                               &c, err);
@@ -324,14 +355,14 @@ void export_privacy_describe(const struct flow_def *def, const struct export_opt
     if (p->n_keys == 0) {
         strbuf_printf(sb,
                       "%sk-anonymity not checked: the flow has no key variable (a question "
-                      "named sex, gender, age, location or disability); name some with "
-                      "--key-vars.\n",
+                      "or derived variable named sex, gender, age, location or disability); "
+                      "name some with --key-vars.\n",
                       prefix);
         return;
     }
     strbuf_printf(sb, "%sk-anonymity holds (k = %d) on ", prefix, p->k);
     for (size_t i = 0; i < p->n_keys; i++)
-        strbuf_printf(sb, "%s%s", i ? ", " : "", flow_def_step_id(def, p->keys[i]));
+        strbuf_printf(sb, "%s%s", i ? ", " : "", export_privacy_key_name(def, p, i));
     strbuf_printf(sb, ": %lld combinations, the rarest in %lld sessions.\n", p->combinations,
                   p->smallest < 0 ? 0 : p->smallest);
 }

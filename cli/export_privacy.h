@@ -28,7 +28,7 @@ struct export_privacy {
     int band[FLOW_STEPS_MAX];            /* width of step i's bands; 0: values as given */
     int band_by_default[FLOW_STEPS_MAX]; /* 1: an age step banded without --band */
     int coarsen[FLOW_STEPS_MAX];         /* 1: a location step cut to its coarsest level */
-    size_t keys[EXPORT_KEYS_MAX];        /* the key variables (step indexes) */
+    size_t keys[EXPORT_KEYS_MAX]; /* the key variables: step i, or FLOW_STEPS_MAX + derived d */
     size_t n_keys;
     int k;
     /* after export_privacy_check() */
@@ -43,6 +43,10 @@ struct export_privacy {
  */
 int export_privacy_resolve(const struct flow_def *def, const struct export_opts *opts,
                            struct export_privacy *p, char *msg, size_t size);
+
+/** The id of key variable i of p (a question's or a derived variable's), borrowed from def. */
+const char *export_privacy_key_name(const struct flow_def *def, const struct export_privacy *p,
+                                    size_t i);
 
 /**
  * value (a code, or the value when there is no code) as exported for step:

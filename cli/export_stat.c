@@ -11,6 +11,10 @@
  *   user-missing codes (export_stat_missing_codes), labelled; in Stata as
  *   the extended missing values .a and .b, labelled;
  * - the day consent was given becomes a date (SPSS DATE11, Stata %td);
+ * - a derived variable becomes a number with value labels
+ *   (export_stat_derived_value); its missing code, when the flow has one,
+ *   is user-missing in SPSS, and a session that stored none is "not
+ *   answered" (-2, Stata .b) as for a question;
  * - variable labels are the question in the default language.
  *
  * readstat writes row by row into the FILE, so memory stays flat; it needs
@@ -25,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "strbuf.h"
 
 #define SAV_LABEL_MAX 255 /* bytes of a variable label */
 #define DTA_LABEL_MAX 80  /* Stata: 80 characters */
@@ -85,6 +91,16 @@ long export_stat_code_value(const struct flow_def *def, size_t step, size_t c)
         if (!whole_code(flow_def_step_choice_code(def, step, i)))
             return (long)c + 1;
     return strtol(flow_def_step_choice_code(def, step, c), NULL, 10);
+}
+
+long export_stat_derived_value(const struct flow_def *def, size_t d, size_t i)
+{
+    const char *codes[EXPORT_DERIVED_CODES], *labels[EXPORT_DERIVED_CODES];
+    size_t n = export_derived_codes(def, d, codes, labels);
+    for (size_t c = 0; c < n; c++)
+        if (!whole_code(codes[c]))
+            return (long)i + 1;
+    return i < n ? strtol(codes[i], NULL, 10) : 0;
 }
 
 void export_stat_missing_codes(const struct flow_def *def, size_t step, long *refused,
@@ -216,6 +232,50 @@ static readstat_variable_t *add_fixed(struct export_stat *w, size_t i, const cha
     return v;
 }
 
+/*
+ * A derived variable: a nominal number labelled with what each code means;
+ * the variable label is its rule when the format's label holds it (Stata's
+ * 80 characters often do not: then it says from how many questions, and
+ * the codebooks give the rule).
+ */
+static readstat_variable_t *add_derived(struct export_stat *w, const char *name, size_t d)
+{
+    const char *codes[EXPORT_DERIVED_CODES], *labels[EXPORT_DERIVED_CODES];
+    size_t n = export_derived_codes(w->def, d, codes, labels);
+    readstat_variable_t *v = readstat_add_variable(
+        w->writer, name, w->dta ? READSTAT_TYPE_INT32 : READSTAT_TYPE_DOUBLE, 0);
+    readstat_variable_set_format(v, w->dta ? "%8.0g" : "F8.0");
+    readstat_variable_set_measure(v, READSTAT_MEASURE_NOMINAL);
+    readstat_label_set_t *set = readstat_add_label_set(
+        w->writer, w->dta ? READSTAT_TYPE_INT32 : READSTAT_TYPE_DOUBLE, name);
+    for (size_t c = 0; c < n; c++) {
+        label_value(w, set, export_stat_derived_value(w->def, d, c), labels[c]);
+        if (c == 2 && !w->dta) /* the rule could not be applied */
+            readstat_variable_add_missing_double_value(
+                v, (double)export_stat_derived_value(w->def, d, c));
+    }
+    if (w->dta) {
+        readstat_label_tagged_value(set, EXPORT_TAG_NOT_ANSWERED, export_derived_empty(w->def, d));
+    } else {
+        label_value(w, set, EXPORT_DERIVED_NOT_COMPUTED, export_derived_empty(w->def, d));
+        readstat_variable_add_missing_double_value(v, EXPORT_DERIVED_NOT_COMPUTED);
+    }
+    readstat_variable_set_label_set(v, set);
+    struct strbuf label = {0};
+    strbuf_puts(&label, "Derived: ");
+    flow_def_derived_rule(w->def, d, &label);
+    if (label.oom || label.len > (w->dta ? DTA_LABEL_MAX : SAV_LABEL_MAX)) {
+        struct flow_derived_info info;
+        flow_def_derived_info(w->def, d, &info);
+        strbuf_reset(&label);
+        strbuf_printf(&label, "Derived from %zu question%s (see the codebook)", info.n_steps,
+                      info.n_steps == 1 ? "" : "s");
+    }
+    readstat_variable_set_label(v, strbuf_cstr(&label));
+    strbuf_free(&label);
+    return v;
+}
+
 static readstat_variable_t *add_question(struct export_stat *w, size_t i, const char *name,
                                          size_t s)
 {
@@ -289,8 +349,9 @@ struct export_stat *export_stat_new(const char *path, const struct flow_def *def
     readstat_writer_set_file_label(
         w->writer, utf8_cut(flow_def_title(def), w->dta ? 79 : 63, label, sizeof label));
     for (size_t i = 0; i < n_cols; i++)
-        w->vars[i] = cols[i].step < 0 ? add_fixed(w, i, cols[i].name)
-                                      : add_question(w, i, cols[i].name, (size_t)cols[i].step);
+        w->vars[i] = cols[i].derived >= 0 ? add_derived(w, cols[i].name, (size_t)cols[i].derived)
+                     : cols[i].step < 0   ? add_fixed(w, i, cols[i].name)
+                                          : add_question(w, i, cols[i].name, (size_t)cols[i].step);
     readstat_error_t rc;
     if (w->dta) {
         readstat_writer_set_file_format_version(w->writer, 118); /* UTF-8, long strings */
@@ -373,13 +434,30 @@ static readstat_error_t insert_question(struct export_stat *w, size_t i, size_t 
     return insert_number(w, var, x);
 }
 
+/* A derived variable's value: the number of its code, or "not computed". */
+static readstat_error_t insert_derived(struct export_stat *w, size_t i, size_t d, const char *v)
+{
+    const char *codes[EXPORT_DERIVED_CODES], *labels[EXPORT_DERIVED_CODES];
+    size_t n = export_derived_codes(w->def, d, codes, labels);
+    for (size_t c = 0; v && c < n; c++)
+        if (strcmp(v, codes[c]) == 0)
+            return insert_number(w, w->vars[i], (double)export_stat_derived_value(w->def, d, c));
+    if (v && *v)
+        return readstat_insert_missing_value(w->writer, w->vars[i]); /* a code the rule lacks */
+    if (w->dta)
+        return readstat_insert_tagged_missing_value(w->writer, w->vars[i], EXPORT_TAG_NOT_ANSWERED);
+    return insert_number(w, w->vars[i], EXPORT_DERIVED_NOT_COMPUTED);
+}
+
 int export_stat_row(struct export_stat *w, const char *const *vals, struct raia_err *err)
 {
     readstat_error_t rc = readstat_begin_row(w->writer);
     for (size_t i = 0; rc == READSTAT_OK && i < w->n_cols; i++) {
         const char *v = vals[i];
         const struct export_column *c = &w->cols[i];
-        if (c->step >= 0) {
+        if (c->derived >= 0) {
+            rc = insert_derived(w, i, (size_t)c->derived, v);
+        } else if (c->step >= 0) {
             rc = insert_question(w, i, (size_t)c->step, v);
         } else if (w->widths[i]) {
             char buf[256];

@@ -28,6 +28,16 @@
 long export_stat_code_value(const struct flow_def *def, size_t step, size_t c);
 
 /**
+ * The number code i of derived variable d (export_derived_codes) stands
+ * for: the code itself when every code of d is a whole number 0-99999
+ * (the WG-SS disability identifier's 0 and 1), else i + 1.
+ */
+long export_stat_derived_value(const struct flow_def *def, size_t d, size_t i);
+
+/** The SPSS user-missing code of a derived variable not computed (no row stored): -2. */
+#define EXPORT_DERIVED_NOT_COMPUTED (-2)
+
+/**
  * The SPSS user-missing codes of step: -1 (prefer not to say) and -2 (not
  * answered), or, when the step's values can be negative, two numbers below
  * its range.

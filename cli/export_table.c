@@ -3,9 +3,10 @@
  *
  * export_db_stream() delivers one session-and-answer row at a time, ordered
  * by session. In the wide layout the table keeps the current session's
- * values (one slot per flow step) and writes the row when the next session
- * begins or the stream ends; in the long layout each answer is written at
- * once. Either way it holds one session at most. Rows go out as CSV or
+ * values (one slot per flow step, then one per derived variable, which the
+ * gateway stores as one more answer when a session completes) and writes
+ * the row when the next session begins or the stream ends; in the long
+ * layout each answer is written at once. Either way it holds one session at most. Rows go out as CSV or
  * JSON Lines here, or through export_stat.c as .sav / .dta. Answers to
  * banded questions and locations are coarsened as they arrive
  * (export_privacy_value). Every file of an export is written as
@@ -46,14 +47,14 @@ enum wide_col {
 enum long_col { L_RESPONSE, L_RESPONDENT, L_QUESTION, L_CODE, L_VALUE, L_ANSWERED, L_FIXED };
 
 static const struct export_column wide_fixed[W_FIXED] = {
-    {"response", EXPORT_KIND_INTEGER, -1},     {"respondent", EXPORT_KIND_STRING, -1},
-    {"flow_version", EXPORT_KIND_INTEGER, -1}, {"language", EXPORT_KIND_STRING, -1},
-    {"channel", EXPORT_KIND_STRING, -1},       {"operator", EXPORT_KIND_STRING, -1},
-    {"started_on", EXPORT_KIND_DATE, -1},      {"outcome", EXPORT_KIND_STRING, -1}};
+    {"response", EXPORT_KIND_INTEGER, -1, -1},     {"respondent", EXPORT_KIND_STRING, -1, -1},
+    {"flow_version", EXPORT_KIND_INTEGER, -1, -1}, {"language", EXPORT_KIND_STRING, -1, -1},
+    {"channel", EXPORT_KIND_STRING, -1, -1},       {"operator", EXPORT_KIND_STRING, -1, -1},
+    {"started_on", EXPORT_KIND_DATE, -1, -1},      {"outcome", EXPORT_KIND_STRING, -1, -1}};
 static const struct export_column long_fixed[L_FIXED] = {
-    {"response", EXPORT_KIND_INTEGER, -1}, {"respondent", EXPORT_KIND_STRING, -1},
-    {"question", EXPORT_KIND_STRING, -1},  {"code", EXPORT_KIND_STRING, -1},
-    {"value", EXPORT_KIND_STRING, -1},     {"answered_on", EXPORT_KIND_DATE, -1}};
+    {"response", EXPORT_KIND_INTEGER, -1, -1}, {"respondent", EXPORT_KIND_STRING, -1, -1},
+    {"question", EXPORT_KIND_STRING, -1, -1},  {"code", EXPORT_KIND_STRING, -1, -1},
+    {"value", EXPORT_KIND_STRING, -1, -1},     {"answered_on", EXPORT_KIND_DATE, -1, -1}};
 
 struct export_table {
     const struct flow_def *def;
@@ -63,17 +64,17 @@ struct export_table {
     char *part_path;
     FILE *out;                /* csv, jsonl */
     struct export_stat *stat; /* sav, dta */
-    struct export_column cols[W_FIXED + FLOW_STEPS_MAX];
-    char names[W_FIXED + FLOW_STEPS_MAX][EXPORT_NAME_MAX]; /* valid names for sav / dta */
+    struct export_column cols[EXPORT_COLUMNS_MAX];
+    char names[EXPORT_COLUMNS_MAX][EXPORT_NAME_MAX]; /* valid names for sav / dta */
     size_t n_cols;
     int included[FLOW_STEPS_MAX]; /* step has a column / long rows */
     unsigned char key[32];        /* this export's respondent key; wiped on free */
     /* the session being folded */
     char *session_id;
     long long response;
-    char response_text[24], respondent[65]; /* 16 hex, or a pseudonym's 64 */
-    char *fixed[W_FIXED];                   /* wide: copies of the session's values */
-    char *vals[FLOW_STEPS_MAX];
+    char response_text[24], respondent[65];        /* 16 hex, or a pseudonym's 64 */
+    char *fixed[W_FIXED];                          /* wide: copies of the session's values */
+    char *vals[FLOW_STEPS_MAX + FLOW_DERIVED_MAX]; /* by step, then by derived variable */
     struct strbuf line;
     struct export_stats stats;
     struct raia_err err;
@@ -276,8 +277,11 @@ static void build_columns(struct export_table *t)
                                 : strcmp(type, "decimal") == 0 ? EXPORT_KIND_NUMBER
                                 : strcmp(type, "date") == 0    ? EXPORT_KIND_DATE
                                                                : EXPORT_KIND_STRING;
-        t->cols[t->n_cols++] = (struct export_column){flow_def_step_id(def, i), kind, (int)i};
+        t->cols[t->n_cols++] = (struct export_column){flow_def_step_id(def, i), kind, (int)i, -1};
     }
+    for (size_t d = 0; d < flow_def_derived_count(def); d++)
+        t->cols[t->n_cols++] =
+            (struct export_column){flow_def_derived_id(def, d), EXPORT_KIND_STRING, -1, (int)d};
     if (export_format_is_stat(t->opts->format))
         rename_columns(t);
 }
@@ -318,7 +322,7 @@ struct export_table *export_table_new(const struct flow_def *def, const struct e
     } else if (!(t->out = fopen(t->part_path, "w"))) {
         raia_err_set(err, RAIA_EIO, "%s: %s", t->part_path, strerror(errno));
     } else if (opts->format != EXPORT_FORMAT_JSONL) {
-        const char *names[W_FIXED + FLOW_STEPS_MAX];
+        const char *names[EXPORT_COLUMNS_MAX];
         for (size_t i = 0; i < t->n_cols; i++)
             names[i] = t->cols[i].name;
         if (write_line(t, names) == 0)
@@ -358,7 +362,7 @@ static void drop_session(struct export_table *t)
     for (size_t i = 0; i < W_FIXED; i++)
         if (i != W_RESPONSE && i != W_RESPONDENT)
             RAIA_FREE(t->fixed[i]);
-    for (size_t i = 0; i < FLOW_STEPS_MAX; i++)
+    for (size_t i = 0; i < sizeof t->vals / sizeof t->vals[0]; i++)
         RAIA_FREE(t->vals[i]);
 }
 
@@ -367,11 +371,12 @@ static int flush_session(struct export_table *t)
 {
     int rc = 0;
     if (t->session_id && !t->opts->long_form) {
-        const char *vals[W_FIXED + FLOW_STEPS_MAX];
+        const char *vals[EXPORT_COLUMNS_MAX];
         for (size_t i = 0; i < W_FIXED; i++)
             vals[i] = t->fixed[i];
         for (size_t i = W_FIXED; i < t->n_cols; i++)
-            vals[i] = t->vals[t->cols[i].step];
+            vals[i] = t->vals[t->cols[i].step >= 0 ? (size_t)t->cols[i].step
+                                                   : FLOW_STEPS_MAX + (size_t)t->cols[i].derived];
         rc = write_row(t, vals);
     }
     drop_session(t);
@@ -460,6 +465,61 @@ static int code_known(const struct flow_def *def, size_t step, const char *code)
     }
 }
 
+size_t export_derived_codes(const struct flow_def *def, size_t d,
+                            const char *codes[EXPORT_DERIVED_CODES],
+                            const char *labels[EXPORT_DERIVED_CODES])
+{
+    struct flow_derived_info v;
+    if (!flow_def_derived_info(def, d, &v))
+        return 0;
+    codes[0] = v.then_code, labels[0] = v.then_label;
+    codes[1] = v.else_code, labels[1] = v.else_label;
+    codes[2] = v.missing_code, labels[2] = v.missing_label;
+    return v.missing_code ? 3 : 2;
+}
+
+const char *export_derived_empty(const struct flow_def *def, size_t d)
+{
+    struct flow_derived_info v;
+    return flow_def_derived_info(def, d, &v) && !v.missing_code
+               ? "Not computed: the session did not complete, or an answer the rule reads is "
+                 "missing"
+               : "Not computed: the session did not complete";
+}
+
+/* Keep v (copied; NULL: none) as the wide row's value in slot (a step, then derived variables). */
+static int keep_value(struct export_table *t, size_t slot, const char *v)
+{
+    free(t->vals[slot]);
+    t->vals[slot] = NULL;
+    if (v && !(t->vals[slot] = strdup(v)))
+        return raia_err_set(&t->err, RAIA_ENOMEM, "out of memory");
+    return 0;
+}
+
+/*
+ * An answer to derived variable d, which the gateway stores as one more
+ * answer when the session completes: a column like a choice question's
+ * (a code the rule cannot yield is counted as unknown), in the long layout
+ * one more row.
+ */
+static int add_derived(struct export_table *t, const struct export_row *r, size_t d)
+{
+    const char *code = r->code && *r->code ? r->code : NULL, *codes[EXPORT_DERIVED_CODES],
+               *labels[EXPORT_DERIVED_CODES];
+    size_t n = export_derived_codes(t->def, d, codes, labels), c = 0;
+    while (c < n && !(code && strcmp(code, codes[c]) == 0))
+        c++;
+    if (c == n)
+        t->stats.unknown_codes++;
+    if (t->opts->long_form) {
+        const char *vals[L_FIXED] = {t->response_text, t->respondent, r->question, code,
+                                     r->value,         r->answered_on};
+        return write_row(t, vals);
+    }
+    return keep_value(t, FLOW_STEPS_MAX + d, code);
+}
+
 static int add_answer(struct export_table *t, const struct export_row *r)
 {
     const struct flow_def *def = t->def;
@@ -468,6 +528,9 @@ static int add_answer(struct export_table *t, const struct export_row *r)
         step++;
     t->stats.answers++;
     if (step == n_steps) {
+        for (size_t d = 0; d < flow_def_derived_count(def); d++)
+            if (strcmp(flow_def_derived_id(def, d), r->question) == 0)
+                return add_derived(t, r, d);
         t->stats.unknown_questions++;
         return 0;
     }
@@ -487,11 +550,7 @@ static int add_answer(struct export_table *t, const struct export_row *r)
                                      r->answered_on};
         return write_row(t, vals);
     }
-    const char *v = code ? code : value;
-    free(t->vals[step]);
-    if (v && !(t->vals[step] = strdup(v)))
-        return raia_err_set(&t->err, RAIA_ENOMEM, "out of memory");
-    return 0;
+    return keep_value(t, step, code ? code : value);
 }
 
 int export_table_row(const struct export_row *row, void *ctx)

@@ -64,8 +64,12 @@ enum export_kind { EXPORT_KIND_STRING, EXPORT_KIND_INTEGER, EXPORT_KIND_NUMBER, 
 struct export_column {
     const char *name; /* borrowed from the flow, static, or the table's renamed copy */
     enum export_kind kind;
-    int step; /* index of the flow step this column answers, -1 for the others */
+    int step;    /* index of the flow step this column answers, -1 for the others */
+    int derived; /* index of the flow's derived variable it holds, -1 for the others */
 };
+
+/** Most columns of a wide row: the session's, the questions', the derived variables'. */
+#define EXPORT_COLUMNS_MAX (16 + FLOW_STEPS_MAX + FLOW_DERIVED_MAX)
 
 #define EXPORT_TALLY_MAX 32
 
@@ -81,9 +85,26 @@ struct export_stats {
     long long rows, sessions, answers;
     char first_started_on[11], last_started_on[11]; /* "" when no session */
     struct export_tally channels, outcomes, languages, consent_versions, checksums;
-    long long unknown_questions; /* answers to a step the definition does not have */
-    long long unknown_codes;     /* codes the definition does not list */
+    long long
+        unknown_questions;   /* answers to a question or derived variable the definition lacks */
+    long long unknown_codes; /* codes the definition does not list */
 };
+
+#define EXPORT_DERIVED_CODES 3
+
+/**
+ * The codes derived variable d of def can hold, in this order: the rule
+ * holds, it does not, an answer it reads is missing (only when the flow
+ * stores a code for that), into codes (borrowed from def), and what each
+ * means into labels (static English). Returns how many: 2 or 3, 0 when d
+ * is out of range.
+ */
+size_t export_derived_codes(const struct flow_def *def, size_t d,
+                            const char *codes[EXPORT_DERIVED_CODES],
+                            const char *labels[EXPORT_DERIVED_CODES]);
+
+/** What an empty value of derived variable d means (static English). */
+const char *export_derived_empty(const struct flow_def *def, size_t d);
 
 struct export_table;
 

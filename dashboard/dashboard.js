@@ -308,7 +308,11 @@
 
   function breakdownPanel(flowId, t) {
     const q = t.rows;
-    const p = panel(q.text, 'Ended sessions that answered “' + q.question + '”, by answer.');
+    // a derived variable (computed by the flow when a session completes) is titled by its
+    // id; its rule, which the API sends as its text, is the note
+    const p = q.kind === 'derived'
+      ? panel(q.question + ' (derived)', q.text + '. Ended sessions that completed, by value.')
+      : panel(q.text, 'Ended sessions that answered “' + q.question + '”, by answer.');
     const box = el('div', { class: 'chart-box' });
     p.append(box);
     barChart(box, q.categories.map((c) => c.label), [
@@ -342,7 +346,8 @@
     const panels = el('div', { class: 'panels' });
     sec.append(panels);
     panels.append(timelinePanel(flow.id, tl), funnelPanel(flow.id, fn));
-    const tabulable = meta.questions.filter((x) => x.tabulable);
+    // questions first, then the derived variables (e.g. the WG-SS disability identifier)
+    const tabulable = meta.questions.concat(meta.derived || []).filter((x) => x.tabulable);
     if (tabulable.length) sec.append(el('h3', {}, 'Who answered: breakdowns'));
     const grid = el('div', { class: 'panels' });
     sec.append(grid);

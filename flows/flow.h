@@ -251,6 +251,8 @@ int flow_def_render(const struct flow_def *def, enum flow_channel channel, const
 void flow_json_texts(const struct flow_def *def, long step, long choice, struct strbuf *out);
 /** Appends `,"refused_code":…,"asked_when":…` of step s (null: not optional / always asked). */
 void flow_json_refused_when(const struct flow_def *def, size_t s, struct strbuf *out);
+/** Appends `,"rule":…,"reads":[…],"computed":…` of derived variable d. */
+void flow_json_derived_rule(const struct flow_def *def, size_t d, struct strbuf *out);
 
 /** The code stored for "prefer not to say" on an optional step. */
 #define FLOW_CODE_REFUSED "refused"
@@ -331,5 +333,19 @@ const char *flow_def_derived_id(const struct flow_def *def, size_t d);
  * Returns 1, or 0 out of range.
  */
 int flow_def_derived_rule(const struct flow_def *def, size_t d, struct strbuf *out);
+
+/**
+ * The parts of derived variable d's rule that readers of its data need
+ * (exports, raia-api): codes borrowed from def, labels static English.
+ */
+struct flow_derived_info {
+    const size_t *steps; /* indexes of the steps it reads */
+    size_t n_steps;
+    const char *then_code, *else_code; /* stored when the rule holds / does not */
+    const char *missing_code;          /* stored when an answer it reads is missing; NULL: none */
+    const char *then_label, *else_label, *missing_label; /* what each code means */
+};
+/** Fill *out for derived variable d. Returns 1, or 0 out of range. */
+int flow_def_derived_info(const struct flow_def *def, size_t d, struct flow_derived_info *out);
 
 #endif

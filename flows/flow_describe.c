@@ -258,6 +258,23 @@ int flow_def_derived_rule(const struct flow_def *def, size_t d, struct strbuf *o
     return 1;
 }
 
+int flow_def_derived_info(const struct flow_def *def, size_t d, struct flow_derived_info *out)
+{
+    if (d >= def->n_derived)
+        return 0;
+    const struct flow_derived *v = &def->derived[d];
+    *out = (struct flow_derived_info){
+        v->steps,
+        v->n_steps,
+        v->then_code,
+        v->else_code,
+        v->missing_code,
+        "The rule holds",
+        "The rule does not hold",
+        "Not determined: an answer the rule reads is missing (skipped or refused)"};
+    return 1;
+}
+
 void flow_json_texts(const struct flow_def *def, long step, long choice, struct strbuf *out)
 {
     strbuf_append(out, "{", 1);
@@ -292,4 +309,21 @@ void flow_json_refused_when(const struct flow_def *def, size_t s, struct strbuf 
     else
         strbuf_puts(out, "null");
     strbuf_free(&when);
+}
+
+void flow_json_derived_rule(const struct flow_def *def, size_t d, struct strbuf *out)
+{
+    struct strbuf rule = {0};
+    flow_def_derived_rule(def, d, &rule);
+    strbuf_puts(out, ",\"rule\":");
+    strbuf_json_str(out, strbuf_cstr(&rule));
+    out->oom |= rule.oom;
+    strbuf_free(&rule);
+    strbuf_puts(out, ",\"reads\":[");
+    const struct flow_derived *v = &def->derived[d];
+    for (size_t i = 0; i < v->n_steps; i++) {
+        strbuf_puts(out, i ? "," : "");
+        strbuf_json_str(out, flow_def_step_id(def, v->steps[i]));
+    }
+    strbuf_puts(out, "],\"computed\":\"when the session completes\"");
 }

@@ -5,6 +5,7 @@
     api_check.py pages RUN PAGES IDS_FILE             every session in IDS_FILE exactly once
     api_check.py bodies RUN PAGES PSEUDONYMS PHONE_PSEUDONYMS IDS_FILE
     api_check.py audit RUN PAGES "actor|action|rows ..."
+    api_check.py derived RUN 0 WG_EXPECTED            the WG-SS disability identifier
 
 RUN holds NAME.body / NAME.hdr per request (api_test.sh's get). KEY_A, KEY_C
 and KEY_S in the environment are the partners' respondent keys (hex), read
@@ -364,6 +365,70 @@ def audit(run, pages, rows):
     ok("audit rows: one per pull, in order, with the rows sent (%d)" % len(want), rows.split() == want)
 
 
+def derived(run, expected_file):
+    """The WG-SS's derived variable `disability` in the metadata, tables and responses.
+
+    WG_EXPECTED has one line per ended WG-SS session, walking|disability, read
+    from PostgreSQL by the test (disability empty when not computed)."""
+    doc = json.loads(body(run, "openapi"))
+    S = lambda n: {"$ref": "#/components/schemas/" + n}
+    pg = [tuple(l.rstrip("\n").split("|")) for l in open(expected_file, encoding="utf-8") if l.strip()]
+    rule = "any_of [seeing, hearing, walking, remembering, self_care, communicating] in [3, 4] then 1 else 0"
+    meta = json.loads(body(run, "wg-flow"))
+    dv = meta.get("derived", [])
+    ok("metadata: disability is a derived variable with its rule, the questions it reads, codes and labels",
+       len(dv) == 1 and dv[0]["id"] == "disability" and dv[0]["kind"] == "derived" and dv[0]["rule"] == rule
+       and dv[0]["reads"] == ["seeing", "hearing", "walking", "remembering", "self_care", "communicating"]
+       and dv[0]["codes"] == [{"code": "1", "label": "The rule holds"}, {"code": "0", "label": "The rule does not hold"}]
+       and dv[0]["tabulable"] is True)
+    ok("metadata: questions are kind question; disability is the last column",
+       all(q["kind"] == "question" for q in meta["questions"]) and meta["columns"][-1]["name"] == "disability"
+       and rule in meta["columns"][-1]["description"])
+    for name, schema in (("wg-flow", S("Flow")), ("wg-t1", S("Table")), ("wg-t2", S("Table")),
+                         ("wg-t2t", S("Table"))):
+        errs = validate(doc, schema, json.loads(body(run, name)))
+        ok("%s body matches its OpenAPI schema %s" % (name, errs[:3]), not errs)
+    by = next(p for p in doc["paths"]["/v1/flows/{id}/tables"]["get"]["parameters"] if p["name"] == "by")
+    ok("openapi: by names derived variables", "derived variables" in by["description"])
+
+    count = lambda d, w=None: sum(1 for pw, pd in pg if pd == d and (w is None or pw == w))
+    t1 = json.loads(body(run, "wg-t1"))
+    ok("by=disability: the derived variable's categories and labels",
+       t1["rows"]["question"] == "disability" and t1["rows"]["kind"] == "derived"
+       and t1["rows"]["text"] == "Derived: " + rule
+       and [(c["code"], c["label"]) for c in t1["rows"]["categories"]] == [("1", "The rule holds"), ("0", "The rule does not hold")])
+    ok("by=disability: counts as in PostgreSQL (%d with, %d without)" % (count("1"), count("0")),
+       [c["count"] for c in t1["cells"]] == [count("1"), count("0")] and t1["total"]["count"] == count("1") + count("0")
+       and t1["suppressed"] == [] and count("1") >= 10 and count("0") >= 10)
+    t2 = json.loads(body(run, "wg-t2"))
+    walks = [c["code"] for c in t2["columns"]["categories"]]
+    grid = cells_of(t2)
+    want = [[count(d, w) for w in walks] + [count(d)] for d in ("1", "0")]
+    want.append([sum(want[i][j] for i in range(2)) for j in range(len(walks) + 1)])
+    published = all(g[0] == w for gr, wr in zip(grid, want) for g, w in zip(gr, wr) if g[1] == "published")
+    small = [(i, j) for i, wr in enumerate(want) for j, w in enumerate(wr) if 0 < w < t2["min_cell"]]
+    ok("by=disability,walking: every published cell and margin as in PostgreSQL %s" % grid, published
+       and walks == ["1", "2", "3", "4"] and [c["code"] for c in t2["rows"]["categories"]] == ["1", "0"])
+    ok("by=disability,walking: the cells under min_cell %s are suppressed (primary), with a complement" % small,
+       small and all(grid[i][j] == (None, "primary") for i, j in small)
+       and any(g[1] == "complementary" for row in grid for g in row))
+    t2t = json.loads(body(run, "wg-t2t"))
+    ok("by=walking,disability is the same table transposed",
+       cells_of(t2t) == [list(r) for r in zip(*grid)] and t2t["rows"]["question"] == "walking"
+       and t2t["columns"]["kind"] == "derived")
+    rows = jsonl(body(run, "wg-rows"))
+    ok("responses: disability per session as in PostgreSQL (null when not computed)",
+       sorted((r["walking"], r["disability"] or "") for r in rows) == sorted(pg))
+    lines = body(run, "wg-csv").splitlines()
+    ok("responses (CSV): disability is the last column",
+       lines[0].split(",")[-1] == "disability" and len(lines) == len(pg) + 1)
+    errs = [e for r in rows for e in validate(doc, S("ResponseRow"), r)]
+    ok("responses match the OpenAPI ResponseRow %s" % errs[:3], not errs)
+    e = json.loads(body(run, "wg-e-unknown"))["error"]
+    ok("400 by an unknown variable names it (%s)" % e["message"],
+       e["status"] == 400 and e["parameter"] == "by" and "derived variable" in e["message"])
+
+
 def main():
     mode, run = sys.argv[1], sys.argv[2]
     pages = int(sys.argv[3])
@@ -375,6 +440,8 @@ def main():
         bodies(run, pages, sys.argv[4], sys.argv[5], sys.argv[6])
     elif mode == "audit":
         audit(run, pages, sys.argv[4])
+    elif mode == "derived":
+        derived(run, sys.argv[4])
     sys.exit(1 if fails else 0)
 
 

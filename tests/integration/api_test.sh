@@ -237,6 +237,62 @@ done
 check "one audit row per pull, rows counted" python3 "$check_py" audit "$run" "$pages" \
   "$(sql "SELECT actor || '|' || action || '|' || (detail->>'rows') FROM audit_log WHERE action LIKE 'api%' ORDER BY audit_id" | tr '\n' ' ')"
 check "no failed pull was audited" sql_is "SELECT count(*) FROM audit_log WHERE actor = 'partner-b'" 0
+
+# --- a derived variable: the WG-SS disability identifier, tabulated ---
+# One phone answers the WG-SS through the gateway (walking: a lot of
+# difficulty), which stores disability = 1 when the session completes; 70
+# more ended sessions are inserted as the gateway stores them (six domains,
+# then disability: 1 when seeing or walking is 3 or 4), one still running.
+"$build/simulators/raia-phone" --sim "127.0.0.1:$RAIA_SIM_CONTROL" --msisdn +256700000210 \
+  --dial '*384*13#' --timeout 20 --input 1 --input 1 --input 1 --input 1 --input 3 --input 1 \
+  --input 1 --input 1 >"$run/phone-wg.txt" 2>&1
+wv=$(sql "SELECT max(flow_version) FROM flows WHERE flow_id = 'disability-wg-ss'")
+check "the phone's WG-SS session completed with disability 1" wait_until 20 sql_is \
+  "SELECT string_agg(a.code, ',') FROM sessions s JOIN answers a USING (session_id)
+   WHERE s.flow_id = 'disability-wg-ss' AND s.outcome = 'completed' AND a.question_id = 'disability'" 1
+wg_seed() { # TAG "SEEING:WALKING:N:DISABILITY ..." [OUTCOME]
+  local tag=$1 values="" c outcome=${3:-"'completed'"}
+  for c in $2; do
+    IFS=: read -r see walk n dis <<<"$c"
+    values+="${values:+,}('$see','$walk',$n,'$dis')"
+  done
+  gw_sql "
+    CREATE TEMP TABLE w AS
+      SELECT md5('$tag' || k) AS id, see, walk, dis, k FROM (
+        SELECT see, walk, dis, row_number() OVER (ORDER BY see, walk, g) AS k
+        FROM (VALUES $values) AS c(see, walk, n, dis), generate_series(1, c.n) AS g) x;
+    INSERT INTO sessions (session_id, pseudonym, flow_id, flow_version, consent_version, channel,
+                          operator, language, started_at, ended_at, outcome, last_seen_at, ttl_s)
+      SELECT id, encode(sha256(('$tag' || k)::bytea), 'hex'), 'disability-wg-ss', $wv,
+             'wg-consent-2', 'ussd', 'operator-a', 'en', now() - interval '1 hour',
+             CASE WHEN $outcome IS NULL THEN NULL ELSE now() END, $outcome, now(), 600 FROM w;
+    INSERT INTO answers (stream_id, session_id, question_id, code, value, answered_at)
+      SELECT '$tag-' || k || '-' || q, id, q, CASE q WHEN 'seeing' THEN see WHEN 'walking' THEN walk
+             WHEN 'disability' THEN dis ELSE '1' END, '', now()
+      FROM w, unnest(ARRAY['seeing', 'hearing', 'walking', 'remembering', 'self_care',
+                           'communicating', 'disability']) AS q
+      WHERE q <> 'disability' OR $outcome = 'completed';"
+}
+check "seed 70 ended WG-SS sessions" wg_seed wg "1:1:20:0 2:1:12:0 1:3:11:1 3:1:4:1 1:4:13:1 2:2:10:0"
+check "and one still running" wg_seed wgrun "1:1:1:" NULL
+sql "SELECT max(CASE WHEN a.question_id = 'walking' THEN a.code END),
+            coalesce(max(CASE WHEN a.question_id = 'disability' THEN a.code END), '')
+     FROM sessions s JOIN answers a USING (session_id)
+     WHERE s.flow_id = 'disability-wg-ss' AND s.flow_version = $wv AND s.outcome IS NOT NULL
+     GROUP BY s.session_id" >"$run/wg-expected.txt"
+check "WG-SS metadata 200" status 200 wg-flow "$tok_b" /v1/flows/disability-wg-ss
+check "table by disability 200" status 200 wg-t1 "$tok_b" "/v1/flows/disability-wg-ss/tables?by=disability"
+check "table by disability x walking 200" status 200 wg-t2 "$tok_b" "/v1/flows/disability-wg-ss/tables?by=disability,walking"
+check "the same the other way round 200" status 200 wg-t2t "$tok_b" "/v1/flows/disability-wg-ss/tables?by=walking,disability"
+check "WG-SS responses (JSON Lines) 200" status 200 wg-rows "$tok_b" "/v1/flows/disability-wg-ss/responses?limit=500"
+check "WG-SS responses (CSV) 200" status 200 wg-csv "$tok_b" "/v1/flows/disability-wg-ss/responses?format=csv&limit=500"
+check "400 table by an unknown variable" status 400 wg-e-unknown "$tok_b" "/v1/flows/disability-wg-ss/tables?by=disabled"
+check "403 a community-report token tabulating disability" status 403 wg-e-scope "$tok_a" "/v1/flows/disability-wg-ss/tables?by=disability"
+check "disability: metadata, tables against PostgreSQL, responses, OpenAPI" \
+  python3 "$check_py" derived "$run" 0 "$run/wg-expected.txt"
+check "the WG-SS pulls were audited for partner b" sql_is \
+  "SELECT string_agg(action || ':' || (detail->>'rows'), ',' ORDER BY audit_id) FROM audit_log WHERE actor = 'partner-b'" \
+  "api_tables:3,api_tables:15,api_tables:15,api_responses:71,api_responses:71"
 # --- GET /metrics: every request above, by route and status (an independent parser reads it) ---
 check "a query on /metrics is a JSON 400 naming it" bash -c \
   "curl -sS -o '$run/metrics-query.body' -w '%{http_code}' 'http://127.0.0.1:$port/metrics?cursor=v' | grep -qx 400 && grep -q '\"query\"' '$run/metrics-query.body'"

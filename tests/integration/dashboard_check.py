@@ -3,7 +3,7 @@
 
     dashboard_check.py dom DOM_FILE RUN FLOW   the dashboard's numbers against PostgreSQL
     dashboard_check.py notoken DOM_FILE        no token: the form, no data
-    dashboard_check.py other DOM_FILE          a token for another flow: not this flow
+    dashboard_check.py other DOM_FILE RUN      a WG-SS token: that flow only, by disability
     dashboard_check.py revoked DOM_FILE        a revoked token: the error is shown
     dashboard_check.py screenshot PNG          the charts' colours are on the screenshot
 
@@ -229,6 +229,25 @@ def check_charts(dom, flow):
        dom.canvases and not undrawn)
 
 
+def check_disability(dom, path, run):
+    """The WG-SS's derived variable `disability` is offered as a breakdown, its numbers PostgreSQL's."""
+    rows = dom.tables.get("breakdown-disability-wg-ss-disability", [])
+    truth = {code: int(n) for code, n in read_rows(os.path.join(run, "pg-disability.txt"))}
+    truth["total"] = sum(truth.values())
+    ok("breakdown by disability: rows 1 (the rule holds), 0, total %s" % [r[0].get("data-code") for r in rows],
+       [r[0].get("data-code") for r in rows] == ["1", "0", "total"])
+    bad = [w for w in (check_cell(a.get("data-code"), c[0][0], c[0][1], truth.get(a.get("data-code"), 0), 10)
+                       for a, c in rows) if not w[0]]
+    ok("breakdown by disability: counts equal PostgreSQL's %s %s" % (truth, bad),
+       rows and not bad and truth.get("1") == 12 and truth.get("0") == 23)
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    ok("breakdown by disability: titled as derived, its rule as the note",
+       "disability (derived)" in text and "any_of [seeing, hearing, walking" in text)
+    drawn = [c for c in dom.canvases if c.get("data-chart") == "breakdown-disability"]
+    ok("breakdown by disability: its chart is drawn", len(drawn) == 1 and drawn[0].get("data-drawn") == "1")
+
+
 def dom_mode(path, run, flow):
     dom = parse(path)
     ok("page finished loading (body data-state=%s)" % dom.body.get("data-state"),
@@ -306,8 +325,7 @@ def main():
         ok("other token: ready, only its own flow %s" % [s.get("data-flow") for s in dom.sections],
            dom.body.get("data-state") == "ready"
            and [s.get("data-flow") for s in dom.sections] == ["disability-wg-ss"])
-        ok("other token: its empty timeline has only the totals row",
-           [r[0].get("data-day") for r in dom.tables.get("timeline-disability-wg-ss", [])] == ["total"])
+        check_disability(dom, sys.argv[2], sys.argv[3])
     elif mode == "revoked":
         dom = parse(sys.argv[2])
         ok("revoked token: state error, says the token is not valid (%r)" % dom.status,

@@ -7,7 +7,8 @@
 # who preferred not to give a place (so cells are suppressed). raia-api runs on a private loopback port; Chromium opens
 # /dashboard#token=... and dashboard_check.py (stdlib only) reads the DOM it
 # dumps: the numbers per day, the funnel and the category and area (region)
-# breakdowns against
+# breakdowns (and, for a WG-SS token, the breakdown by the derived variable
+# disability) against
 # counts it computes from PostgreSQL itself, suppressed cells shown as such
 # with no number, and every chart drawn. The screenshot is kept in the run
 # folder and copied to BUILD_DIR/test-artifacts/dashboard.png.
@@ -77,6 +78,29 @@ seed "3 ussd completed 4 water 25
 check "138 ended sessions" sql_is \
   "SELECT count(*) FROM sessions WHERE outcome IS NOT NULL AND flow_version = $v" 138
 
+# The WG-SS, whose derived variable `disability` (stored by the gateway as
+# one more answer when a session completes) the page must offer as a
+# breakdown: 35 completed sessions yesterday, 12 with walking 3 (disability
+# 1), 23 with every domain 1 or 2 (disability 0).
+check "WG-SS registered" wait_until 10 sql_is \
+  "SELECT count(*) > 0 FROM flows WHERE flow_id = 'disability-wg-ss'" t
+wv=$(sql "SELECT max(flow_version) FROM flows WHERE flow_id = 'disability-wg-ss'")
+check "seed 35 WG-SS sessions" gw_sql "
+  CREATE TEMP TABLE w AS
+    SELECT md5('dashwg' || k) AS id, k, CASE WHEN k <= 12 THEN '3' ELSE '1' END AS walk,
+           CASE WHEN k % 2 = 0 THEN '2' ELSE '1' END AS other,
+           CASE WHEN k <= 12 THEN '1' ELSE '0' END AS dis FROM generate_series(1, 35) AS k;
+  INSERT INTO sessions (session_id, pseudonym, flow_id, flow_version, consent_version, channel,
+                        operator, language, started_at, ended_at, outcome, last_seen_at, ttl_s)
+    SELECT id, encode(sha256(('dashwg' || k)::bytea), 'hex'), 'disability-wg-ss', $wv,
+           'wg-consent-2', 'ussd', 'operator-a', 'en', now() - interval '1 day',
+           now() - interval '1 day', 'completed', now(), 600 FROM w;
+  INSERT INTO answers (stream_id, session_id, question_id, code, value, answered_at)
+    SELECT 'dashwg-' || k || '-' || q, id, q, CASE q WHEN 'walking' THEN walk
+           WHEN 'disability' THEN dis ELSE other END, '', now() - interval '1 day'
+    FROM w, unnest(ARRAY['seeing', 'hearing', 'walking', 'remembering', 'self_care',
+                         'communicating', 'disability']) AS q;"
+
 # --- a partner and raia-api ---
 check "partner d: community report" add_partner partner-d --flows community-report
 check "partner w: the WG-SS only" add_partner partner-w --flows disability-wg-ss
@@ -145,7 +169,11 @@ sql "SELECT a.code FROM sessions s JOIN answers a USING (session_id)
 check "the DOM: numbers per day, funnel, breakdowns, suppression, charts drawn" \
   env TOKEN="$tok" AREAS="$src/config/flows/admin-areas.csv" python3 "$check_py" dom "$run/dom.html" "$run" community-report
 check "the page without a token shows the form and no flow" python3 "$check_py" notoken "$run/notoken.html"
-check "another flow's token sees no community report" python3 "$check_py" other "$run/other.html"
+sql "SELECT a.code, count(DISTINCT s.session_id) FROM sessions s JOIN answers a USING (session_id)
+     WHERE s.flow_id = 'disability-wg-ss' AND s.flow_version = $wv AND s.outcome IS NOT NULL
+       AND a.question_id = 'disability' GROUP BY 1" >"$run/pg-disability.txt"
+check "another flow's token: no community report, the WG-SS by disability (derived)" \
+  python3 "$check_py" other "$run/other.html" "$run"
 check "a revoked token: the page says so" python3 "$check_py" revoked "$run/revoked.html"
 check "the screenshot shows the charts" python3 "$check_py" screenshot "$run/dashboard.png"
 check "the token never reached raia-api's log" bash -c "! grep -q -- '$tok' '$run/api-main.log'"

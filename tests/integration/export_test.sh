@@ -14,7 +14,8 @@
 # pandas and xml.etree: values, labels and missing codes against
 # PostgreSQL, age bands, the DDI Codebook, the package metadata. The
 # k-anonymity refusal, bad privacy options and an interrupted export
-# (restarted cleanly) are checked here.
+# (restarted cleanly) are checked here. Last, six phones answer the WG-SS,
+# whose derived variable `disability` must be a column of every format.
 set -euo pipefail
 source "$(dirname "$0")/lib/stack_test.sh"
 stack_test_begin "$1" export
@@ -359,4 +360,63 @@ check "an unknown partner: exit 1" test "$(status "$raia" export --config "$RAIA
 check "partner exports audited with the partner" \
   sql_is "SELECT count(*) FROM audit_log WHERE action = 'export' AND detail->>'partner' = 'nso-b'
             AND detail->>'respondent_ids' = 'stable pseudonym'" 2
+
+# ---- a derived variable: the WG-SS disability identifier ----
+# Six phones answer the WG-SS through the gateway (language, consent, the
+# six domains), which stores `disability` (any domain 3 or 4) as one more
+# answer when a session completes; one stops after two domains (nothing
+# derived). Every format carries it as a column after the questions, with
+# its labels and rule; export_derived_check.py reads the files (PSPP,
+# pandas, csv, json, xml.etree) against PostgreSQL.
+wg_phone() { # MSISDN INPUT...
+  local msisdn=$1 a args=()
+  shift
+  for a in "$@"; do args+=(--input "$a"); done
+  "$build/simulators/raia-phone" --sim "127.0.0.1:$RAIA_SIM_CONTROL" --msisdn "$msisdn" \
+    --dial '*384*13#' --timeout 20 "${args[@]}" >"$run/phone$msisdn.txt" 2>&1
+}
+wg_phone +256700000111 1 1 1 1 3 1 1 1 & w1=$! # walking: a lot of difficulty
+wg_phone +256700000112 1 1 1 2 1 2 1 1 & w2=$! # some difficulty only
+wg_phone +256700000113 1 1 4 1 1 1 1 1 & w3=$! # seeing: cannot do at all
+wg_phone +256700000114 1 1 2 2 2 2 2 2 & w4=$!
+wg_phone +256700000115 1 1 1 1 STOP & w5=$!    # stops: no disability row
+wg_phone +256700000116 1 1 1 1 1 1 2 4 & w6=$! # communicating: cannot do at all
+for p in $w1 $w2 $w3 $w4 $w5 $w6; do
+  check "WG-SS phone $p finished its session" wait "$p"
+done
+wg_rows() { sql_is "SELECT count(*) || '/' || count(DISTINCT s.session_id) FILTER (WHERE s.outcome IS NOT NULL)
+                    FROM sessions s JOIN answers a USING (session_id) WHERE s.flow_id = 'disability-wg-ss'" "37/6"; }
+check "WG-SS: 5 x (6 domains + disability) + 2 answers, 6 ended sessions" wait_until 20 wg_rows
+check "the gateway stored disability for the five completed sessions" sql_is \
+  "SELECT string_agg(a.code, '' ORDER BY a.code) FROM answers a JOIN sessions s USING (session_id)
+   WHERE s.flow_id = 'disability-wg-ss' AND a.question_id = 'disability'" "00111"
+wg() { "$raia" export --config "$RAIA_CONFIG" --flow disability-wg-ss "$@"; }
+wg_ok() { wg "$@" >>"$run/export.log" 2>>"$run/wg.err"; }
+check "WG-SS csv" wg_ok --k 1 --out "$out/wg-csv"
+check "WG-SS jsonl" wg_ok --k 1 --format jsonl --out "$out/wg-jsonl"
+check "WG-SS long" wg_ok --k 1 --long --out "$out/wg-long"
+check "WG-SS data package" wg_ok --k 1 --format datapackage --out "$out/wg-dp"
+check "WG-SS sav" wg_ok --k 1 --format sav --out "$out/wg-sav"
+check "WG-SS dta" wg_ok --k 1 --format dta --out "$out/wg-dta"
+check "WG-SS for partner other (its flow)" wg_ok --k 1 --partner other --out "$out/wg-other"
+check "WG-SS for partner ngo-a (not its flow): exit 1" test "$(status wg --k 1 --partner ngo-a --out "$out/wg-x")" = 1
+# disability is a default key variable (a derived variable named like one):
+# 3 sessions with 1, 2 with 0, 1 not computed; k = 5 refuses, listing them.
+wg_refused() { set +e; wg "$@" >>"$run/export.log" 2>"$run/wg-refused.err"; echo $?; set -e; }
+check "WG-SS, default k = 5 on disability: refused" test "$(wg_refused --out "$out/wg-x")" = 1
+check "the refusal lists disability's small values" bash -c "
+  grep -q '^  disability=0: 2 sessions\$' '$run/wg-refused.err' &&
+  grep -q '^  disability=(not answered): 1 session\$' '$run/wg-refused.err' &&
+  grep -q '^  disability=1: 3 sessions\$' '$run/wg-refused.err'"
+check "--key-vars disability,walking --k 1 is accepted" wg_ok --key-vars disability,walking --k 1 --out "$out/wg-keys"
+check "--key-vars with an unknown name: exit 2" test "$(wg_refused --key-vars disabled --out "$out/wg-x")" = 2
+check "the refused WG-SS exports wrote nothing" test ! -e "$out/wg-x"
+sql "SELECT s.session_id, s.outcome,
+            string_agg(a.question_id || '=' || coalesce(a.code, ''), ' ' ORDER BY a.question_id)
+     FROM sessions s JOIN answers a USING (session_id) WHERE s.flow_id = 'disability-wg-ss'
+     GROUP BY 1, 2" >"$run/wg-expected.txt"
+sql "SELECT pseudonym FROM sessions WHERE flow_id = 'disability-wg-ss'" >"$run/wg-pseudonyms.txt"
+check "independent checks of disability in every format" \
+  /usr/bin/python3 "$src/tests/integration/export_derived_check.py" "$out" "$run/wg-expected.txt" \
+  "$run/wg-pseudonyms.txt"
 finish
