@@ -36,9 +36,8 @@ static int usage(void)
     fprintf(stderr,
             "usage: raia export --config FILE --flow ID [--version V] [--since YYYY-MM-DD]\n"
             "                   [--format csv|jsonl|datapackage|sav|dta] --out DIR [--long]\n"
-            "                   [--free-text] [--band STEP=WIDTH]... [--key-vars A,B,...] "
-            "[--k N]\n"
-            "                   [--partner NAME]\n");
+            "                   [--free-text] [--band STEP=WIDTH]... [--location STEP=LEVEL]...\n"
+            "                   [--key-vars A,B,...] [--k N] [--partner NAME]\n");
     return 2;
 }
 
@@ -110,6 +109,8 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
             o->format = (enum export_format)f;
         } else if (strcmp(a, "--band") == 0 && o->n_bands < EXPORT_BANDS_MAX) {
             o->bands[o->n_bands++] = v;
+        } else if (strcmp(a, "--location") == 0 && o->n_locations < EXPORT_LOCATIONS_MAX) {
+            o->locations[o->n_locations++] = v;
         } else if (strcmp(a, "--key-vars") == 0 && *v) {
             o->key_vars = v;
         } else if (strcmp(a, "--partner") == 0) {
@@ -130,8 +131,9 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 }
 
 /* The audit detail: parameters and counts only, never a person. */
-static void audit_detail(const struct export_opts *o, int version, const struct export_stats *st,
-                         const struct export_privacy *p, struct strbuf *sb)
+static void audit_detail(const struct export_opts *o, const struct flow_def *def, int version,
+                         const struct export_stats *st, const struct export_privacy *p,
+                         struct strbuf *sb)
 {
     strbuf_puts(sb, "{\"flow\":");
     strbuf_json_str(sb, o->flow);
@@ -150,6 +152,8 @@ static void audit_detail(const struct export_opts *o, int version, const struct 
         strbuf_json_str(sb, o->partner);
     else
         strbuf_puts(sb, "null");
+    strbuf_puts(sb, ",\"location_levels\":");
+    export_privacy_levels_json(def, p, sb);
     strbuf_append(sb, "}", 1);
 }
 
@@ -240,7 +244,7 @@ static int run(struct export_db *db, const struct export_opts *o, const struct f
         rc = export_codebook_write(&doc, &err);
     struct strbuf detail = {0};
     if (rc == 0) {
-        audit_detail(o, version, export_table_stats(t), &priv, &detail);
+        audit_detail(o, def, version, export_table_stats(t), &priv, &detail);
         rc = detail.oom ? raia_err_set(&err, RAIA_ENOMEM, "out of memory")
                         : export_db_audit(db, actor, strbuf_cstr(&detail), &err);
     }

@@ -122,6 +122,14 @@ void export_codebook_describe(const struct export_doc *doc, const struct export_
     strbuf_puts(sb, flow_def_step_text(doc->def, s, 0));
     if (doc->privacy->band[s])
         strbuf_printf(sb, " Banded: groups of %d (e.g. 30-39).", doc->privacy->band[s]);
+    if (doc->privacy->coarsen[s]) {
+        int k = doc->privacy->level[s];
+        strbuf_printf(sb,
+                      " The code of the area at level %d of %zu (%s); an answer recorded at a "
+                      "coarser level keeps its own code.",
+                      k + 1, flow_def_step_level_count(doc->def, s),
+                      flow_def_step_level(doc->def, s, (size_t)k));
+    }
     if (flow_def_step_refused_code(doc->def, s))
         strbuf_printf(sb, " Code '%s': prefer not to say.", FLOW_CODE_REFUSED);
     struct strbuf when = {0};
@@ -208,11 +216,23 @@ static void column_schema(const struct export_doc *doc, const struct export_colu
             strbuf_printf(sb, "%s\"%s\"", b ? "," : "", band);
         }
         strbuf_puts(sb, refusable ? ",\"" FLOW_CODE_REFUSED "\"]}" : "]}");
+    } else if (doc->privacy->coarsen[s]) {
+        strbuf_puts(sb, ",\"type\":\"string\",\"constraints\":{\"enum\":[");
+        long value;
+        const char *code, *sep = "";
+        for (size_t a = 0; (code = export_privacy_area_next(def, doc->privacy, s, &a, &value));) {
+            strbuf_puts(sb, sep);
+            strbuf_json_str(sb, code);
+            sep = ",";
+        }
+        if (refusable)
+            strbuf_printf(sb, "%s\"%s\"", sep, FLOW_CODE_REFUSED);
+        strbuf_puts(sb, "]}");
     } else if (doc->privacy->band[s] || c->kind == EXPORT_KIND_DATE ||
                is_type(def, s, "multi_choice") ||
                (c->kind == EXPORT_KIND_STRING && !flow_def_step_choice_count(def, s) &&
                 !is_type(def, s, "text"))) {
-        /* bands past EXPORT_BANDS_LISTED, dates, locations, multiple choices: no constraint */
+        /* bands past EXPORT_BANDS_LISTED, dates, multiple choices: no constraint */
         strbuf_printf(sb, ",\"type\":\"%s\"", refusable ? "string" : type);
     } else if (flow_def_step_choice_count(def, s) > 0) {
         strbuf_puts(sb, ",\"type\":\"string\",\"constraints\":{\"enum\":");
@@ -247,6 +267,28 @@ static void json_tally(struct strbuf *sb, const char *key, const struct export_t
     strbuf_append(sb, "}", 1);
 }
 
+/* The areas a location column can hold (the level kept), as codebook.json codes. */
+static void json_areas(const struct export_doc *doc, size_t s, int stat, struct strbuf *sb)
+{
+    const struct flow_def *def = doc->def;
+    long value;
+    const char *code, *sep = "";
+    for (size_t a = 0; (code = export_privacy_area_next(def, doc->privacy, s, &a, &value));) {
+        strbuf_printf(sb, "%s{\"code\":", sep);
+        strbuf_json_str(sb, code);
+        if (stat)
+            strbuf_printf(sb, ",\"value\":%ld", value);
+        strbuf_printf(sb, ",\"level\":\"%s\",\"label\":{",
+                      flow_def_step_level(def, s, (size_t)flow_def_area_level(def, s, code)));
+        for (size_t l = 0; l < flow_def_language_count(def); l++) {
+            strbuf_printf(sb, "%s\"%s\":", l ? "," : "", flow_def_language_at(def, l));
+            strbuf_json_str(sb, flow_def_area_name(def, s, code, l));
+        }
+        strbuf_puts(sb, "}}");
+        sep = ",";
+    }
+}
+
 /* One question (step) of the flow in codebook.json, whether or not it has a column. */
 static void json_question(const struct export_doc *doc, size_t s, struct strbuf *sb)
 {
@@ -277,7 +319,19 @@ static void json_question(const struct export_doc *doc, size_t s, struct strbuf 
         flow_json_texts(def, (long)s, (long)c, sb);
         strbuf_append(sb, "}", 1);
     }
+    if (doc->privacy->coarsen[s])
+        json_areas(doc, s, stat, sb);
     strbuf_append(sb, "]", 1);
+    if (doc->privacy->coarsen[s]) {
+        strbuf_printf(sb, ",\"level\":%d,\"level_id\":", doc->privacy->level[s] + 1);
+        strbuf_json_str(sb, flow_def_step_level(def, s, (size_t)doc->privacy->level[s]));
+        strbuf_puts(sb, ",\"levels\":[");
+        for (size_t k = 0; k < flow_def_step_level_count(def, s); k++) {
+            strbuf_puts(sb, k ? "," : "");
+            strbuf_json_str(sb, flow_def_step_level(def, s, k));
+        }
+        strbuf_printf(sb, "],\"kept_coarser\":%lld", doc->privacy->kept_coarser[s]);
+    }
     char min[32], max[32];
     if (flow_def_step_range(def, s, min, max, sizeof min))
         strbuf_printf(sb, ",\"min\":%s,\"max\":%s,\"decimals\":%d", min, max,
@@ -368,7 +422,9 @@ static void json_privacy(const struct export_doc *doc, struct strbuf *sb)
             strbuf_printf(sb, "%s\"%s\":%d", sep, flow_def_step_id(def, s), p->band[s]);
             sep = ",";
         }
-    strbuf_printf(sb, "},\"k_anonymity\":{\"k\":%d,\"key_variables\":[", p->k);
+    strbuf_puts(sb, "},\"location_levels\":");
+    export_privacy_levels_json(def, p, sb);
+    strbuf_printf(sb, ",\"k_anonymity\":{\"k\":%d,\"key_variables\":[", p->k);
     for (size_t i = 0; i < p->n_keys; i++)
         strbuf_printf(sb, "%s\"%s\"", i ? "," : "", export_privacy_key_name(def, p, i));
     strbuf_printf(sb, "],\"checked\":%s,\"combinations\":%lld,\"smallest\":%lld},",
@@ -495,6 +551,45 @@ static void md_tally(struct strbuf *sb, const char *what, const struct export_ta
     strbuf_puts(sb, ty->n || ty->other ? "\n" : "none\n");
 }
 
+/* A location's level and the codes of the areas its column can hold. */
+static void md_areas(const struct export_doc *doc, size_t s, struct strbuf *sb)
+{
+    const struct flow_def *def = doc->def;
+    const struct export_privacy *p = doc->privacy;
+    size_t n_langs = flow_def_language_count(def);
+    int stat = export_format_is_stat(doc->opts->format);
+    strbuf_printf(sb, "\nExported at level %d of %zu: **%s** (levels:", p->level[s] + 1,
+                  flow_def_step_level_count(def, s),
+                  flow_def_step_level(def, s, (size_t)p->level[s]));
+    for (size_t k = 0; k < flow_def_step_level_count(def, s); k++)
+        strbuf_printf(sb, "%s %s", k ? "," : "", flow_def_step_level(def, s, k));
+    strbuf_printf(sb,
+                  "). An answer recorded at a coarser level keeps its own code (%lld "
+                  "session%s).\n\n| code |%s level |",
+                  p->kept_coarser[s], p->kept_coarser[s] == 1 ? "" : "s",
+                  stat ? " value in the file |" : "");
+    for (size_t l = 0; l < n_langs; l++)
+        strbuf_printf(sb, " name (%s) |", flow_def_language_at(def, l));
+    strbuf_puts(sb, stat ? "\n|---|---|---|" : "\n|---|---|");
+    for (size_t l = 0; l < n_langs; l++)
+        strbuf_puts(sb, "---|");
+    long value;
+    const char *code;
+    for (size_t a = 0; (code = export_privacy_area_next(def, p, s, &a, &value));) {
+        strbuf_printf(sb, "\n| `%s` |", code);
+        if (stat)
+            strbuf_printf(sb, " %ld |", value);
+        strbuf_printf(sb, " %s |",
+                      flow_def_step_level(def, s, (size_t)flow_def_area_level(def, s, code)));
+        for (size_t l = 0; l < n_langs; l++) {
+            strbuf_append(sb, " ", 1);
+            md_cell(sb, flow_def_area_name(def, s, code, l));
+            strbuf_puts(sb, " |");
+        }
+    }
+    strbuf_puts(sb, "\n");
+}
+
 static void md_question(const struct export_doc *doc, size_t s, struct strbuf *sb)
 {
     const struct flow_def *def = doc->def;
@@ -526,6 +621,8 @@ static void md_question(const struct export_doc *doc, size_t s, struct strbuf *s
         }
         strbuf_puts(sb, "\n");
     }
+    if (doc->privacy->coarsen[s])
+        md_areas(doc, s, sb);
     char min[32], max[32];
     if (flow_def_step_range(def, s, min, max, sizeof min))
         strbuf_printf(sb, "\nRange: %s to %s.\n", min, max);

@@ -65,6 +65,12 @@ static const char *question_text(const struct flow_def *def, size_t step, size_t
     return flow_def_step_text(def, step, lang);
 }
 
+/* The name of the area in row `row` of location step's areas file. */
+static const char *area_name(const struct flow_def *def, size_t step, size_t row, size_t lang)
+{
+    return flow_def_area_name(def, step, flow_def_area_at(def, step, row, NULL), lang);
+}
+
 static const char *consent_text(const struct flow_def *def, size_t step, size_t choice, size_t lang)
 {
     (void)step, (void)choice;
@@ -186,6 +192,16 @@ static void categories(const struct export_doc *doc, size_t s, struct strbuf *sb
         per_language(sb, def, "labl", flow_def_step_choice_label, s, c);
         strbuf_puts(sb, "</catgry>");
     }
+    long area;
+    const char *code;
+    for (size_t a = 0;
+         doc->privacy->coarsen[s] &&
+         (code = export_privacy_area_next(def, doc->privacy, s, &a, &area)) != NULL;) {
+        snprintf(value, sizeof value, "%ld", area);
+        category(sb, stat ? value : code, 0, NULL);
+        per_language(sb, def, "labl", area_name, s, (size_t)area - 1);
+        strbuf_puts(sb, "</catgry>");
+    }
     char band[48];
     long lower;
     for (size_t b = 0;
@@ -263,7 +279,7 @@ static void variable(const struct export_doc *doc, size_t i, struct strbuf *sb)
     const struct flow_def *def = doc->def;
     const struct export_column *c = export_table_column(doc->table, i);
     int s = c->step;
-    int contin = s >= 0 && !doc->privacy->band[s] &&
+    int contin = s >= 0 && !doc->privacy->band[s] && !doc->privacy->coarsen[s] &&
                  flow_def_step_choice_count(def, (size_t)s) == 0 &&
                  strcmp(flow_def_step_type(def, (size_t)s), "text") != 0;
     strbuf_printf(sb, "<var ID=\"V%zu\" name=\"", i + 1);

@@ -1,6 +1,6 @@
 /*
- * export_privacy.c - banding and the k-anonymity check of `raia export`
- * (see export_privacy.h).
+ * export_privacy.c - banding, location levels and the k-anonymity check
+ * of `raia export` (see export_privacy.h).
  *
  * The check runs before any file is opened: export_cmd.c calls
  * export_privacy_check() inside the export's snapshot, and a refusal ends
@@ -68,6 +68,59 @@ static int parse_band(const struct flow_def *def, const char *arg, struct export
     return 0;
 }
 
+/* The levels of location step s as "1 region, 2 district, 3 ward". */
+static void level_list(const struct flow_def *def, size_t s, char *buf, size_t size)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < flow_def_step_level_count(def, s) && n < size; k++)
+        n += (size_t)snprintf(buf + n, size - n, "%s%zu %s", k ? ", " : "", k + 1,
+                              flow_def_step_level(def, s, k));
+}
+
+/* --location STEP=LEVEL: LEVEL a number (1 the coarsest) or one of the step's level ids. */
+static int parse_location(const struct flow_def *def, const char *arg, struct export_privacy *p,
+                          char *msg, size_t size)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || !eq[1]) {
+        snprintf(msg, size,
+                 "--location takes STEP=LEVEL: a level number (1: the coarsest) or a level id "
+                 "of the step's areas");
+        return -1;
+    }
+    int len = (int)(eq - arg);
+    long s = step_index(def, arg, (size_t)len);
+    if (s < 0) {
+        snprintf(msg, size, "--location %.*s: no question '%.*s' in this flow", len, arg, len, arg);
+        return -1;
+    }
+    if (!step_type_is(def, (size_t)s, "location")) {
+        snprintf(msg, size, "--location %.*s: not a location question of this flow (a %s question)",
+                 len, arg, flow_def_step_type(def, (size_t)s));
+        return -1;
+    }
+    size_t n = flow_def_step_level_count(def, (size_t)s);
+    long k = -1;
+    char *end;
+    long num = strtol(eq + 1, &end, 10);
+    if (eq[1] >= '0' && eq[1] <= '9' && !*end)
+        k = num >= 1 && (size_t)num <= n ? num - 1 : -1;
+    for (size_t i = 0; k < 0 && i < n; i++)
+        if (strcmp(eq + 1, flow_def_step_level(def, (size_t)s, i)) == 0)
+            k = (long)i;
+    if (k < 0) {
+        char levels[256];
+        level_list(def, (size_t)s, levels, sizeof levels);
+        snprintf(msg, size, "--location %s: %.*s has no level '%s' (its levels: %s)", arg, len, arg,
+                 eq + 1, levels);
+        return -1;
+    }
+    p->level[s] = (int)k;
+    p->level_by_option[s] = 1;
+    return 0;
+}
+
 /* The derived variable named id (len bytes) as a key index, FLOW_STEPS_MAX + d, or -1. */
 static long derived_key(const struct flow_def *def, const char *id, size_t len)
 {
@@ -114,10 +167,13 @@ int export_privacy_resolve(const struct flow_def *def, const struct export_opts 
     for (size_t s = 0; s < n_steps; s++) {
         if (is_age(def, s))
             p->band[s] = EXPORT_AGE_BAND_DEFAULT, p->band_by_default[s] = 1;
-        p->coarsen[s] = step_type_is(def, s, "location");
+        p->coarsen[s] = step_type_is(def, s, "location"); /* level[s] 0: the coarsest */
     }
     for (size_t i = 0; i < opts->n_bands; i++)
         if (parse_band(def, opts->bands[i], p, msg, size) < 0)
+            return -1;
+    for (size_t i = 0; i < opts->n_locations; i++)
+        if (parse_location(def, opts->locations[i], p, msg, size) < 0)
             return -1;
     if (!opts->key_vars) {
         for (size_t s = 0; s < n_steps; s++)
@@ -171,7 +227,9 @@ const char *export_privacy_value(const struct flow_def *def, const struct export
     double v;
     if (step < FLOW_STEPS_MAX && p->coarsen[step] && value) {
         const char *up = value;
-        for (size_t depth = 0; depth < FLOW_LEVELS_MAX && flow_def_area_parent(def, step, up);
+        for (size_t depth = 0;
+             depth < FLOW_LEVELS_MAX && flow_def_area_level(def, step, up) > p->level[step] &&
+             flow_def_area_parent(def, step, up);
              depth++)
             up = flow_def_area_parent(def, step, up);
         return up;
@@ -181,6 +239,48 @@ const char *export_privacy_value(const struct flow_def *def, const struct export
     long w = p->band[step];
     band_label((long)floor(v / (double)w) * w, (int)w, buf, size);
     return buf;
+}
+
+const char *export_privacy_area_next(const struct flow_def *def, const struct export_privacy *p,
+                                     size_t step, size_t *a, long *value)
+{
+    int level;
+    for (const char *code; (code = flow_def_area_at(def, step, *a, &level)) != NULL;) {
+        *value = (long)++*a;
+        if (level == p->level[step] ||
+            (level < p->level[step] && (p->coarser_levels[step] & (1u << level))))
+            return code;
+    }
+    return NULL;
+}
+
+long export_privacy_area_value(const struct flow_def *def, size_t step, const char *code)
+{
+    const char *c;
+    for (size_t a = 0; code && (c = flow_def_area_at(def, step, a, NULL)) != NULL; a++)
+        if (strcmp(c, code) == 0)
+            return (long)a + 1;
+    return 0;
+}
+
+void export_privacy_levels_json(const struct flow_def *def, const struct export_privacy *p,
+                                struct strbuf *sb)
+{
+    strbuf_append(sb, "{", 1);
+    const char *sep = "";
+    for (size_t s = 0; s < flow_def_step_count(def); s++) {
+        if (!p->coarsen[s])
+            continue;
+        strbuf_puts(sb, sep);
+        strbuf_json_str(sb, flow_def_step_id(def, s));
+        strbuf_printf(sb, ":{\"level\":%d,\"id\":", p->level[s] + 1);
+        strbuf_json_str(sb, flow_def_step_level(def, s, (size_t)p->level[s]));
+        strbuf_printf(sb, ",\"levels\":%zu,\"asked\":%s,\"kept_coarser\":%lld}",
+                      flow_def_step_level_count(def, s), p->level_by_option[s] ? "true" : "false",
+                      p->kept_coarser[s]);
+        sep = ",";
+    }
+    strbuf_append(sb, "}", 1);
 }
 
 size_t export_privacy_band_at(const struct flow_def *def, const struct export_privacy *p,
@@ -282,12 +382,47 @@ static void print_combo(const struct flow_def *def, const struct export_privacy 
     fprintf(report, ": %lld session%s\n", c->count, c->count == 1 ? "" : "s");
 }
 
+struct coarser {
+    const struct flow_def *def;
+    struct export_privacy *p;
+    size_t step;
+};
+
+/* One stored answer of a location step with its count: coarser than the level kept? */
+static int coarser_add(const char *const *values, long long count, void *ctx)
+{
+    struct coarser *c = ctx;
+    int level = values[0] ? flow_def_area_level(c->def, c->step, values[0]) : -1;
+    if (level >= 0 && level < c->p->level[c->step]) {
+        c->p->coarser_levels[c->step] |= 1u << level;
+        c->p->kept_coarser[c->step] += count;
+    }
+    return 0;
+}
+
+/* Which location answers are coarser than the level kept (counts only, like the check). */
+static int survey_levels(struct export_db *db, const struct export_opts *opts, int version,
+                         const struct flow_def *def, struct export_privacy *p, struct raia_err *err)
+{
+    int rc = 0;
+    for (size_t s = 0; rc == 0 && s < flow_def_step_count(def); s++) {
+        if (!p->coarsen[s] || p->level[s] == 0)
+            continue;
+        const char *question = flow_def_step_id(def, s);
+        struct coarser c = {def, p, s};
+        rc = export_db_combos(db, opts->flow, version, opts->since, &question, 1, coarser_add, &c,
+                              err);
+    }
+    return rc;
+}
+
 int export_privacy_check(struct export_db *db, const struct export_opts *opts, int version,
                          const struct flow_def *def, struct export_privacy *p, FILE *report,
                          struct raia_err *err)
 {
-    if (p->n_keys == 0)
-        return 0;
+    int levels_rc = survey_levels(db, opts, version, def, p, err);
+    if (levels_rc != 0 || p->n_keys == 0)
+        return levels_rc;
     const char *questions[EXPORT_KEYS_MAX];
     for (size_t i = 0; i < p->n_keys; i++)
         questions[i] = export_privacy_key_name(def, p, i);
@@ -314,8 +449,9 @@ int export_privacy_check(struct export_db *db, const struct export_opts *opts, i
         for (size_t i = 0; i < n; i++)
             if (c.v[i].count < p->k)
                 print_combo(def, p, &c.v[i], report);
-        fprintf(report, "raia export: widen the bands (--band), choose other key variables "
-                        "(--key-vars) or wait for more responses\n");
+        fprintf(report, "raia export: widen the bands (--band), choose a coarser location level "
+                        "(--location), other key variables (--key-vars) or wait for more "
+                        "responses\n");
         rc = 1;
     }
     for (size_t i = 0; i < n; i++)
@@ -347,11 +483,23 @@ void export_privacy_describe(const struct flow_def *def, const struct export_opt
             strbuf_printf(sb, "%sBanded: %s in %d-wide groups%s.\n", prefix,
                           flow_def_step_id(def, s), p->band[s],
                           p->band_by_default[s] ? " (the default for age)" : " (--band)");
-    for (size_t s = 0; s < flow_def_step_count(def); s++)
-        if (p->coarsen[s])
-            strbuf_printf(sb, "%sCoarsened: %s to its coarsest level (%s).\n", prefix,
-                          flow_def_step_id(def, s),
-                          flow_def_step_level(def, s, 0) ? flow_def_step_level(def, s, 0) : "");
+    for (size_t s = 0; s < flow_def_step_count(def); s++) {
+        if (!p->coarsen[s])
+            continue;
+        const char *level = flow_def_step_level(def, s, (size_t)p->level[s]);
+        size_t n = flow_def_step_level_count(def, s);
+        if (p->level[s] == 0)
+            strbuf_printf(sb, "%sCoarsened: %s to its coarsest level (%s)%s.\n", prefix,
+                          flow_def_step_id(def, s), level ? level : "",
+                          p->level_by_option[s] ? " (--location)" : "");
+        else
+            strbuf_printf(sb,
+                          "%s%s: %s at level %d of %zu (%s, --location); an answer recorded at "
+                          "a coarser level keeps its own code (%lld session%s).\n",
+                          prefix, (size_t)p->level[s] + 1 < n ? "Coarsened" : "Not coarsened",
+                          flow_def_step_id(def, s), p->level[s] + 1, n, level ? level : "",
+                          p->kept_coarser[s], p->kept_coarser[s] == 1 ? "" : "s");
+    }
     if (p->n_keys == 0) {
         strbuf_printf(sb,
                       "%sk-anonymity not checked: the flow has no key variable (a question "

@@ -15,6 +15,9 @@
  *   (export_stat_derived_value); its missing code, when the flow has one,
  *   is user-missing in SPSS, and a session that stored none is "not
  *   answered" (-2, Stata .b) as for a question;
+ * - a location becomes the number of its area at the level kept (its row
+ *   in the areas file, export_privacy_area_value) labelled with the area's
+ *   name;
  * - variable labels are the question in the default language.
  *
  * readstat writes row by row into the FILE, so memory stays flat; it needs
@@ -70,13 +73,17 @@ struct export_stat {
 int export_stat_is_string(const struct flow_def *def, size_t step)
 {
     const char *type = flow_def_step_type(def, step);
-    return strcmp(type, "text") == 0 || strcmp(type, "location") == 0 ||
-           strcmp(type, "multi_choice") == 0;
+    return strcmp(type, "text") == 0 || strcmp(type, "multi_choice") == 0;
 }
 
 static int is_date(const struct flow_def *def, size_t step)
 {
     return strcmp(flow_def_step_type(def, step), "date") == 0;
+}
+
+static int is_location(const struct flow_def *def, size_t step)
+{
+    return strcmp(flow_def_step_type(def, step), "location") == 0;
 }
 
 static int whole_code(const char *s)
@@ -192,6 +199,13 @@ static void label_question(struct export_stat *w, readstat_variable_t *var, cons
     for (size_t b = 0; b < export_privacy_band_at(def, w->priv, s, b, &lower, band, sizeof band);
          b++)
         label_value(w, set, lower, band);
+    long value;
+    for (size_t a = 0; is_location(def, s);) {
+        const char *code = export_privacy_area_next(def, w->priv, s, &a, &value);
+        if (!code)
+            break;
+        label_value(w, set, value, flow_def_area_name(def, s, code, 0));
+    }
     const char *prefer = flow_def_prefer_not_label(def, 0);
     prefer = prefer ? prefer : EXPORT_LABEL_REFUSED;
     int refusable = flow_def_step_refused_code(def, s) != NULL;
@@ -283,8 +297,7 @@ static readstat_variable_t *add_question(struct export_stat *w, size_t i, const 
     const char *type = flow_def_step_type(def, s);
     readstat_variable_t *v;
     if (export_stat_is_string(def, s)) {
-        size_t width = strcmp(type, "location") == 0 ? FLOW_ID_MAX - 1
-                       : strcmp(type, "multi_choice") == 0
+        size_t width = strcmp(type, "multi_choice") == 0
                            ? FLOW_CODE_MAX - 1
                            /* UTF-8: 4 bytes at most */
                            : (size_t)flow_def_step_max_length(def, s) * 4;
@@ -298,7 +311,8 @@ static readstat_variable_t *add_question(struct export_stat *w, size_t i, const 
             readstat_variable_add_missing_string_value(v, FLOW_CODE_REFUSED);
         readstat_variable_set_measure(v, READSTAT_MEASURE_NOMINAL);
     } else {
-        int coded = flow_def_step_choice_count(def, s) > 0 || w->priv->band[s];
+        int coded =
+            flow_def_step_choice_count(def, s) > 0 || w->priv->band[s] || is_location(def, s);
         int decimals = flow_def_step_decimals(def, s);
         char format[16];
         if (is_date(def, s))
@@ -312,7 +326,7 @@ static readstat_variable_t *add_question(struct export_stat *w, size_t i, const 
                                   coded && w->dta ? READSTAT_TYPE_INT32 : READSTAT_TYPE_DOUBLE, 0);
         readstat_variable_set_format(v, format);
         readstat_variable_set_measure(v, w->priv->band[s] ? READSTAT_MEASURE_ORDINAL
-                                         : flow_def_step_choice_count(def, s)
+                                         : flow_def_step_choice_count(def, s) || is_location(def, s)
                                              ? READSTAT_MEASURE_NOMINAL
                                              : READSTAT_MEASURE_SCALE);
         label_question(w, v, name, s);
@@ -425,6 +439,11 @@ static readstat_error_t insert_question(struct export_stat *w, size_t i, size_t 
             return insert_number(w, var, (double)export_stat_code_value(def, s, c));
     if (is_date(def, s))
         return readstat_insert_double_value(w->writer, var, stat_date(w, v));
+    if (is_location(def, s)) { /* an area the definition lacks is system-missing */
+        long area = export_privacy_area_value(def, s, v);
+        return area ? insert_number(w, var, (double)area)
+                    : readstat_insert_missing_value(w->writer, var);
+    }
     char *end;
     double x = strtod(v, &end); /* a band "30-39" reads as its lower bound */
     if (n || end == v || (*end && !w->priv->band[s]))

@@ -45,7 +45,7 @@ long export_stat_derived_value(const struct flow_def *def, size_t d, size_t i);
 void export_stat_missing_codes(const struct flow_def *def, size_t step, long *refused,
                                long *not_answered);
 
-/** 1 if step's answers are strings in sav / dta: text, location (a code), multi_choice. */
+/** 1 if step's answers are strings in sav / dta: text, multi_choice (a location is a number). */
 int export_stat_is_string(const struct flow_def *def, size_t step);
 
 /**

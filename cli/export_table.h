@@ -36,6 +36,7 @@ const char *export_format_name(enum export_format f);
 int export_format_is_stat(enum export_format f);
 
 #define EXPORT_BANDS_MAX 16
+#define EXPORT_LOCATIONS_MAX 8
 
 /** What was asked for on the command line; strings borrowed from argv. */
 struct export_opts {
@@ -45,6 +46,8 @@ struct export_opts {
     int long_form, free_text;
     const char *bands[EXPORT_BANDS_MAX]; /* --band STEP=WIDTH, as given */
     size_t n_bands;
+    const char *locations[EXPORT_LOCATIONS_MAX]; /* --location STEP=LEVEL, as given */
+    size_t n_locations;
     const char *key_vars; /* --key-vars a,b,c; NULL: the default key variables */
     int k;                /* --k; the smallest combination of key values allowed */
     const char *partner;  /* --partner NAME: respondent ids as that partner's API token gives */

@@ -322,6 +322,13 @@ const char *flow_def_area_parent(const struct flow_def *def, size_t i, const cha
 int flow_def_area_level(const struct flow_def *def, size_t i, const char *code);
 /** The name of area code of location step i in language lang, borrowed; NULL if unknown. */
 const char *flow_def_area_name(const struct flow_def *def, size_t i, const char *code, size_t lang);
+/**
+ * Area a (0-based, in the areas file's order) of location step i: its code,
+ * borrowed, and its level index (0 the coarsest) into *level unless NULL.
+ * NULL past the last area or for another step type. Exports list the codes
+ * of one level with it.
+ */
+const char *flow_def_area_at(const struct flow_def *def, size_t i, size_t a, int *level);
 
 /** Derived variables of def (computed when a session completes). */
 size_t flow_def_derived_count(const struct flow_def *def);

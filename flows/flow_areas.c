@@ -5,6 +5,7 @@
  * problem reported as `areas.csv:LINE: message`: a duplicate code, an
  * unknown level or parent, a parent at the wrong level, a missing
  * translation, an area with nothing inside it, a list too long to number.
+ * flow_def_area_at() lists the areas in file order (exports read it).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -322,4 +323,14 @@ out:
     free(parents);
     free(sorted);
     return al.bad;
+}
+
+const char *flow_def_area_at(const struct flow_def *def, size_t i, size_t a, int *level)
+{
+    const struct flow_step_def *s = def && i < def->n_steps ? &def->steps[i] : NULL;
+    if (!s || s->type != STEP_LOCATION || a >= s->n_areas)
+        return NULL;
+    if (level)
+        *level = s->areas[a].level;
+    return s->areas[a].code;
 }

@@ -14,7 +14,11 @@
 # pandas and xml.etree: values, labels and missing codes against
 # PostgreSQL, age bands, the DDI Codebook, the package metadata. The
 # k-anonymity refusal, bad privacy options and an interrupted export
-# (restarted cleanly) are checked here. Last, six phones answer the WG-SS,
+# (restarted cleanly) are checked here. --location exports the community
+# report's area at district level (csv, long, data package, sav, dta), a
+# seeded two-level flow shows the k refusal at the finer level and an
+# answer kept at its coarser level, and export_location_check.py reads
+# them. Last, six phones answer the WG-SS,
 # whose derived variable `disability` must be a column of every format.
 set -euo pipefail
 source "$(dirname "$0")/lib/stack_test.sh"
@@ -184,6 +188,118 @@ later = rows(os.path.join(out, "later/responses.csv"))
 ok("--since tomorrow: no rows", later == [])
 sys.exit(1 if fails else 0)
 PY
+
+# ---- --location: a finer level of the area tree ----
+# The phones answered wards XR010101 (twice), XR010102 and XR010201: at
+# level 2 these are districts XR0101 (Bondeni) three times and XR0102
+# (Kisiwani) once, where the default shows region XR01 (Ziwani).
+check "export at level 2 (number), csv" export_ok --location area=2 --out "$out/loc-csv"
+check "export at level district (id), long" export_ok --location area=district --long --out "$out/loc-long"
+check "export at level 2, data package" export_ok --location area=2 --format datapackage --out "$out/loc-dp"
+check "export at level 2, sav" export_ok --location area=2 --format sav --out "$out/loc-sav"
+check "export at level 2, dta" export_ok --location area=district --format dta --out "$out/loc-dta"
+check "export at the default level, dta" export_ok --format dta --out "$out/loc-dta1"
+check "audit rows state the level used (5 at district, 6 at region)" sql_is "
+  SELECT count(*) FILTER (WHERE l->>'id' = 'district' AND l->>'level' = '2' AND (l->>'asked')::bool)
+         || '/' || count(*) FILTER (WHERE l->>'id' = 'region' AND NOT (l->>'asked')::bool)
+    FROM (SELECT detail->'location_levels'->'area' AS l FROM audit_log
+           WHERE action = 'export' AND detail->>'flow' = 'community-report') AS a" "5/6"
+loc_status() { set +e; "$raia" export --config "$RAIA_CONFIG" --flow community-report --k 1 "$@" \
+                 >>"$run/export.log" 2>"$run/loc.err"; echo $?; set -e; }
+bad_location() { # WHAT OPTION MESSAGE
+  check "--location $2: exit 2" test "$(loc_status --location "$2" --out "$out/loc-x")" = 2
+  check "--location $2: says $1" grep -qF "raia export: $3" "$run/loc.err"
+}
+bad_location "the step is unknown" nope=2 "--location nope: no question 'nope' in this flow"
+bad_location "it is not a location" category=2 "--location category: not a location question of this flow (a choice question)"
+bad_location "the level is too deep" area=4 "--location area=4: area has no level '4' (its levels: 1 region, 2 district, 3 ward)"
+bad_location "level 0 does not exist" area=0 "--location area=0: area has no level '0'"
+bad_location "the level name is unknown" area=village "--location area=village: area has no level 'village'"
+bad_location "the form" area "--location takes STEP=LEVEL"
+check "bad --location values wrote nothing" test ! -e "$out/loc-x"
+
+# A seeded flow with a two-level location (province, district) and one
+# answer recorded at province level: k = 5 holds on provinces (7 and 5
+# sessions), not on districts (6, 1, 4, and 1 kept at its province).
+mkdir "$run/places"
+cat >"$run/places/places.csv" <<'CSV'
+code,parent,level,name,name_fr
+N,,province,North,Nord
+S,,province,South,Sud
+N1,N,district,Hill,Colline
+N2,N,district,Lake,Lac
+S1,S,district,Coast,Cote
+S2,S,district,Plain,Plaine
+CSV
+cat >"$run/places/places.yaml" <<'YAML'
+id: export-places
+version: 1
+title: Export places
+languages: [en, fr]
+language_names: { en: English, fr: Francais }
+channels:
+  ussd: "*384*98#"
+max_retries: 2
+prefer_not_to_say: { en: "Prefer not to say", fr: "Sans reponse" }
+labels:
+  back: { en: "Back", fr: "Retour" }
+consent:
+  version: ep-consent-1
+  text: { en: "Where do you live? Voluntary.", fr: "Ou vivez-vous ? Volontaire." }
+  accept: { en: "I agree", fr: "J'accepte" }
+  decline: { en: "No", fr: "Non" }
+  declined: { en: "Thank you.", fr: "Merci." }
+steps:
+  - id: place
+    type: location
+    optional: true
+    areas: places.csv
+    levels:
+      - { id: province, text: { en: "Which province?", fr: "Quelle province ?" } }
+      - { id: district, text: { en: "Which district?", fr: "Quel district ?" } }
+messages:
+  invalid: { en: "Not valid.", fr: "Non valide." }
+  abandoned: { en: "Sorry.", fr: "Desole." }
+  stopped: { en: "Stopped.", fr: "Arrete." }
+end: { en: "Thank you.", fr: "Merci." }
+YAML
+check "the places flow passes raia flows check" "$raia" flows check "$run/places/places.yaml"
+{ cat "$run/places/places.yaml"; printf '\n#--- areas: places.csv\n'; cat "$run/places/places.csv"; } >"$run/places/definition"
+seed_places() {
+  psql -X -q -v ON_ERROR_STOP=1 "$RAIA_PG_CONNINFO" -v def="$(cat "$run/places/definition")" \
+    -v sum="$(sha256sum "$run/places/definition" | cut -c1-64)" <<'SQL'
+INSERT INTO flows VALUES ('export-places', 1, :'sum', 'Export places', :'def', now());
+CREATE TEMP TABLE seed (i int, place text);
+INSERT INTO seed SELECT i, CASE WHEN i <= 6 THEN 'N1' WHEN i = 7 THEN 'N2' WHEN i <= 11 THEN 'S1'
+                                ELSE 'S' END FROM generate_series(1, 12) AS i;
+INSERT INTO sessions (session_id, pseudonym, flow_id, flow_version, flow_checksum, consent_version,
+                      channel, operator, language, started_at, ended_at, last_seen_at, outcome)
+SELECT md5('ep' || i), encode(sha256(('ep' || i)::bytea), 'hex'), 'export-places', 1, :'sum',
+       'ep-consent-1', 'ussd', 'operator-a', 'en', timestamptz '2026-04-01 10:00:00+00' + i * interval '1 min',
+       timestamptz '2026-04-01 10:02:00+00' + i * interval '1 min',
+       timestamptz '2026-04-01 10:02:00+00' + i * interval '1 min', 'completed'
+FROM seed;
+INSERT INTO answers (stream_id, session_id, question_id, code, value, answered_at)
+SELECT 'ep-' || i, md5('ep' || i), 'place', place, place, timestamptz '2026-04-01 10:01:00+00'
+FROM seed;
+SQL
+}
+check "seed 12 sessions of the places flow" seed_places
+places() { set +e; "$raia" export --config "$RAIA_CONFIG" --flow export-places "$@" \
+             >>"$run/export.log" 2>"$run/places.err"; echo $?; set -e; }
+check "places: k = 5 holds at the default level (provinces)" test "$(places --format dta --out "$out/pl-1")" = 0
+check "places: k = 5 at level 2 (districts): refused, exit 1" test "$(places --location place=2 --out "$out/pl-x")" = 1
+check "places: the refusal lists the small districts" bash -c "
+  grep -q '^  place=N2: 1 session\$' '$run/places.err' && grep -q '^  place=S1: 4 sessions\$' '$run/places.err' &&
+  grep -q '^  place=S: 1 session\$' '$run/places.err' && ! grep -q 'place=N1:' '$run/places.err'"
+check "places: the refusal suggests a coarser level" grep -q -- "--location" "$run/places.err"
+check "places: the refused export wrote nothing" test ! -e "$out/pl-x"
+check "places: level 2 with k = 1, data package" test "$(places --location place=district --k 1 --format datapackage --out "$out/pl-dp")" = 0
+check "places: it reports the answer kept at its province" grep -q \
+  "Not coarsened: place at level 2 of 2 (district, --location); an answer recorded at a coarser level keeps its own code (1 session)" "$run/places.err"
+check "places: level 2 with k = 1, dta" test "$(places --location place=2 --k 1 --format dta --out "$out/pl-dta")" = 0
+check "places: level 2 with k = 1, sav" test "$(places --location place=2 --k 1 --format sav --out "$out/pl-sav")" = 0
+check "independent checks of the location levels" /usr/bin/python3 "$src/tests/integration/export_location_check.py" "$out"
 
 # ---- the seeded survey: sav, dta, DDI, banding, k-anonymity, restarts ----
 cat >"$run/survey.yaml" <<'YAML'
