@@ -16,13 +16,16 @@ bench_build() {
 }
 
 # Writes the gateway config for load into $1/raia.yaml (from config/raia.yaml:
-# SMSC on 127.0.0.1:$2 with window $3 and a 1 s reconnect, flood guard off,
+# SMSC on 127.0.0.1:$2 with window $3 and a 1 s reconnect, /metrics on a free
+# loopback port, flood guard off,
 # log level warn, the throwaway Redis and PostgreSQL, a fresh pseudonym key),
 # migrates the database with $4/cli/raia, and makes the gateway log in as a
 # least-privileged role (raia_gw in raia_gateway), as in the tests.
 bench_gateway_config() {
   local run=$1 port=$2 window=$3 build=$4
-  local key_file="$run/pseudonym.key" config="$run/raia.yaml"
+  local key_file="$run/pseudonym.key" config="$run/raia.yaml" metrics_port
+  metrics_port=$(raia_free_port)
+  while [ "$metrics_port" = "$port" ]; do metrics_port=$(raia_free_port); done
   (umask 077 && openssl rand -hex 32 | tr -d '\n' >"$key_file")
   sed -e "s|port: 2775|port: $port|" \
       -e "s|window: 10|window: $window\n    reconnect_max_s: 1|" \
@@ -32,6 +35,7 @@ bench_gateway_config() {
       -e "s|key_file: config/dev-pseudonym.key|key_file: $key_file|" \
       -e "s|dir: config/flows|dir: $SRC/config/flows|" \
       -e "s|level: info|level: warn|" \
+      -e "s|port: 9464|port: $metrics_port|" \
       "$SRC/config/raia.yaml" >"$config"
   "$build/cli/raia" db migrate --config "$config" >"$run/migrate.log" 2>&1 \
     || { cat "$run/migrate.log" >&2; return 1; }

@@ -15,6 +15,7 @@
 #include "raia_err.h"
 
 #define CONFIG_MAX_SMSC 16
+#define CONFIG_MAX_WRITERS 8 /* postgres.writers */
 
 /** One operator bind (`smsc:` list entry). */
 struct config_smsc {
@@ -47,6 +48,7 @@ struct raia_config {
     struct {
         char *conninfo;
         long long batch_max;
+        long long writers; /* writers side by side, each with its own connection */
     } postgres;
     struct {
         char *key_file, *project, *country_code, *trunk_prefix;

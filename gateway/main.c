@@ -39,7 +39,8 @@ struct gateway {
     struct pseudonymizer *ps;
     struct flow_set *flows, *previous_flows; /* previous: until the next reload */
     struct redis_store *rs;
-    struct pg_writer *writer;
+    struct pg_writer *writers[CONFIG_MAX_WRITERS];
+    size_t n_writers;
     struct session_router *router;
     struct pg_lookup *lookup; /* the "my data" menu's reads; NULL without the menu */
     struct metrics *metrics;
@@ -50,7 +51,8 @@ struct gateway {
     struct smpp_conn *conns[CONFIG_MAX_SMSC];
     size_t n_conns;
     struct event *sig_term, *sig_int, *sig_hup, *stop_tick;
-    int stopping, writer_drained;
+    int stopping;
+    size_t writers_drained;
     long long stop_deadline_ticks;
 };
 
@@ -79,7 +81,7 @@ static void on_mo(void *ctx, struct smpp_conn *c, const struct smpp_sm *mo, stru
 static void on_writer_drained(void *ctx)
 {
     struct gateway *gw = ctx;
-    gw->writer_drained = 1;
+    gw->writers_drained++;
 }
 
 static int all_conns_closed(const struct gateway *gw)
@@ -105,9 +107,10 @@ static void on_stop_tick(evutil_socket_t fd, short what, void *ctx)
         gw->stopping = 2;
         for (size_t i = 0; i < gw->n_conns; i++)
             smpp_conn_stop(gw->conns[i]);
-        pg_writer_drain(gw->writer, on_writer_drained, gw);
+        for (size_t i = 0; i < gw->n_writers; i++)
+            pg_writer_drain(gw->writers[i], on_writer_drained, gw);
     }
-    if ((gw->stopping == 2 && all_conns_closed(gw) && gw->writer_drained) ||
+    if ((gw->stopping == 2 && all_conns_closed(gw) && gw->writers_drained == gw->n_writers) ||
         --gw->stop_deadline_ticks <= 0) {
         if (gw->stop_deadline_ticks <= 0)
             log_at(LOG_WARN, "main", "op=shutdown err=deadline in_flight=%zu",
@@ -242,7 +245,8 @@ static void metrics_sources(void *ctx, struct metrics_sources *src)
     struct gateway *gw = ctx;
     src->conns = gw->conns;
     src->n_conns = gw->n_conns;
-    src->writer = gw->writer;
+    src->writers = (const struct pg_writer *const *)gw->writers;
+    src->n_writers = gw->n_writers;
     src->outbox = gw->outbox;
     src->turns_in_flight = session_router_in_flight(gw->router);
     src->sessions_cached = session_router_cached(gw->router);
@@ -270,6 +274,42 @@ static int start_metrics(struct gateway *gw)
     return 0;
 }
 
+/*
+ * postgres.writers writers drain the answer stream side by side, each a
+ * consumer of the group (named HOST/N) with its own PostgreSQL connection:
+ * one statement at a time per connection, so that is how PostgreSQL gets
+ * more than one core. Their batches commute (docs/storage.md).
+ */
+static int start_writers(struct gateway *gw)
+{
+    char host[100] = "raia";
+    if (gethostname(host, sizeof host - 1) < 0)
+        snprintf(host, sizeof host, "raia");
+    for (long long i = 0; i < gw->cfg->postgres.writers; i++) {
+        char consumer[128];
+        /* the first keeps the plain host name: entries pending before an upgrade stay its own */
+        if (i == 0)
+            snprintf(consumer, sizeof consumer, "%s", host);
+        else
+            snprintf(consumer, sizeof consumer, "%s/%lld", host, i + 1);
+        struct pg_writer_opts wo = {
+            .conninfo = gw->cfg->postgres.conninfo,
+            .redis_url = gw->cfg->redis.url,
+            .prefix = gw->cfg->redis.prefix,
+            .consumer = consumer,
+            .batch_max = (int)gw->cfg->postgres.batch_max,
+        };
+        struct raia_err err = {0};
+        gw->writers[gw->n_writers] = pg_writer_new(gw->base, &wo, &err);
+        if (!gw->writers[gw->n_writers]) {
+            fprintf(stderr, "raia-gateway: writer: %s\n", err.msg);
+            return -1;
+        }
+        gw->n_writers++;
+    }
+    return 0;
+}
+
 static int start_services(struct gateway *gw)
 {
     struct raia_err err = {0};
@@ -284,21 +324,8 @@ static int start_services(struct gateway *gw)
         fprintf(stderr, "raia-gateway: redis: %s\n", err.msg);
         return -1;
     }
-    char consumer[128] = "raia";
-    if (gethostname(consumer, sizeof consumer - 1) < 0)
-        snprintf(consumer, sizeof consumer, "raia");
-    struct pg_writer_opts wo = {
-        .conninfo = gw->cfg->postgres.conninfo,
-        .redis_url = gw->cfg->redis.url,
-        .prefix = gw->cfg->redis.prefix,
-        .consumer = consumer,
-        .batch_max = (int)gw->cfg->postgres.batch_max,
-    };
-    gw->writer = pg_writer_new(gw->base, &wo, &err);
-    if (!gw->writer) {
-        fprintf(stderr, "raia-gateway: writer: %s\n", err.msg);
+    if (start_writers(gw) < 0)
         return -1;
-    }
     gw->router = session_router_new(gw->rs, gw->ps, gw->flows);
     gw->registry = flow_registry_start(gw->base, gw->rs, gw->flows);
     if (!gw->router || !gw->registry) {
@@ -370,7 +397,8 @@ static void teardown(struct gateway *gw)
     if (gw->sig_hup)
         event_free(gw->sig_hup);
     metrics_http_free(gw->metrics_http);
-    pg_writer_free(gw->writer);
+    for (size_t i = 0; i < gw->n_writers; i++)
+        pg_writer_free(gw->writers[i]);
     pg_lookup_free(gw->lookup);
     redis_store_free(gw->rs);
     flow_registry_free(gw->registry); /* after the store: its pending appends call back */

@@ -142,7 +142,19 @@ static void render_turns(const struct metrics *m, const struct metrics_sources *
 
 static void render_writer(const struct metrics_sources *src, struct strbuf *out)
 {
-    const struct pg_writer_stats *w = pg_writer_stats(src->writer);
+    struct pg_writer_stats sum = {0};
+    for (size_t i = 0; i < src->n_writers; i++) {
+        const struct pg_writer_stats *s = pg_writer_stats(src->writers[i]);
+        sum.entries += s->entries;
+        sum.answers += s->answers;
+        sum.failures += s->failures;
+    }
+    /* the backlog is the group's: every writer reads the same figures, the first will do */
+    const struct pg_writer_stats *first = pg_writer_stats(src->writers[0]);
+    sum.pending = first->pending;
+    sum.lag = first->lag;
+    sum.backlog_seen = first->backlog_seen;
+    const struct pg_writer_stats *w = &sum;
     family(out, "raia_writer_entries_total", "counter",
            "Answer-stream entries committed to PostgreSQL.");
     strbuf_printf(out, "raia_writer_entries_total %lld\n", w->entries);
@@ -164,7 +176,7 @@ void metrics_render(const struct metrics *m, const struct metrics_sources *src, 
 {
     render_binds(src, out);
     render_turns(m, src, out);
-    if (src->writer)
+    if (src->n_writers)
         render_writer(src, out);
     if (src->outbox) {
         const struct outbox_counts *o = outbox_counts(src->outbox);

@@ -47,7 +47,8 @@ void metrics_http(struct metrics *m, int status);
 struct metrics_sources {
     struct smpp_conn *const *conns;
     size_t n_conns;
-    const struct pg_writer *writer;
+    const struct pg_writer *const *writers; /* all drain one stream */
+    size_t n_writers;
     const struct outbox *outbox; /* NULL: no broadcasts */
     size_t turns_in_flight;
     size_t sessions_cached;

@@ -14,6 +14,8 @@
 
 enum pg_phase { PG_DOWN, PG_CONNECTING, PG_IDLE, PG_BUSY };
 
+#define PG_PREPARED_MAX 8
+
 struct pg_async {
     struct event_base *base;
     char *conninfo;
@@ -27,6 +29,12 @@ struct pg_async {
     pg_async_result_cb cb;
     void *cb_ctx;
     PGresult *result; /* first result of the query in flight */
+    /* Statements prepared on this connection, by their (static) text:
+     * pg_async_query prepares a text on first use and runs it by name
+     * afterwards, so PostgreSQL plans it once per connection. */
+    const char *prepared[PG_PREPARED_MAX];
+    size_t n_prepared;
+    char *then_param; /* preparing: a copy of the parameter to run it with next */
 };
 
 static void pg_connect(struct pg_async *pg);
@@ -51,6 +59,9 @@ static void drop_connection(struct pg_async *pg)
     pg->conn = NULL;
     PQclear(pg->result);
     pg->result = NULL;
+    pg->n_prepared = 0; /* prepared statements die with their session */
+    free(pg->then_param);
+    pg->then_param = NULL;
     pg->phase = PG_DOWN;
     backoff_arm(&pg->backoff, pg->retry);
 }
@@ -92,8 +103,22 @@ static void continue_connect(struct pg_async *pg)
     }
 }
 
+static void send_prepared(struct pg_async *pg, size_t i, const char *param);
+
 static void finish_query(struct pg_async *pg)
 {
+    if (pg->then_param) { /* the PREPARE is done: run the statement, or report why not */
+        char *param = pg->then_param;
+        pg->then_param = NULL;
+        if (pg->result && PQresultStatus(pg->result) == PGRES_COMMAND_OK) {
+            PQclear(pg->result);
+            pg->result = NULL;
+            send_prepared(pg, pg->n_prepared++, param);
+            free(param);
+            return;
+        }
+        free(param);
+    }
     PGresult *res = pg->result;
     pg->result = NULL;
     pg->phase = PG_IDLE;
@@ -189,14 +214,48 @@ int pg_async_idle(const struct pg_async *pg)
     return pg->phase == PG_IDLE;
 }
 
+static void statement_name(size_t i, char name[16])
+{
+    snprintf(name, 16, "raia_%zu", i);
+}
+
+/* Runs prepared statement i; the phase is already PG_BUSY. */
+static void send_prepared(struct pg_async *pg, size_t i, const char *param)
+{
+    char name[16];
+    statement_name(i, name);
+    const char *params[1] = {param};
+    if (!PQsendQueryPrepared(pg->conn, name, 1, params, NULL, NULL, 0)) {
+        fail(pg, "send");
+        return;
+    }
+    flush_query(pg);
+}
+
 int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_async_result_cb cb,
                    void *ctx)
 {
     if (pg->phase != PG_IDLE)
         return -RAIA_EIO;
+    size_t i = 0;
+    while (i < pg->n_prepared && pg->prepared[i] != sql)
+        i++;
     const char *params[1] = {param};
-    if (!PQsendQueryParams(pg->conn, sql, 1, NULL, params, NULL, NULL, 0)) {
-        fail(pg, "send");
+    int sent;
+    if (i < pg->n_prepared) {
+        char name[16];
+        statement_name(i, name);
+        sent = PQsendQueryPrepared(pg->conn, name, 1, params, NULL, NULL, 0);
+    } else if (i < PG_PREPARED_MAX && (pg->then_param = strdup(param)) != NULL) {
+        char name[16];
+        statement_name(i, name);
+        sent = PQsendPrepare(pg->conn, name, sql, 1, NULL);
+        pg->prepared[i] = sql; /* counted in n_prepared once PostgreSQL says yes */
+    } else {
+        sent = PQsendQueryParams(pg->conn, sql, 1, NULL, params, NULL, NULL, 0);
+    }
+    if (!sent) {
+        fail(pg, "send"); /* drops the copy too */
         return -RAIA_EIO;
     }
     pg->phase = PG_BUSY;
@@ -216,6 +275,7 @@ void pg_async_free(struct pg_async *pg)
         event_free(pg->retry);
     PQclear(pg->result);
     PQfinish(pg->conn);
+    free(pg->then_param);
     free(pg->conninfo);
     free(pg);
 }

@@ -4,7 +4,10 @@
  * Connects with PQconnectStart/PQconnectPoll, sends with PQsendQueryParams
  * and reads with PQconsumeInput as the socket becomes ready: the event loop
  * never waits on PostgreSQL. Reconnects with backoff (250 ms doubling to
- * 10 s) after a failure. One query at a time. Used by pg_writer.c.
+ * 10 s) after a failure. One query at a time. Each SQL text (a static
+ * string, told apart by its address) is prepared on its first use on a
+ * connection and run by name afterwards, so it is planned once, not per
+ * call. Used by pg_writer.c, pg_lookup.c and api_query.c.
  */
 #ifndef RAIA_PG_ASYNC_H
 #define RAIA_PG_ASYNC_H
@@ -25,7 +28,10 @@ struct pg_async *pg_async_new(struct event_base *base, const char *conninfo,
                               void (*on_up)(void *ctx), void *ctx);
 /** 1 when connected and no query is in flight. */
 int pg_async_idle(const struct pg_async *pg);
-/** Send sql with one text parameter ($1). Returns 0, or -RAIA_EIO when not idle or sending failed.
+/**
+ * Send sql (a string that outlives pg: statements are cached by address)
+ * with one text parameter ($1, not NULL). Returns 0, or -RAIA_EIO when not
+ * idle or sending failed.
  */
 int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_async_result_cb cb,
                    void *ctx);

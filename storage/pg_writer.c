@@ -217,6 +217,19 @@ static void on_written(void *ctx, const PGresult *res)
     retry_later(w);
 }
 
+void pg_writer_param_add(struct strbuf *param, const char *id, const char *doc, int first)
+{
+    /* {"stream_id":ID, then the document's own members: one flat record.
+     * A document that is not an object makes the array invalid, so
+     * PostgreSQL rejects it and it ends in the dead-letter stream. */
+    strbuf_puts(param, first ? "{\"stream_id\":" : ",{\"stream_id\":");
+    strbuf_json_str(param, id);
+    strbuf_append(param, ",", 1);
+    strbuf_puts(param, doc[0] == '{' ? doc + 1 : doc);
+    if (doc[0] != '{')
+        strbuf_append(param, "}", 1);
+}
+
 static void write_batch(struct pg_writer *w)
 {
     if (!pg_async_idle(w->pg)) {
@@ -229,11 +242,7 @@ static void write_batch(struct pg_writer *w)
     for (size_t i = 0; i < w->n; i++) {
         if (!w->batch[i].doc)
             continue;
-        strbuf_puts(&w->param, written++ ? ",{\"id\":" : "{\"id\":");
-        strbuf_json_str(&w->param, w->batch[i].id);
-        strbuf_puts(&w->param, ",\"e\":");
-        strbuf_json_str(&w->param, w->batch[i].doc);
-        strbuf_puts(&w->param, "}");
+        pg_writer_param_add(&w->param, w->batch[i].id, w->batch[i].doc, written++ == 0);
     }
     strbuf_puts(&w->param, "]");
     if (w->param.oom) {

@@ -1,7 +1,8 @@
 -- write_batch: stores one batch of answer-stream entries in one statement,
 -- so the batch lands whole or not at all.
--- $1: JSON array of {"id": stream entry id, "e": event document as text}
--- (storage/store_event.c writes the documents). Returns the entries seen.
+-- $1: JSON array of the event documents (storage/store_event.c writes
+-- them), each with its stream entry id spliced in as "stream_id": one flat
+-- record per entry, parsed once into typed columns. Returns the entries seen.
 -- Rerunning a batch changes nothing: answers and refusals are unique by
 -- stream id, and a session row only ever gains an outcome (a 'timed_out'
 -- mark excepted: a later event of that session replaces it).
@@ -12,32 +13,39 @@
 -- Sessions not in the batch whose Redis state has expired are marked
 -- 'timed_out' (004_timeouts.sql).
 WITH batch AS (
-    SELECT x.id AS stream_id, x.e::jsonb AS e
-    FROM jsonb_to_recordset($1::jsonb) AS x(id text, e text)
+    SELECT stream_id, kind, "at" AS at_ms, flow, flow_version, flow_checksum, consent_version,
+           channel, operator, session, pseudonym, language, started, ttl, question, code, value,
+           attempts, outcome, message_id, state, final, sealed, title, definition
+    FROM json_to_recordset($1::json) AS x(
+        stream_id text, kind text, "at" bigint, flow text, flow_version integer,
+        flow_checksum text, consent_version text, channel text, operator text, session text,
+        pseudonym text, language text, started bigint, ttl integer, question text, code text,
+        value text, attempts integer, outcome text, message_id text, state text, final boolean,
+        sealed text, title text, definition text)
 ),
 -- A citizen's erasure (010_erasures.sql): of one flow, or all (flow null),
 -- of the sessions that began before it. Those in this batch, and any that
 -- an earlier erasure covers, are not stored; those already stored are
 -- deleted below.
 new_erasures AS (
-    SELECT stream_id, e->>'pseudonym' AS pseudonym, e->>'flow' AS flow_id,
-           to_timestamp((e->>'at')::bigint / 1000.0) AS erased_at
+    SELECT stream_id, pseudonym, flow AS flow_id,
+           to_timestamp(at_ms / 1000.0) AS erased_at
     FROM batch
-    WHERE e->>'kind' = 'erase'
+    WHERE kind = 'erase'
 ),
 all_erasures AS (
     SELECT pseudonym, flow_id, erased_at FROM new_erasures
     UNION ALL
     SELECT pseudonym, flow_id, erased_at FROM erasures
-    WHERE pseudonym IN (SELECT e->>'pseudonym' FROM batch)
+    WHERE pseudonym IN (SELECT pseudonym FROM batch)
 ),
 entries AS (
     SELECT * FROM batch b
-    WHERE e->>'kind' <> 'erase'
+    WHERE kind <> 'erase'
       AND NOT EXISTS (SELECT FROM all_erasures r
-                      WHERE r.pseudonym = b.e->>'pseudonym'
-                        AND (r.flow_id IS NULL OR r.flow_id = b.e->>'flow')
-                        AND to_timestamp((b.e->>'started')::bigint / 1000.0) < r.erased_at)
+                      WHERE r.pseudonym = b.pseudonym
+                        AND (r.flow_id IS NULL OR r.flow_id = b.flow)
+                        AND to_timestamp(b.started / 1000.0) < r.erased_at)
 ),
 erased_sessions AS (
     SELECT s.session_id, r.stream_id AS erasure
@@ -80,30 +88,31 @@ audited_erasures AS (
     RETURNING 1
 ),
 session_events AS (
-    SELECT e->>'session' AS session_id,
-           min(e->>'pseudonym') AS pseudonym,
-           min(e->>'flow') AS flow_id,
-           min((e->>'flow_version')::integer) AS flow_version,
-           min(e->>'consent_version') AS consent_version,
-           min(e->>'channel') AS channel,
-           min(e->>'operator') AS operator,
-           min(e->>'language') AS language,
-           to_timestamp(min((e->>'started')::bigint) / 1000.0) AS started_at,
-           to_timestamp(max((e->>'at')::bigint) FILTER (WHERE e->>'kind' = 'end') / 1000.0)
+    SELECT session AS session_id,
+           min(pseudonym) AS pseudonym,
+           min(flow) AS flow_id,
+           min(flow_version) AS flow_version,
+           min(consent_version) AS consent_version,
+           min(channel) AS channel,
+           min(operator) AS operator,
+           min(language) AS language,
+           to_timestamp(min(started) / 1000.0) AS started_at,
+           to_timestamp(max(at_ms) FILTER (WHERE kind = 'end') / 1000.0)
                AS ended_at,
-           max(e->>'outcome') FILTER (WHERE e->>'kind' = 'end') AS outcome,
-           to_timestamp(max((e->>'at')::bigint) / 1000.0) AS last_seen_at,
-           max((e->>'ttl')::integer) AS ttl_s,
-           min(e->>'flow_checksum') AS flow_checksum
+           max(outcome) FILTER (WHERE kind = 'end') AS outcome,
+           to_timestamp(max(at_ms) / 1000.0) AS last_seen_at,
+           max(ttl) AS ttl_s,
+           min(flow_checksum) AS flow_checksum
     FROM entries
-    WHERE e->>'kind' IN ('session', 'answer', 'end')
-    GROUP BY e->>'session'
+    WHERE kind IN ('session', 'answer', 'end')
+    GROUP BY session
 ),
 upserted_sessions AS (
     INSERT INTO sessions (session_id, pseudonym, flow_id, flow_version, consent_version,
                           channel, operator, language, started_at, ended_at, outcome,
                           last_seen_at, ttl_s, flow_checksum)
     SELECT * FROM session_events
+    ORDER BY session_id -- one lock order for writers running side by side
     ON CONFLICT (session_id) DO UPDATE
         SET ended_at = CASE WHEN sessions.outcome IS NULL OR sessions.outcome = 'timed_out'
                             THEN EXCLUDED.ended_at ELSE sessions.ended_at END,
@@ -125,14 +134,14 @@ timed_out AS (
 -- STOP opens an opt-out; a later consent to the same flow lifts it. The two
 -- statements below touch disjoint (pseudonym, flow) pairs of the batch.
 opt_events AS (
-    SELECT e->>'pseudonym' AS pseudonym, e->>'flow' AS flow_id,
-           to_timestamp(max((e->>'at')::bigint)
-               FILTER (WHERE e->>'kind' = 'end' AND e->>'outcome' = 'stopped') / 1000.0)
+    SELECT pseudonym, flow AS flow_id,
+           to_timestamp(max(at_ms)
+               FILTER (WHERE kind = 'end' AND outcome = 'stopped') / 1000.0)
                AS stopped_at,
-           to_timestamp(max((e->>'started')::bigint) FILTER (WHERE e->>'kind' = 'session')
+           to_timestamp(max(started) FILTER (WHERE kind = 'session')
                / 1000.0) AS consented_at
     FROM entries
-    WHERE e->>'kind' IN ('session', 'end')
+    WHERE kind IN ('session', 'end')
     GROUP BY 1, 2
 ),
 opened_opt_outs AS (
@@ -164,11 +173,11 @@ lifted_opt_outs AS (
 -- deletes the rows it covers (unless a newer decision replaces them).
 contact_decisions AS (
     SELECT DISTINCT ON (pseudonym, flow_id) * FROM (
-        SELECT e->>'pseudonym' AS pseudonym, e->>'flow' AS flow_id, e->>'operator' AS operator,
-               e->>'sealed' AS sealed, (e->>'at')::bigint AS at_ms, stream_id
+        SELECT pseudonym, flow AS flow_id, operator,
+               sealed, at_ms, stream_id
         FROM entries
-        WHERE e->>'kind' = 'contact'
-           OR (e->>'kind' = 'end' AND e->>'outcome' = 'stopped')
+        WHERE kind = 'contact'
+           OR (kind = 'end' AND outcome = 'stopped')
     ) d
     WHERE NOT EXISTS (SELECT FROM all_erasures r
                       WHERE r.pseudonym = d.pseudonym
@@ -197,40 +206,40 @@ erased_contacts AS (
 ),
 registered_flows AS (
     INSERT INTO flows (flow_id, flow_version, flow_checksum, title, definition, first_seen_at)
-    SELECT DISTINCT ON (e->>'flow', (e->>'flow_version')::integer, e->>'flow_checksum')
-           e->>'flow', (e->>'flow_version')::integer, e->>'flow_checksum', e->>'title',
-           e->>'definition', to_timestamp((e->>'at')::bigint / 1000.0)
+    SELECT DISTINCT ON (flow, flow_version, flow_checksum)
+           flow, flow_version, flow_checksum, title,
+           definition, to_timestamp(at_ms / 1000.0)
     FROM entries
-    WHERE e->>'kind' = 'flow'
+    WHERE kind = 'flow'
     ON CONFLICT (flow_id, flow_version, flow_checksum) DO NOTHING
     RETURNING 1
 ),
 inserted_receipts AS (
     INSERT INTO message_receipts (stream_id, operator, message_id, state, final, received_at)
-    SELECT stream_id, e->>'operator', e->>'message_id', e->>'state', (e->>'final')::boolean,
-           to_timestamp((e->>'at')::bigint / 1000.0)
+    SELECT stream_id, operator, message_id, state, final,
+           to_timestamp(at_ms / 1000.0)
     FROM entries
-    WHERE e->>'kind' = 'receipt'
+    WHERE kind = 'receipt'
     ON CONFLICT (stream_id) DO NOTHING
     RETURNING 1
 ),
 inserted_answers AS (
     INSERT INTO answers (stream_id, session_id, question_id, code, value, answered_at, attempts)
-    SELECT stream_id, e->>'session', e->>'question', e->>'code', e->>'value',
-           to_timestamp((e->>'at')::bigint / 1000.0), (e->>'attempts')::integer
+    SELECT stream_id, session, question, code, value,
+           to_timestamp(at_ms / 1000.0), attempts
     FROM entries
-    WHERE e->>'kind' = 'answer'
+    WHERE kind = 'answer'
     ON CONFLICT (stream_id) DO NOTHING
     RETURNING 1
 ),
 inserted_refusals AS (
     INSERT INTO consent_refusals (stream_id, flow_id, flow_version, consent_version, channel,
                                   operator, refused_on)
-    SELECT stream_id, e->>'flow', (e->>'flow_version')::integer, e->>'consent_version',
-           e->>'channel', e->>'operator',
-           (to_timestamp((e->>'at')::bigint / 1000.0) AT TIME ZONE 'UTC')::date
+    SELECT stream_id, flow, flow_version, consent_version,
+           channel, operator,
+           (to_timestamp(at_ms / 1000.0) AT TIME ZONE 'UTC')::date
     FROM entries
-    WHERE e->>'kind' = 'refusal'
+    WHERE kind = 'refusal'
     ON CONFLICT (stream_id) DO NOTHING
     RETURNING 1
 )

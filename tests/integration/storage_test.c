@@ -376,9 +376,9 @@ static void test_postgres_outage(void)
 static int write_one(const char *id, const struct strbuf *ev)
 {
     struct strbuf param = {0};
-    strbuf_printf(&param, "[{\"id\":\"%s\",\"e\":", id);
-    strbuf_json_str(&param, strbuf_cstr(ev));
-    strbuf_puts(&param, "}]");
+    strbuf_puts(&param, "[");
+    pg_writer_param_add(&param, id, strbuf_cstr(ev), 1);
+    strbuf_puts(&param, "]");
     const char *params[1] = {strbuf_cstr(&param)};
     PGresult *res = PQexecParams(pg, sql_write_batch, 1, NULL, params, NULL, NULL, 0);
     int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
@@ -387,6 +387,27 @@ static int write_one(const char *id, const struct strbuf *ev)
     PQclear(res);
     strbuf_free(&param);
     return ok;
+}
+
+/* 013_session_checks: the faster checks accept and refuse what the regexes did. */
+static void test_session_ids_are_checked(void)
+{
+    struct strbuf ev = {0};
+    static const char *const bad[] = {
+        "5e55104ABCDEF0123456789abcdef012",  /* upper case */
+        "5e55104abcdef0123456789abcdef01",   /* 31 */
+        "5e55104abcdef0123456789abcdef0123", /* 33 */
+        "5e55104abcdef0123456789abcdef01g",  /* not hex */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        event_json(&ev, STORE_EVENT_SESSION, bad[i], NULL, NULL, NULL);
+        test_cond("a malformed session id is refused", !write_one("7-1", &ev));
+    }
+    test_cond("and nothing of it stored",
+              sql_count("SELECT count(*) FROM sessions WHERE session_id ILIKE '5e55104%'") == 0);
+    event_json(&ev, STORE_EVENT_SESSION, "5e55104abcdef0123456789abcdef012", NULL, NULL, NULL);
+    test_cond("a well-formed one is stored", write_one("7-2", &ev));
+    strbuf_free(&ev);
 }
 
 static void test_batch_replay_is_idempotent(void)
@@ -697,6 +718,7 @@ int main(void)
     test_opt_out();
     test_erase_event();
     test_quiet_sweep();
+    test_session_ids_are_checked();
     redis_store_free(store);
     event_base_free(base);
     redisFree(redis);
