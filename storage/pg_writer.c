@@ -28,9 +28,10 @@
 #define CLAIM_IDLE_MS "60000" /* an entry this long unacked belongs to a dead consumer */
 #define CLAIM_EVERY_MS 30000
 #define BACKLOG_EVERY_S 10
-/* With nothing to write, an empty batch still marks expired sessions
- * timed_out (the statement's sweep), at most this often. */
-#define SWEEP_EVERY_MS 60000
+/* How often each writer marks expired sessions timed_out
+ * (sql/sweep_timeouts.sql), and the grace it gives them past their TTL. */
+#define SWEEP_EVERY_MS 30000
+#define SWEEP_GRACE_S "60"
 /* After a batch smaller than a quarter of batch_max the writer waits this
  * long before reading again, so that under load it writes fewer, larger
  * batches: a statement costs about a millisecond whatever its size. The
@@ -54,7 +55,7 @@ struct pg_writer {
     int own_pending_done; /* our PEL (entries read before a restart or failure) is empty */
     char claim_cursor[32];
     long long next_claim_ms;
-    long long next_sweep_ms; /* when an idle writer next runs an empty batch */
+    long long next_sweep_ms; /* when the writer next marks expired sessions */
     int one_at_a_time;       /* entries still to write singly after a batch was rejected */
     enum read_kind reading;
     int writing, acking;
@@ -190,9 +191,9 @@ static void on_written(void *ctx, const PGresult *res)
     w->writing = 0;
     if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
         backoff_reset(&w->backoff);
-        log_at(LOG_DEBUG, "writer", "op=write entries=%s answers=%s refusals=%s timed_out=%s",
+        log_at(LOG_DEBUG, "writer", "op=write entries=%s answers=%s refusals=%s sessions=%s",
                PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
-               PQgetvalue(res, 0, 4));
+               PQgetvalue(res, 0, 3));
         w->stats.batches++;
         w->stats.entries += strtoll(PQgetvalue(res, 0, 0), NULL, 10);
         w->stats.answers += strtoll(PQgetvalue(res, 0, 1), NULL, 10);
@@ -268,6 +269,30 @@ static void write_batch(struct pg_writer *w)
     }
 }
 
+/* ---- marking expired sessions ---- */
+
+static void on_swept(void *ctx, const PGresult *res)
+{
+    struct pg_writer *w = ctx;
+    w->writing = 0;
+    if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
+        log_at(LOG_DEBUG, "writer", "op=sweep timed_out=%s", PQgetvalue(res, 0, 0));
+    } else {
+        char msg[200];
+        pg_async_error_text(w->pg, res, msg, sizeof msg);
+        log_at(LOG_WARN, "writer", "op=sweep err=\"%s\"", msg); /* tried again next time */
+    }
+    next_step(w);
+}
+
+static void sweep(struct pg_writer *w)
+{
+    w->next_sweep_ms = mono_ms() + SWEEP_EVERY_MS;
+    w->writing = 1;
+    if (pg_async_query(w->pg, sql_sweep_timeouts, SWEEP_GRACE_S, on_swept, w) < 0)
+        w->writing = 0;
+}
+
 /* ---- reading ---- */
 
 static int take_entry(struct pg_writer *w, const redisReply *item)
@@ -330,14 +355,10 @@ static void on_read(redisAsyncContext *ac, void *reply_ptr, void *priv)
     }
     if (kind == READ_OWN_PENDING && w->n == 0)
         w->own_pending_done = 1;
-    if (w->n) {
+    if (w->n)
         write_batch(w);
-    } else if (kind == READ_NEW && mono_ms() >= w->next_sweep_ms && pg_async_idle(w->pg)) {
-        w->next_sweep_ms = mono_ms() + SWEEP_EVERY_MS;
-        write_batch(w); /* an empty batch: the statement marks expired sessions timed_out */
-    } else {
+    else
         next_step(w);
-    }
 }
 
 static void send_read(struct pg_writer *w, redisAsyncContext *ac)
@@ -371,6 +392,11 @@ static void next_step(struct pg_writer *w)
     if (w->n) {
         write_batch(w);
         return;
+    }
+    if (mono_ms() >= w->next_sweep_ms && pg_async_idle(w->pg)) {
+        sweep(w);
+        if (w->writing)
+            return; /* on_swept goes on */
     }
     redisAsyncContext *ac = redis_link_ctx(w->link);
     if (!ac || !w->group_ready)

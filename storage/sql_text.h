@@ -1,7 +1,7 @@
 /**
  * sql_text.h - the SQL compiled into the binaries (generated sql_text.c,
  * see embed_sql.cmake): the numbered migrations in storage/migrations/ in
- * order, and the writer's batch statement in storage/sql/.
+ * order, and the writer's two statements in storage/sql/.
  */
 #ifndef RAIA_SQL_TEXT_H
 #define RAIA_SQL_TEXT_H
@@ -17,5 +17,6 @@ struct sql_migration {
 extern const struct sql_migration sql_migrations[];
 extern const size_t sql_migrations_count;
 extern const char sql_write_batch[];
+extern const char sql_sweep_timeouts[];
 
 #endif

@@ -10,8 +10,8 @@
 -- flows registry (007_flows.sql); receipts go to message_receipts
 -- (008_receipts.sql); erase events delete a person's earlier sessions
 -- (010_erasures.sql).
--- Sessions not in the batch whose Redis state has expired are marked
--- 'timed_out' (004_timeouts.sql).
+-- Sessions whose Redis state expired are marked 'timed_out' apart, by
+-- sweep_timeouts.sql.
 WITH batch AS (
     SELECT stream_id, kind, "at" AS at_ms, flow, flow_version, flow_checksum, consent_version,
            channel, operator, session, pseudonym, language, started, ttl, question, code, value,
@@ -121,14 +121,6 @@ upserted_sessions AS (
             last_seen_at = greatest(sessions.last_seen_at, EXCLUDED.last_seen_at),
             ttl_s = COALESCE(EXCLUDED.ttl_s, sessions.ttl_s),
             flow_checksum = COALESCE(sessions.flow_checksum, EXCLUDED.flow_checksum)
-    RETURNING 1
-),
-timed_out AS (
-    UPDATE sessions SET outcome = 'timed_out', ended_at = last_seen_at
-    WHERE outcome IS NULL
-      AND last_seen_at < now() - make_interval(secs => COALESCE(ttl_s, 600) + 60)
-      AND session_id NOT IN (SELECT session_id FROM session_events)
-      AND session_id NOT IN (SELECT session_id FROM erased_sessions)
     RETURNING 1
 ),
 -- STOP opens an opt-out; a later consent to the same flow lifts it. The two
@@ -247,7 +239,6 @@ SELECT (SELECT count(*) FROM batch),
        (SELECT count(*) FROM inserted_answers),
        (SELECT count(*) FROM inserted_refusals),
        (SELECT count(*) FROM upserted_sessions),
-       (SELECT count(*) FROM timed_out),
        (SELECT count(*) FROM opened_opt_outs) + (SELECT count(*) FROM lifted_opt_outs),
        (SELECT count(*) FROM registered_flows),
        (SELECT count(*) FROM inserted_receipts),

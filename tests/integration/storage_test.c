@@ -517,16 +517,18 @@ static void test_timed_out(void)
                        " 'op', 'en', now() - interval '1 hour', now() - interval '20 minutes',"
                        " 600), ('7777777777777777777777777777777b', repeat('e', 64), 'f', 1,"
                        " 'c1', 'ussd', 'op', 'en', now(), now(), 600)"));
-    struct strbuf ev = {0};
-    event_json(&ev, STORE_EVENT_ANSWER, SESSION_B, "severity", NULL, "3");
-    test_cond("a batch runs", write_one("5-1", &ev));
+    const char *grace[1] = {"60"};
+    PGresult *res = PQexecParams(pg, sql_sweep_timeouts, 1, NULL, grace, NULL, NULL, 0);
+    test_cond("the sweep runs and marks one session",
+              PQresultStatus(res) == PGRES_TUPLES_OK && strcmp(PQgetvalue(res, 0, 0), "1") == 0);
+    PQclear(res);
     test_cond("the expired session is timed out, at its last turn",
               sql_count("SELECT count(*) FROM sessions WHERE session_id = '" SESSION_T "'"
                         " AND outcome = 'timed_out' AND ended_at = last_seen_at") == 1);
     test_cond("a live session is left open",
               sql_count("SELECT count(*) FROM sessions WHERE outcome IS NULL AND"
                         " session_id = '7777777777777777777777777777777b'") == 1);
-    strbuf_reset(&ev);
+    struct strbuf ev = {0};
     event_json(&ev, STORE_EVENT_END, SESSION_T, NULL, NULL, NULL);
     test_cond("a late end event is written", write_one("5-2", &ev));
     test_cond("and replaces the mark",
