@@ -41,6 +41,7 @@ struct gateway {
     struct redis_store *rs;
     struct pg_writer *writers[CONFIG_MAX_WRITERS];
     size_t n_writers;
+    struct pg_writer_gate writer_gate; /* erasures are written alone */
     struct session_router *router;
     struct pg_lookup *lookup; /* the "my data" menu's reads; NULL without the menu */
     struct metrics *metrics;
@@ -298,6 +299,7 @@ static int start_writers(struct gateway *gw)
             .prefix = gw->cfg->redis.prefix,
             .consumer = consumer,
             .batch_max = (int)gw->cfg->postgres.batch_max,
+            .gate = &gw->writer_gate,
         };
         struct raia_err err = {0};
         gw->writers[gw->n_writers] = pg_writer_new(gw->base, &wo, &err);

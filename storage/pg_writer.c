@@ -69,6 +69,9 @@ struct pg_writer {
     void (*drain_cb)(void *ctx);
     void *drain_ctx;
     struct pg_writer_stats stats;
+    struct pg_writer_gate *gate, own_gate; /* own_gate when the caller shares none */
+    int in_gate;                           /* 1: a batch statement, 2: one with an erasure */
+    int erase_waiting;                     /* counted in gate->erase_queued */
 };
 
 static void next_step(struct pg_writer *w);
@@ -86,6 +89,51 @@ static void clear_batch(struct pg_writer *w)
     for (size_t i = 0; i < w->n; i++)
         free(w->batch[i].doc);
     w->n = 0;
+    if (w->erase_waiting) { /* the batch is gone: it no longer holds the others back */
+        w->erase_waiting = 0;
+        w->gate->erase_queued--;
+    }
+}
+
+/* ---- the gate: batches with an erasure run alone ---- */
+
+static int batch_erases(const struct pg_writer *w)
+{
+    for (size_t i = 0; i < w->n; i++)
+        if (w->batch[i].doc && strstr(w->batch[i].doc, "\"kind\":\"erase\""))
+            return 1;
+    return 0;
+}
+
+/* 1 when this batch may start now (and is then counted), 0 to wait. */
+static int gate_enter(struct pg_writer *w)
+{
+    struct pg_writer_gate *g = w->gate;
+    int erases = batch_erases(w);
+    if (erases && !w->erase_waiting) {
+        w->erase_waiting = 1;
+        g->erase_queued++;
+    }
+    if (g->erasing || (erases ? g->writing > 0 : g->erase_queued > 0))
+        return 0;
+    if (erases) {
+        w->erase_waiting = 0;
+        g->erase_queued--;
+        g->erasing = 1;
+    }
+    g->writing++;
+    w->in_gate = erases ? 2 : 1;
+    return 1;
+}
+
+static void gate_leave(struct pg_writer *w)
+{
+    if (!w->in_gate)
+        return;
+    w->gate->writing--;
+    if (w->in_gate == 2)
+        w->gate->erasing = 0;
+    w->in_gate = 0;
 }
 
 static void finish_drain(struct pg_writer *w)
@@ -189,6 +237,7 @@ static void on_written(void *ctx, const PGresult *res)
 {
     struct pg_writer *w = ctx;
     w->writing = 0;
+    gate_leave(w);
     if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
         backoff_reset(&w->backoff);
         log_at(LOG_DEBUG, "writer", "op=write entries=%s answers=%s refusals=%s sessions=%s",
@@ -248,6 +297,11 @@ static void write_batch(struct pg_writer *w)
         retry_later(w); /* still connecting */
         return;
     }
+    if (!gate_enter(w)) {
+        struct timeval soon = {0, 1000};
+        evtimer_add(w->retry, &soon); /* on_retry tries again */
+        return;
+    }
     strbuf_reset(&w->param);
     strbuf_puts(&w->param, "[");
     size_t written = 0;
@@ -258,6 +312,7 @@ static void write_batch(struct pg_writer *w)
     }
     strbuf_puts(&w->param, "]");
     if (w->param.oom) {
+        gate_leave(w);
         strbuf_free(&w->param);
         retry_later(w);
         return;
@@ -265,6 +320,7 @@ static void write_batch(struct pg_writer *w)
     w->writing = 1;
     if (pg_async_query(w->pg, sql_write_batch, strbuf_cstr(&w->param), on_written, w) < 0) {
         w->writing = 0;
+        gate_leave(w);
         retry_later(w);
     }
 }
@@ -285,12 +341,17 @@ static void on_swept(void *ctx, const PGresult *res)
     next_step(w);
 }
 
+/* on_swept goes on from here, possibly before pg_async_query returns (a
+ * result or a broken connection can come back inside it): nothing may
+ * follow the call but the case where it sent nothing. */
 static void sweep(struct pg_writer *w)
 {
     w->next_sweep_ms = mono_ms() + SWEEP_EVERY_MS;
     w->writing = 1;
-    if (pg_async_query(w->pg, sql_sweep_timeouts, SWEEP_GRACE_S, on_swept, w) < 0)
+    if (pg_async_query(w->pg, sql_sweep_timeouts, SWEEP_GRACE_S, on_swept, w) < 0) {
         w->writing = 0;
+        next_step(w);
+    }
 }
 
 /* ---- reading ---- */
@@ -395,8 +456,7 @@ static void next_step(struct pg_writer *w)
     }
     if (mono_ms() >= w->next_sweep_ms && pg_async_idle(w->pg)) {
         sweep(w);
-        if (w->writing)
-            return; /* on_swept goes on */
+        return;
     }
     redisAsyncContext *ac = redis_link_ctx(w->link);
     if (!ac || !w->group_ready)
@@ -509,6 +569,7 @@ struct pg_writer *pg_writer_new(struct event_base *base, const struct pg_writer_
     }
     w->base = base;
     w->batch_max = opts->batch_max;
+    w->gate = opts->gate ? opts->gate : &w->own_gate;
     w->backoff = (struct backoff)BACKOFF_INIT(250, 10000);
     snprintf(w->stream, sizeof w->stream, "%sanswers", opts->prefix);
     snprintf(w->group, sizeof w->group, "%swriters", opts->prefix);
@@ -559,6 +620,7 @@ void pg_writer_free(struct pg_writer *w)
     if (!w)
         return;
     w->closing = 1;
+    gate_leave(w);
     redis_link_free(w->link);
     pg_async_free(w->pg);
     if (w->retry)

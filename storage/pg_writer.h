@@ -21,12 +21,28 @@ struct event_base;
 struct pg_writer;
 struct strbuf;
 
+/**
+ * Shared by the writers of one process (zeroed by the caller). A batch that
+ * holds an erasure is written alone: it waits until the other writers'
+ * statements have committed, and none starts until it has. Otherwise a
+ * writer could store a person's last answers in a statement whose snapshot
+ * predates the erasure another writer was committing, and the erased
+ * answers would stay (PostgreSQL's READ COMMITTED lets two statements run
+ * side by side without seeing each other).
+ */
+struct pg_writer_gate {
+    int writing;      /* batch statements in flight */
+    int erasing;      /* a batch with an erasure is in flight */
+    int erase_queued; /* batches with an erasure waiting for the others */
+};
+
 struct pg_writer_opts {
-    const char *conninfo;  /* libpq connection string */
-    const char *redis_url; /* same Redis as redis_store */
-    const char *prefix;    /* same key prefix as redis_store */
-    const char *consumer;  /* consumer name in the group, unique per instance */
-    int batch_max;         /* entries per SQL batch */
+    const char *conninfo;        /* libpq connection string */
+    const char *redis_url;       /* same Redis as redis_store */
+    const char *prefix;          /* same key prefix as redis_store */
+    const char *consumer;        /* consumer name in the group, unique per instance */
+    int batch_max;               /* entries per SQL batch */
+    struct pg_writer_gate *gate; /* shared with the process's other writers; NULL: alone */
 };
 
 struct pg_writer *pg_writer_new(struct event_base *base, const struct pg_writer_opts *opts,

@@ -538,6 +538,75 @@ static void test_timed_out(void)
 #undef SESSION_T
 }
 
+/* Two writers sharing a gate, each reading three entries at a time, over
+ * thirty rounds of one person's session (six events) then its erasure: an
+ * erasure never runs beside a batch that stores that person's answers, so
+ * nothing erased is left. */
+#define PSEUD_G "0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d"
+static int gate_done(void)
+{
+    return redis_int("XLEN %s", "g:answers") == 0 &&
+           sql_count("SELECT count(*) FROM erasures WHERE pseudonym = '" PSEUD_G "'") == 30;
+}
+
+static void test_two_writers_and_erasures(void)
+{
+    struct strbuf doc = {0};
+    for (int round = 0; round < 30; round++) {
+        char session[33];
+        snprintf(session, sizeof session, "5e%030d", round);
+        long long t0 = 1764100000000LL + round * 100000LL;
+        struct store_event ev = {.flow_id = "community-report",
+                                 .flow_version = 1,
+                                 .consent_version = "cr-consent-1",
+                                 .channel = "ussd",
+                                 .operator_name = "operator-a",
+                                 .session_id = session,
+                                 .pseudonym = PSEUD_G,
+                                 .language = "en",
+                                 .started_ms = t0,
+                                 .ttl_s = 600};
+        static const char *const questions[] = {"category", "severity", "details", "area"};
+        for (int e = 0; e < 6; e++) {
+            ev.kind = e == 0 ? STORE_EVENT_SESSION : e == 5 ? STORE_EVENT_END : STORE_EVENT_ANSWER;
+            ev.at_ms = t0 + e * 1000;
+            ev.question_id = e >= 1 && e <= 4 ? questions[e - 1] : NULL;
+            ev.value = ev.question_id ? "x" : NULL;
+            ev.outcome = e == 5 ? "completed" : NULL;
+            strbuf_reset(&doc);
+            store_event_json(&ev, &doc);
+            freeReplyObject(redisCommand(redis, "XADD g:answers * e %s", strbuf_cstr(&doc)));
+        }
+        struct store_event er = {
+            .kind = STORE_EVENT_ERASE, .at_ms = t0 + 10000, .pseudonym = PSEUD_G};
+        strbuf_reset(&doc);
+        store_event_json(&er, &doc);
+        freeReplyObject(redisCommand(redis, "XADD g:answers * e %s", strbuf_cstr(&doc)));
+    }
+    strbuf_free(&doc);
+    struct pg_writer_gate gate = {0};
+    struct raia_err err = {0};
+    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
+                                  .redis_url = redis_url,
+                                  .prefix = "g:",
+                                  .consumer = "gate-1",
+                                  .batch_max = 3,
+                                  .gate = &gate};
+    struct pg_writer *w1 = pg_writer_new(base, &opts, &err);
+    opts.consumer = "gate-2";
+    struct pg_writer *w2 = pg_writer_new(base, &opts, &err);
+    test_cond("two writers drain thirty sessions and thirty erasures",
+              w1 && w2 && run_until(gate_done, 20));
+    test_cond("nothing erased is left",
+              sql_count("SELECT count(*) FROM sessions WHERE pseudonym = '" PSEUD_G "'") == 0 &&
+                  sql_count("SELECT count(*) FROM answers WHERE session_id LIKE '5e%'") == 0);
+    test_cond("the gate is open again",
+              gate.writing == 0 && gate.erasing == 0 && gate.erase_queued == 0);
+    pg_writer_free(w1);
+    pg_writer_free(w2);
+}
+#undef PSEUD_G
+
 /* A writer with nothing to write still marks expired sessions timed_out. */
 static int quiet_swept(void)
 {
@@ -720,6 +789,7 @@ int main(void)
     test_opt_out();
     test_erase_event();
     test_quiet_sweep();
+    test_two_writers_and_erasures();
     test_session_ids_are_checked();
     redis_store_free(store);
     event_base_free(base);
