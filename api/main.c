@@ -46,14 +46,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    struct raia_errlist errs = {0};
-    struct raia_config *cfg = config_load(config_path, &errs);
-    char line[RAIA_ERR_MSG_MAX + 256];
-    for (size_t i = 0; !cfg && i < errs.n; i++) {
-        raia_err_format(&errs.items[i], line, sizeof line);
-        fprintf(stderr, "%s\n", line);
-    }
-    raia_errlist_free(&errs);
+    struct raia_config *cfg = config_load_print(config_path, stderr);
     if (!cfg)
         return 1;
     if (!*cfg->api.conninfo) {

@@ -137,17 +137,9 @@ int broadcast_cmd(int argc, char **argv, const char *actor)
     }
     if (!config || !flow || !message)
         return usage();
-    struct raia_errlist errs = {0};
-    struct raia_config *cfg = config_load(config, &errs);
-    if (!cfg) {
-        char line[RAIA_ERR_MSG_MAX + 256];
-        for (size_t i = 0; i < errs.n; i++) {
-            raia_err_format(&errs.items[i], line, sizeof line);
-            fprintf(stderr, "%s\n", line);
-        }
-        raia_errlist_free(&errs);
+    struct raia_config *cfg = config_load_print(config, stderr);
+    if (!cfg)
         return 1;
-    }
     char text[MESSAGE_FILE_MAX + 1], sender[21];
     int rc = 1;
     if (read_message(message, text, MESSAGE_FILE_MAX) == 0 &&

@@ -166,11 +166,8 @@ static struct flow_def *load_definition(const struct export_opts *o,
     struct raia_errlist errs = {0};
     struct flow_def *def =
         flow_def_load_source(name, rev->definition, strlen(rev->definition), &errs);
-    char line[RAIA_ERR_MSG_MAX + 256];
-    for (size_t i = 0; !def && i < errs.n; i++) {
-        raia_err_format(&errs.items[i], line, sizeof line);
-        fprintf(stderr, "raia export: %s\n", line);
-    }
+    if (!def)
+        raia_errlist_print(&errs, stderr, "raia export: ");
     raia_errlist_free(&errs);
     return def;
 }
@@ -305,14 +302,7 @@ int export_cmd(int argc, char **argv, const char *actor)
     struct export_opts o;
     if (parse_args(argc, argv, &o) < 0)
         return usage();
-    struct raia_errlist errs = {0};
-    struct raia_config *cfg = config_load(o.config, &errs);
-    char line[RAIA_ERR_MSG_MAX + 256];
-    for (size_t i = 0; !cfg && i < errs.n; i++) {
-        raia_err_format(&errs.items[i], line, sizeof line);
-        fprintf(stderr, "%s\n", line);
-    }
-    raia_errlist_free(&errs);
+    struct raia_config *cfg = config_load_print(o.config, stderr);
     if (!cfg)
         return 1;
     struct raia_err err = {0};

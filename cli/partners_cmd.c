@@ -64,19 +64,6 @@ static int valid_flows(const char *s)
     return 1;
 }
 
-static struct raia_config *load(const char *path)
-{
-    struct raia_errlist errs = {0};
-    struct raia_config *cfg = config_load(path, &errs);
-    char line[RAIA_ERR_MSG_MAX + 256];
-    for (size_t i = 0; !cfg && i < errs.n; i++) {
-        raia_err_format(&errs.items[i], line, sizeof line);
-        fprintf(stderr, "%s\n", line);
-    }
-    raia_errlist_free(&errs);
-    return cfg;
-}
-
 static int add(const char *conninfo, const char *name, const char *flows, const char *scope,
                const char *actor)
 {
@@ -155,7 +142,7 @@ int partners_cmd(int argc, char **argv, const char *actor)
         fprintf(stderr, "raia partners add: --scope is per-token or stable-pseudonym\n");
         return 2;
     }
-    struct raia_config *cfg = load(config);
+    struct raia_config *cfg = config_load_print(config, stderr);
     if (!cfg)
         return 1;
     struct raia_err err = {0};

@@ -50,15 +50,6 @@ static int usage(void)
     return 2;
 }
 
-static void print_errors(const struct raia_errlist *errs)
-{
-    char line[RAIA_ERR_MSG_MAX + 256];
-    for (size_t i = 0; i < errs->n; i++) {
-        raia_err_format(&errs->items[i], line, sizeof line);
-        fprintf(stderr, "%s\n", line);
-    }
-}
-
 static int flows_check(int argc, char **argv)
 {
     if (argc < 1)
@@ -67,17 +58,13 @@ static int flows_check(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         struct raia_errlist errs = {0}, warns = {0};
         struct flow_def *def = flow_def_load_ex(argv[i], &errs, &warns);
-        for (size_t w = 0; w < warns.n; w++) { /* warnings do not fail the check */
-            char line[RAIA_ERR_MSG_MAX + 256];
-            raia_err_format(&warns.items[w], line, sizeof line);
-            fprintf(stderr, "warning: %s\n", line);
-        }
+        raia_errlist_print(&warns, stderr, "warning: "); /* warnings do not fail the check */
         raia_errlist_free(&warns);
         if (def) {
             printf("%s: ok (%s version %d)\n", argv[i], flow_def_id(def), flow_def_version(def));
             flow_def_unref(def);
         } else {
-            print_errors(&errs);
+            raia_errlist_print(&errs, stderr, "");
             bad = 1;
         }
         raia_errlist_free(&errs);
@@ -102,7 +89,7 @@ static int flows_render(int argc, char **argv)
     struct raia_errlist errs = {0};
     struct flow_def *def = flow_def_load(argv[0], &errs);
     if (!def) {
-        print_errors(&errs);
+        raia_errlist_print(&errs, stderr, "");
         raia_errlist_free(&errs);
         return 1;
     }
@@ -117,21 +104,11 @@ static int flows_render(int argc, char **argv)
     return rc == 0 ? 0 : 1;
 }
 
-static struct raia_config *load_config(const char *path)
-{
-    struct raia_errlist errs = {0};
-    struct raia_config *cfg = config_load(path, &errs);
-    if (!cfg)
-        print_errors(&errs);
-    raia_errlist_free(&errs);
-    return cfg;
-}
-
 static int config_check(int argc, char **argv)
 {
     if (argc != 1)
         return usage();
-    struct raia_config *cfg = load_config(argv[0]);
+    struct raia_config *cfg = config_load_print(argv[0], stderr);
     if (!cfg)
         return 1;
     int bad = 0;
@@ -153,7 +130,7 @@ static int config_check(int argc, char **argv)
     struct raia_errlist errs = {0};
     struct flow_set *flows = flow_set_load_dir(cfg->flows.dir, &errs);
     if (!flows) {
-        print_errors(&errs);
+        raia_errlist_print(&errs, stderr, "");
         bad = 1;
     }
     if (!bad)
@@ -169,7 +146,7 @@ static int db_migrate(int argc, char **argv)
 {
     if (argc != 2 || strcmp(argv[0], "--config") != 0)
         return usage();
-    struct raia_config *cfg = load_config(argv[1]);
+    struct raia_config *cfg = config_load_print(argv[1], stderr);
     if (!cfg)
         return 1;
     struct raia_err err = {0};
@@ -205,7 +182,7 @@ static int forget(int argc, char **argv)
 {
     if (argc != 3 || strcmp(argv[0], "--config") != 0)
         return usage();
-    struct raia_config *cfg = load_config(argv[1]);
+    struct raia_config *cfg = config_load_print(argv[1], stderr);
     if (!cfg)
         return 1;
     struct raia_err err = {0};
@@ -245,7 +222,7 @@ static int purge(int argc, char **argv)
         fprintf(stderr, "raia purge: --older-than takes days, e.g. 365d (1d to 36500d)\n");
         return 2;
     }
-    struct raia_config *cfg = load_config(argv[1]);
+    struct raia_config *cfg = config_load_print(argv[1], stderr);
     if (!cfg)
         return 1;
     struct raia_err err = {0};

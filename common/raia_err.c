@@ -107,6 +107,15 @@ void raia_err_format(const struct raia_err *err, char *buf, size_t size)
         snprintf(buf, size, "%s", err->msg);
 }
 
+void raia_errlist_print(const struct raia_errlist *l, FILE *to, const char *prefix)
+{
+    char line[RAIA_ERR_MSG_MAX + 256];
+    for (size_t i = 0; i < l->n; i++) {
+        raia_err_format(&l->items[i], line, sizeof line);
+        fprintf(to, "%s%s\n", prefix, line);
+    }
+}
+
 void raia_errlist_free(struct raia_errlist *l)
 {
     for (size_t i = 0; i < l->n; i++)

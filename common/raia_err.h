@@ -10,6 +10,7 @@
 #define RAIA_RAIA_ERR_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum raia_errcode {
     RAIA_OK = 0,
@@ -58,6 +59,9 @@ int raia_errlist_add(struct raia_errlist *l, const char *file, int line, int col
 
 /** Format one error as `file:line:col: message` (or without the parts that are unknown). */
 void raia_err_format(const struct raia_err *err, char *buf, size_t size);
+
+/** Write each error of l to `to` as prefix + `file:line:col: message`, one a line. */
+void raia_errlist_print(const struct raia_errlist *l, FILE *to, const char *prefix);
 
 void raia_errlist_free(struct raia_errlist *l);
 

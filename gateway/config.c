@@ -363,6 +363,16 @@ static struct raia_config *config_from_doc(struct ydoc *doc, const char *path,
     return cfg;
 }
 
+struct raia_config *config_load_print(const char *path, FILE *to)
+{
+    struct raia_errlist errs = {0};
+    struct raia_config *cfg = config_load(path, &errs);
+    if (!cfg)
+        raia_errlist_print(&errs, to, "");
+    raia_errlist_free(&errs);
+    return cfg;
+}
+
 struct raia_config *config_load(const char *path, struct raia_errlist *errs)
 {
     struct ydoc *doc = ydoc_load_file(path, errs);

@@ -83,6 +83,8 @@ struct raia_config {
  * they are relative to the working directory, as the shipped examples are.
  */
 struct raia_config *config_load(const char *path, struct raia_errlist *errs);
+/** config_load, writing every problem to `to` (one `file:line:col: message` a line). */
+struct raia_config *config_load_print(const char *path, FILE *to);
 /** Parse from memory; name is used in errors (tests and the fuzzer). */
 struct raia_config *config_load_buf(const char *name, const char *buf, size_t len,
                                     struct raia_errlist *errs);

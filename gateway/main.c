@@ -64,15 +64,6 @@ static void usage(FILE *to)
                 "  --check-config    load config, key and flows, report problems, exit\n");
 }
 
-static void print_errors(const struct raia_errlist *errs)
-{
-    char line[RAIA_ERR_MSG_MAX + 256];
-    for (size_t i = 0; i < errs->n; i++) {
-        raia_err_format(&errs->items[i], line, sizeof line);
-        fprintf(stderr, "%s\n", line);
-    }
-}
-
 static void on_mo(void *ctx, struct smpp_conn *c, const struct smpp_sm *mo, struct smpp_mo_ref ref)
 {
     struct gateway *gw = ctx;
@@ -216,13 +207,9 @@ static int start_conns(struct gateway *gw)
 /* Loads what can be checked without touching the network; 0 when all is well. */
 static int load_static(struct gateway *gw, const char *config_path)
 {
-    struct raia_errlist errs = {0};
-    gw->cfg = config_load(config_path, &errs);
-    if (!gw->cfg) {
-        print_errors(&errs);
-        raia_errlist_free(&errs);
+    gw->cfg = config_load_print(config_path, stderr);
+    if (!gw->cfg)
         return -1;
-    }
     log_min_level = gw->cfg->log.min_level;
     struct raia_err err = {0};
     gw->ps = pseudonymizer_new(gw->cfg->privacy.key_file, gw->cfg->privacy.project,
@@ -231,13 +218,12 @@ static int load_static(struct gateway *gw, const char *config_path)
         fprintf(stderr, "%s: %s\n", config_path, err.msg);
         return -1;
     }
+    struct raia_errlist errs = {0};
     gw->flows = flow_set_load_dir(gw->cfg->flows.dir, &errs);
-    if (!gw->flows) {
-        print_errors(&errs);
-        raia_errlist_free(&errs);
-        return -1;
-    }
-    return 0;
+    if (!gw->flows)
+        raia_errlist_print(&errs, stderr, "");
+    raia_errlist_free(&errs);
+    return gw->flows ? 0 : -1;
 }
 
 /* What GET /metrics reads at scrape time. */
