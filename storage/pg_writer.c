@@ -72,6 +72,7 @@ struct pg_writer {
     struct pg_writer_gate *gate, own_gate; /* own_gate when the caller shares none */
     int in_gate;                           /* 1: a batch statement, 2: one with an erasure */
     int erase_waiting;                     /* counted in gate->erase_queued */
+    int batch_erases;                      /* the batch holds an erase event (seen when read) */
 };
 
 static void next_step(struct pg_writer *w);
@@ -89,6 +90,7 @@ static void clear_batch(struct pg_writer *w)
     for (size_t i = 0; i < w->n; i++)
         free(w->batch[i].doc);
     w->n = 0;
+    w->batch_erases = 0;
     if (w->erase_waiting) { /* the batch is gone: it no longer holds the others back */
         w->erase_waiting = 0;
         w->gate->erase_queued--;
@@ -97,19 +99,11 @@ static void clear_batch(struct pg_writer *w)
 
 /* ---- the gate: batches with an erasure run alone ---- */
 
-static int batch_erases(const struct pg_writer *w)
-{
-    for (size_t i = 0; i < w->n; i++)
-        if (w->batch[i].doc && strstr(w->batch[i].doc, "\"kind\":\"erase\""))
-            return 1;
-    return 0;
-}
-
 /* 1 when this batch may start now (and is then counted), 0 to wait. */
 static int gate_enter(struct pg_writer *w)
 {
     struct pg_writer_gate *g = w->gate;
-    int erases = batch_erases(w);
+    int erases = w->batch_erases;
     if (erases && !w->erase_waiting) {
         w->erase_waiting = 1;
         g->erase_queued++;
@@ -370,6 +364,8 @@ static int take_entry(struct pg_writer *w, const redisReply *item)
         for (size_t i = 0; i + 1 < fields->elements; i += 2)
             if (strcmp(fields->element[i]->str, "e") == 0 && !e->doc)
                 e->doc = strdup(fields->element[i + 1]->str);
+    if (e->doc && strstr(e->doc, "\"kind\":\"erase\""))
+        w->batch_erases = 1; /* the gate (above) writes this batch alone */
     w->n++;
     return 0;
 }
