@@ -200,16 +200,9 @@ void api_render_flow(struct strbuf *sb, const struct flow_def *def, int version,
     for (size_t i = 1; i < n_revs; i++)
         strbuf_printf(sb, "%s{\"checksum\":\"%s\",\"first_seen_on\":\"%s\"}", i > 1 ? "," : "",
                       revs[i].checksum, revs[i].first_seen_on);
-    strbuf_puts(sb, "],\"languages\":[");
-    for (size_t l = 0; l < flow_def_language_count(def); l++) {
-        strbuf_puts(sb, l ? "," : "");
-        strbuf_json_str(sb, flow_def_language_at(def, l));
-    }
-    strbuf_puts(sb, "],\"consent\":{\"version\":");
-    strbuf_json_str(sb, flow_def_consent_version(def));
-    strbuf_puts(sb, ",\"text\":");
-    flow_json_texts(def, -1, -1, sb);
-    strbuf_puts(sb, "},\"recruitment\":\"opt-in: people dialled or texted the flow themselves and "
+    strbuf_puts(sb, "],");
+    flow_json_languages_consent(def, sb);
+    strbuf_puts(sb, ",\"recruitment\":\"opt-in: people dialled or texted the flow themselves and "
                     "gave informed consent\",\"missing_values\":{\"null\":\"not answered: "
                     "skipped by a condition or not reached\",\"refused\":\"prefer not to say "
                     "(a code, on optional questions only)\"},\"columns\":[");

@@ -459,16 +459,9 @@ static void codebook_json(const struct export_doc *doc, struct strbuf *sb)
     for (size_t i = 1; i < doc->n_revs; i++)
         strbuf_printf(sb, "%s{\"checksum\":\"%s\",\"first_seen_on\":\"%s\"}", i > 1 ? "," : "",
                       doc->revs[i].checksum, doc->revs[i].first_seen_on);
-    strbuf_puts(sb, "],\"languages\":[");
-    for (size_t l = 0; l < flow_def_language_count(def); l++) {
-        strbuf_puts(sb, l ? "," : "");
-        strbuf_json_str(sb, flow_def_language_at(def, l));
-    }
-    strbuf_puts(sb, "],\"consent\":{\"version\":");
-    strbuf_json_str(sb, flow_def_consent_version(def));
-    strbuf_puts(sb, ",\"text\":");
-    flow_json_texts(def, -1, -1, sb);
-    strbuf_puts(sb, "},\"recruitment\":\"opt-in: people dialled or texted the flow themselves "
+    strbuf_puts(sb, "],");
+    flow_json_languages_consent(def, sb);
+    strbuf_puts(sb, ",\"recruitment\":\"opt-in: people dialled or texted the flow themselves "
                     "and gave informed consent\",\"sampling\":\"self-selected, not a "
                     "probability sample\",\"collection_modes\":");
     struct strbuf modes = {0};

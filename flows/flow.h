@@ -251,6 +251,9 @@ int flow_def_render(const struct flow_def *def, enum flow_channel channel, const
 void flow_json_texts(const struct flow_def *def, long step, long choice, struct strbuf *out);
 /** Appends `,"refused_code":…,"asked_when":…` of step s (null: not optional / always asked). */
 void flow_json_refused_when(const struct flow_def *def, size_t s, struct strbuf *out);
+/** Appends `"languages":[…],"consent":{"version":…,"text":{…}}` (codebooks of exports and
+ * raia-api). */
+void flow_json_languages_consent(const struct flow_def *def, struct strbuf *out);
 /** Appends `,"rule":…,"reads":[…],"computed":…` of derived variable d. */
 void flow_json_derived_rule(const struct flow_def *def, size_t d, struct strbuf *out);
 

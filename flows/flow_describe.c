@@ -327,3 +327,17 @@ void flow_json_derived_rule(const struct flow_def *def, size_t d, struct strbuf 
     }
     strbuf_puts(out, "],\"computed\":\"when the session completes\"");
 }
+
+void flow_json_languages_consent(const struct flow_def *def, struct strbuf *out)
+{
+    strbuf_puts(out, "\"languages\":[");
+    for (size_t l = 0; l < flow_def_language_count(def); l++) {
+        strbuf_puts(out, l ? "," : "");
+        strbuf_json_str(out, flow_def_language_at(def, l));
+    }
+    strbuf_puts(out, "],\"consent\":{\"version\":");
+    strbuf_json_str(out, flow_def_consent_version(def));
+    strbuf_puts(out, ",\"text\":");
+    flow_json_texts(def, -1, -1, out);
+    strbuf_append(out, "}", 1);
+}
