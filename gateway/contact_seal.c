@@ -34,17 +34,6 @@ struct contact_seal {
     char project[64];
 };
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int parse_key(struct contact_seal *s, unsigned char *text, size_t len)
 {
     while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
@@ -52,7 +41,7 @@ static int parse_key(struct contact_seal *s, unsigned char *text, size_t len)
     if (len != 2 * KEY_LEN)
         return -1;
     for (size_t i = 0; i < KEY_LEN; i++) {
-        int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
+        int hi = OPENSSL_hexchar2int(text[2 * i]), lo = OPENSSL_hexchar2int(text[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         s->key[i] = (unsigned char)(hi << 4 | lo);
