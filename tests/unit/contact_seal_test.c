@@ -20,28 +20,17 @@ static const char key_b[] = "ffeeddccbbaa99887766554433221100ffeeddccbbaa9988776
 static const char pseud[] = "1111111111111111111111111111111111111111111111111111111111111111";
 static const char other[] = "2222222222222222222222222222222222222222222222222222222222222222";
 
-static const char *write_key(const char *name, const char *text, mode_t mode)
-{
-    static char path[256];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-    if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-        abort();
-    fchmod(fd, mode);
-    close(fd);
-    return path;
-}
-
 static void test_key_file(void)
 {
     struct raia_err err = {0};
-    struct contact_seal *s = contact_seal_new(write_key("loose", key_b, 0640), "proj", &err);
+    struct contact_seal *s =
+        contact_seal_new(test_write_file(tmpdir, "loose", key_b, 0640), "proj", &err);
     test_cond("group-readable key refused", !s && strstr(err.msg, "chmod 600"));
-    s = contact_seal_new(write_key("short", "abcd", 0600), "proj", &err);
+    s = contact_seal_new(test_write_file(tmpdir, "short", "abcd", 0600), "proj", &err);
     test_cond("short key refused", !s && strstr(err.msg, "64 hex"));
     s = contact_seal_new(
-        write_key("nothex", "zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-                  0600),
+        test_write_file(tmpdir, "nothex",
+                        "zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", 0600),
         "proj", &err);
     test_cond("non-hex key refused", !s && strstr(err.msg, "64 hex"));
     s = contact_seal_new("/nonexistent/contact.key", "proj", &err);
@@ -121,9 +110,12 @@ int main(void)
         return 1;
     test_key_file();
     struct raia_err err = {0};
-    struct contact_seal *a = contact_seal_new(write_key("a", key_a, 0600), "proj", &err);
-    struct contact_seal *b = contact_seal_new(write_key("b", key_b, 0400), "proj", &err);
-    struct contact_seal *c = contact_seal_new(write_key("c", key_a, 0600), "proj2", &err);
+    struct contact_seal *a =
+        contact_seal_new(test_write_file(tmpdir, "a", key_a, 0600), "proj", &err);
+    struct contact_seal *b =
+        contact_seal_new(test_write_file(tmpdir, "b", key_b, 0400), "proj", &err);
+    struct contact_seal *c =
+        contact_seal_new(test_write_file(tmpdir, "c", key_a, 0600), "proj2", &err);
     test_cond("good keys accepted", a && b && c);
     if (a && b && c) {
         test_round_trip(a, b, c);

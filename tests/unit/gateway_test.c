@@ -17,18 +17,6 @@
 
 static char tmpdir[] = "/tmp/raia-gwtest-XXXXXX";
 
-static const char *write_file(const char *name, const char *text, mode_t mode)
-{
-    static char path[256];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-    if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-        abort();
-    fchmod(fd, mode);
-    close(fd);
-    return path;
-}
-
 static int has_error(const struct raia_errlist *errs, const char *want)
 {
     char line[512];
@@ -59,18 +47,18 @@ static void test_shipped_config(void)
 static void test_config_errors(void)
 {
     struct raia_errlist errs = {0};
-    const char *path = write_file("bad.yaml",
-                                  "smsc:\n"
-                                  "  - name: a\n"
-                                  "    host: 127.0.0.1\n"
-                                  "    system_id: raia\n"
-                                  "    password: pw\n"
-                                  "    window: 0\n"
-                                  "    colour: blue\n"
-                                  "postgres: { conninfo: \"dbname=raia\" }\n"
-                                  "privacy: { key_file: k, country_code: \"0x1\" }\n"
-                                  "extra: 1\n",
-                                  0600);
+    const char *path = test_write_file(tmpdir, "bad.yaml",
+                                       "smsc:\n"
+                                       "  - name: a\n"
+                                       "    host: 127.0.0.1\n"
+                                       "    system_id: raia\n"
+                                       "    password: pw\n"
+                                       "    window: 0\n"
+                                       "    colour: blue\n"
+                                       "postgres: { conninfo: \"dbname=raia\" }\n"
+                                       "privacy: { key_file: k, country_code: \"0x1\" }\n"
+                                       "extra: 1\n",
+                                       0600);
     struct raia_config *cfg = config_load(path, &errs);
     test_cond("bad config refused", cfg == NULL);
     test_cond("range error at line:col",
@@ -81,18 +69,18 @@ static void test_config_errors(void)
               has_error(&errs, "bad.yaml:10:1: unknown key 'extra' in the top level"));
     raia_errlist_free(&errs);
 
-    path = write_file("missing.yaml", "redis: { url: x }\n", 0600);
+    path = test_write_file(tmpdir, "missing.yaml", "redis: { url: x }\n", 0600);
     cfg = config_load(path, &errs);
     test_cond("missing sections refused", cfg == NULL);
     test_cond("missing smsc named", has_error(&errs, "smsc: missing"));
     test_cond("missing postgres named", has_error(&errs, "postgres: missing section"));
     raia_errlist_free(&errs);
 
-    path = write_file("cc.yaml",
-                      "smsc: [{name: a, host: h, system_id: s, password: p}]\n"
-                      "postgres: { conninfo: \"dbname=raia\" }\n"
-                      "privacy: { key_file: k, country_code: \"0256\" }\n",
-                      0600);
+    path = test_write_file(tmpdir, "cc.yaml",
+                           "smsc: [{name: a, host: h, system_id: s, password: p}]\n"
+                           "postgres: { conninfo: \"dbname=raia\" }\n"
+                           "privacy: { key_file: k, country_code: \"0256\" }\n",
+                           0600);
     cfg = config_load(path, &errs);
     test_cond("bad country code refused",
               cfg == NULL && has_error(&errs, "cc.yaml:3:39: privacy.country_code"));
@@ -103,10 +91,10 @@ static void test_key_file(void)
 {
     struct raia_err err = {0};
     const char *key = "0123456789abcdef0123456789abcdef";
-    const char *loose = write_file("loose.key", key, 0644);
+    const char *loose = test_write_file(tmpdir, "loose.key", key, 0644);
     struct pseudonymizer *p = pseudonymizer_new(loose, "proj", "256", "0", &err);
     test_cond("world-readable key refused", p == NULL && strstr(err.msg, "chmod 600") != NULL);
-    const char *shortk = write_file("short.key", "tooshort", 0600);
+    const char *shortk = test_write_file(tmpdir, "short.key", "tooshort", 0600);
     p = pseudonymizer_new(shortk, "proj", "256", "0", &err);
     test_cond("short key refused", p == NULL && strstr(err.msg, "at least 32") != NULL);
     p = pseudonymizer_new("/nonexistent/key", "proj", "256", "0", &err);
@@ -116,7 +104,8 @@ static void test_key_file(void)
 static void test_pseudonym(void)
 {
     struct raia_err err = {0};
-    const char *path = write_file("good.key", "0123456789abcdef0123456789abcdef", 0600);
+    const char *path =
+        test_write_file(tmpdir, "good.key", "0123456789abcdef0123456789abcdef", 0600);
     struct pseudonymizer *p = pseudonymizer_new(path, "proj", "256", "0", &err);
     test_cond("good key accepted", p != NULL);
     if (!p)
@@ -200,19 +189,20 @@ static void test_ussd_profiles(void)
 static void test_minimal_config(void)
 {
     struct raia_errlist errs = {0};
-    const char *path = write_file("minimal.yaml",
-                                  "smsc:\n"
-                                  "  - name: operator-a\n"
-                                  "    host: 127.0.0.1\n"
-                                  "    port: 2775\n"
-                                  "    system_id: raia\n"
-                                  "    password: secret\n"
-                                  "redis:    { url: \"redis://127.0.0.1:6379/0\" }\n"
-                                  "postgres: { conninfo: \"host=127.0.0.1 port=5432 dbname=raia "
-                                  "user=raia\" }\n"
-                                  "privacy:  { key_file: config/dev-pseudonym.key }\n"
-                                  "flows:    { dir: config/flows }\n",
-                                  0600);
+    const char *path =
+        test_write_file(tmpdir, "minimal.yaml",
+                        "smsc:\n"
+                        "  - name: operator-a\n"
+                        "    host: 127.0.0.1\n"
+                        "    port: 2775\n"
+                        "    system_id: raia\n"
+                        "    password: secret\n"
+                        "redis:    { url: \"redis://127.0.0.1:6379/0\" }\n"
+                        "postgres: { conninfo: \"host=127.0.0.1 port=5432 dbname=raia "
+                        "user=raia\" }\n"
+                        "privacy:  { key_file: config/dev-pseudonym.key }\n"
+                        "flows:    { dir: config/flows }\n",
+                        0600);
     struct raia_config *cfg = config_load(path, &errs);
     test_cond("minimal config loads", cfg != NULL && errs.n == 0);
     test_cond("defaults applied", cfg && strcmp(cfg->smsc[0].bind, "transceiver") == 0 &&
