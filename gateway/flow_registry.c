@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "clock_ms.h"
 #include "flow.h"
 #include "log.h"
 #include "redis_store.h"
@@ -54,11 +55,9 @@ static void on_appended(void *ctx, int status)
 static void append_flow(struct flow_registry *reg, size_t i)
 {
     const struct flow_def *def = flow_set_get(reg->flows, i);
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
     struct store_event ev = {
         .kind = STORE_EVENT_FLOW,
-        .at_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000,
+        .at_ms = clock_ms(CLOCK_REALTIME),
         .flow_id = flow_def_id(def),
         .flow_version = flow_def_version(def),
         .flow_checksum = flow_def_checksum(def),

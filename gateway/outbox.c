@@ -18,6 +18,7 @@
 
 #include <openssl/crypto.h>
 
+#include "clock_ms.h"
 #include "config.h"
 #include "contact_seal.h"
 #include "flow.h"
@@ -48,13 +49,6 @@ struct sending {
     size_t parts_left;
     int failed;
 };
-
-static long long wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void schedule(struct outbox *ob, long long ms)
 {
@@ -182,7 +176,8 @@ static void on_tick(evutil_socket_t fd, short what, void *ctx)
     (void)what;
     if (ob->popping)
         return;
-    if (!any_bound(ob) || outbox_store_pop(ob->store, wall_ms(), on_popped, ob) < 0) {
+    if (!any_bound(ob) ||
+        outbox_store_pop(ob->store, clock_ms(CLOCK_REALTIME), on_popped, ob) < 0) {
         schedule(ob, IDLE_MS);
         return;
     }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock_ms.h"
 #include "redis_store.h"
 #include "session.h"
 
@@ -51,9 +52,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     if (!tk)
         return;
     *tk = (struct take){rm, 1};
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    long long now = clock_ms(CLOCK_REALTIME);
     if (redis_store_take_reminders(rm->rs, now, on_taken, tk) < 0) {
         free(tk); /* Redis is away: the next tick tries again */
         return;

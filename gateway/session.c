@@ -22,6 +22,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "clock_ms.h"
 #include "contact_seal.h"
 #include "dlr_parse.h"
 #include "flow.h"
@@ -135,13 +136,6 @@ struct turn {
     char expect[RECORD_MAX];
     char blob[RECORD_MAX];
 };
-
-static long long clock_ms(clockid_t clock)
-{
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static long long clock_us(void)
 {

@@ -35,6 +35,7 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
+#include "clock_ms.h"
 #include "log.h"
 #include "smpp_fast.h"
 #include "smpp_outq.h"
@@ -123,9 +124,7 @@ static void link_down(struct smpp_conn *c, const char *reason);
 
 static uint64_t now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    return (uint64_t)clock_ms(CLOCK_MONOTONIC);
 }
 
 static const char *state_name(enum smpp_conn_state s)

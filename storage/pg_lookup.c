@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock_ms.h"
 #include "pg_async.h"
 #include "raia_err.h"
 
@@ -38,13 +39,6 @@ struct pg_lookup {
     size_t queued;
     int deadline_ms;
 };
-
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void answer(struct request *req, int status, const struct pg_lookup_flows *flows)
 {
@@ -98,7 +92,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     struct pg_lookup *l = arg;
     (void)fd;
     (void)what;
-    long long now = mono_ms();
+    long long now = clock_ms(CLOCK_MONOTONIC);
     while (l->head && l->head->deadline_ms <= now) {
         struct request *req = l->head;
         l->head = req->next;
@@ -164,7 +158,7 @@ int pg_lookup_flows(struct pg_lookup *l, const char *pseudonym, pg_lookup_flows_
     snprintf(req->pseudonym, sizeof req->pseudonym, "%s", pseudonym);
     req->cb = cb;
     req->ctx = ctx;
-    req->deadline_ms = mono_ms() + l->deadline_ms;
+    req->deadline_ms = clock_ms(CLOCK_MONOTONIC) + l->deadline_ms;
     if (l->tail)
         l->tail->next = req;
     else

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "backoff.h"
+#include "clock_ms.h"
 #include "log.h"
 #include "pg_async.h"
 #include "redis_link.h"
@@ -77,13 +78,6 @@ struct pg_writer {
 
 static void next_step(struct pg_writer *w);
 static void write_batch(struct pg_writer *w);
-
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void clear_batch(struct pg_writer *w)
 {
@@ -340,7 +334,7 @@ static void on_swept(void *ctx, const PGresult *res)
  * follow the call but the case where it sent nothing. */
 static void sweep(struct pg_writer *w)
 {
-    w->next_sweep_ms = mono_ms() + SWEEP_EVERY_MS;
+    w->next_sweep_ms = clock_ms(CLOCK_MONOTONIC) + SWEEP_EVERY_MS;
     w->writing = 1;
     if (pg_async_query(w->pg, sql_sweep_timeouts, SWEEP_GRACE_S, on_swept, w) < 0) {
         w->writing = 0;
@@ -404,7 +398,7 @@ static void on_read(redisAsyncContext *ac, void *reply_ptr, void *priv)
     if (kind == READ_CLAIM && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2) {
         snprintf(w->claim_cursor, sizeof w->claim_cursor, "%s", reply->element[0]->str);
         if (strcmp(w->claim_cursor, "0-0") == 0)
-            w->next_claim_ms = mono_ms() + CLAIM_EVERY_MS;
+            w->next_claim_ms = clock_ms(CLOCK_MONOTONIC) + CLAIM_EVERY_MS;
         take_entries(w, reply->element[1]);
     } else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 &&
                reply->element[0]->elements == 2) {
@@ -426,7 +420,7 @@ static void send_read(struct pg_writer *w, redisAsyncContext *ac)
         w->reading = READ_OWN_PENDING;
         redisAsyncCommand(ac, on_read, w, "XREADGROUP GROUP %s %s COUNT %s STREAMS %s 0", w->group,
                           w->consumer, count, w->stream);
-    } else if (mono_ms() >= w->next_claim_ms) {
+    } else if (clock_ms(CLOCK_MONOTONIC) >= w->next_claim_ms) {
         w->reading = READ_CLAIM;
         redisAsyncCommand(ac, on_read, w, "XAUTOCLAIM %s %s %s " CLAIM_IDLE_MS " %s COUNT %s",
                           w->stream, w->group, w->consumer, w->claim_cursor, count);
@@ -450,7 +444,7 @@ static void next_step(struct pg_writer *w)
         write_batch(w);
         return;
     }
-    if (mono_ms() >= w->next_sweep_ms && pg_async_idle(w->pg)) {
+    if (clock_ms(CLOCK_MONOTONIC) >= w->next_sweep_ms && pg_async_idle(w->pg)) {
         sweep(w);
         return;
     }
