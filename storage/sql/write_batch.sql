@@ -121,6 +121,17 @@ upserted_sessions AS (
             last_seen_at = greatest(sessions.last_seen_at, EXCLUDED.last_seen_at),
             ttl_s = COALESCE(EXCLUDED.ttl_s, sessions.ttl_s),
             flow_checksum = COALESCE(sessions.flow_checksum, EXCLUDED.flow_checksum)
+        -- Rewrite the row only when something the sweep or a reader needs
+        -- changed: an end, a reopened 'timed_out', a TTL or checksum first
+        -- known, or last_seen_at 30 s on (the sweep allows 60 s of grace).
+        -- Most answers change none of these, and a row not rewritten costs
+        -- no new version and no index entries.
+        WHERE sessions.outcome = 'timed_out'
+           OR (sessions.outcome IS NULL AND EXCLUDED.outcome IS NOT NULL)
+           OR EXCLUDED.last_seen_at > sessions.last_seen_at + interval '30 seconds'
+           OR EXCLUDED.ttl_s <> sessions.ttl_s
+           OR (sessions.ttl_s IS NULL AND EXCLUDED.ttl_s IS NOT NULL)
+           OR (sessions.flow_checksum IS NULL AND EXCLUDED.flow_checksum IS NOT NULL)
     RETURNING 1
 ),
 -- STOP opens an opt-out; a later consent to the same flow lifts it. The two

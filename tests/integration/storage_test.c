@@ -528,6 +528,17 @@ static void test_timed_out(void)
     test_cond("a live session is left open",
               sql_count("SELECT count(*) FROM sessions WHERE outcome IS NULL AND"
                         " session_id = '7777777777777777777777777777777b'") == 1);
+    /* last_seen_at moves in 30 s steps: an answer after it is the end. */
+    PQclear(PQexec(pg, "UPDATE sessions SET outcome = NULL WHERE session_id = '" SESSION_T "';"
+                       "INSERT INTO answers (stream_id, session_id, question_id, code,"
+                       " answered_at) VALUES ('71-1', '" SESSION_T "', 'q', 'a',"
+                       " now() - interval '19 minutes 50 seconds')"));
+    res = PQexecParams(pg, sql_sweep_timeouts, 1, NULL, grace, NULL, NULL, 0);
+    PQclear(res);
+    test_cond("a timed-out session ends at its last answer when that came later",
+              sql_count("SELECT count(*) FROM sessions s JOIN answers a USING (session_id)"
+                        " WHERE session_id = '" SESSION_T "' AND outcome = 'timed_out'"
+                        " AND s.ended_at = a.answered_at") == 1);
     struct strbuf ev = {0};
     event_json(&ev, STORE_EVENT_END, SESSION_T, NULL, NULL, NULL);
     test_cond("a late end event is written", write_one("5-2", &ev));
@@ -536,6 +547,58 @@ static void test_timed_out(void)
                         " AND outcome = 'completed'") == 1);
     strbuf_free(&ev);
 #undef SESSION_T
+}
+
+/* An answer rewrites its session row only when the sweep or a reader
+ * needs it: the end, or last_seen_at 30 s on. */
+static void test_session_rewrites(void)
+{
+#define SESSION_R "7777777777777777777777777777777e"
+    static const long long at[] = {1764000000000, 1764000005000, 1764000040000};
+    const char *xmin = "SELECT xmin::text::bigint FROM sessions WHERE session_id = '" SESSION_R "'";
+    long long first = 0;
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        struct store_event ev = {
+            .kind = STORE_EVENT_ANSWER,
+            .at_ms = at[i],
+            .flow_id = "community-report",
+            .flow_version = 1,
+            .consent_version = "cr-consent-1",
+            .channel = "ussd",
+            .operator_name = "operator-a",
+            .session_id = SESSION_R,
+            .pseudonym = PSEUD_A,
+            .language = "en",
+            .started_ms = 1763999990000,
+            .ttl_s = 600,
+            .question_id = i ? "severity" : "category",
+            .code = "2",
+        };
+        struct strbuf doc = {0};
+        char id[16];
+        snprintf(id, sizeof id, "72-%zu", i);
+        test_cond("answer encodes", store_event_json(&ev, &doc) == 0);
+        test_cond("answer written", write_one(id, &doc));
+        strbuf_free(&doc);
+        if (i == 0)
+            first = sql_count(xmin);
+        if (i == 1)
+            test_cond("an answer 5 s later leaves the session row as it was",
+                      sql_count(xmin) == first &&
+                          sql_count("SELECT count(*) FROM sessions WHERE session_id = '" SESSION_R
+                                    "' AND last_seen_at = to_timestamp(1764000000)") == 1);
+    }
+    test_cond("an answer 40 s later moves last_seen_at",
+              sql_count("SELECT count(*) FROM sessions WHERE session_id = '" SESSION_R
+                        "' AND last_seen_at = to_timestamp(1764000040)") == 1);
+    struct strbuf end = {0};
+    event_json(&end, STORE_EVENT_END, SESSION_R, NULL, NULL, NULL);
+    test_cond("the end is written", write_one("72-9", &end));
+    test_cond("and recorded",
+              sql_count("SELECT count(*) FROM sessions WHERE session_id = '" SESSION_R
+                        "' AND outcome = 'completed' AND ended_at IS NOT NULL") == 1);
+    strbuf_free(&end);
+#undef SESSION_R
 }
 
 /* Two writers sharing a gate, each reading three entries at a time, over
@@ -786,6 +849,7 @@ int main(void)
     test_erase_person();
     test_retention();
     test_timed_out();
+    test_session_rewrites();
     test_opt_out();
     test_erase_event();
     test_quiet_sweep();
