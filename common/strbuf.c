@@ -57,6 +57,30 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
     sb->len += (size_t)n;
 }
 
+size_t strbuf_ll_str(char out[STRBUF_LL_SIZE], long long v)
+{
+    char digits[STRBUF_LL_SIZE];
+    char *p = digits + sizeof digits;
+    /* in unsigned arithmetic, so that LLONG_MIN negates without overflow */
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    size_t n = (size_t)(digits + sizeof digits - 1 - p);
+    memcpy(out, p, n + 1);
+    return n;
+}
+
+void strbuf_put_ll(struct strbuf *sb, long long v)
+{
+    char digits[STRBUF_LL_SIZE];
+    strbuf_append(sb, digits, strbuf_ll_str(digits, v));
+}
+
 void strbuf_csv_field(struct strbuf *sb, const char *s)
 {
     if (!s || !*s)
@@ -77,7 +101,12 @@ void strbuf_csv_field(struct strbuf *sb, const char *s)
 void strbuf_json_str(struct strbuf *sb, const char *s)
 {
     strbuf_append(sb, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *run = (const unsigned char *)s, *p = run;
+    for (; *p; p++) {
+        if (*p >= 0x20 && *p != '"' && *p != '\\')
+            continue; /* copied with the rest of its run below */
+        strbuf_append(sb, (const char *)run, (size_t)(p - run));
+        run = p + 1;
         switch (*p) {
         case '"':
             strbuf_append(sb, "\\\"", 2);
@@ -95,12 +124,10 @@ void strbuf_json_str(struct strbuf *sb, const char *s)
             strbuf_append(sb, "\\t", 2);
             break;
         default:
-            if (*p < 0x20)
-                strbuf_printf(sb, "\\u%04x", *p);
-            else
-                strbuf_append(sb, (const char *)p, 1);
+            strbuf_printf(sb, "\\u%04x", *p);
         }
     }
+    strbuf_append(sb, (const char *)run, (size_t)(p - run));
     strbuf_append(sb, "\"", 1);
 }
 

@@ -19,6 +19,14 @@ struct strbuf {
 void strbuf_append(struct strbuf *sb, const char *bytes, size_t n);
 void strbuf_puts(struct strbuf *sb, const char *s);
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Append v in decimal, byte for byte as printf's "%lld" writes it (no printf on hot paths). */
+void strbuf_put_ll(struct strbuf *sb, long long v);
+#define STRBUF_LL_SIZE 21 /* "-9223372036854775808" and its NUL */
+/**
+ * Write v in decimal as "%lld" does, and a NUL, into out; returns the
+ * length (at most 20). For a fixed buffer that must not be allocated.
+ */
+size_t strbuf_ll_str(char out[STRBUF_LL_SIZE], long long v);
 /** Append s as a JSON string literal, quotes included; control bytes are \u-escaped. */
 void strbuf_json_str(struct strbuf *sb, const char *s);
 /**

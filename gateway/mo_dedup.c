@@ -33,6 +33,7 @@ struct mo_dedup {
     uint32_t *table; /* ring position + 1; 0 is an empty slot */
     size_t mask;     /* table size - 1; the size is a power of two >= 2 * cap */
     long long window_ms;
+    EVP_MD *sha256; /* fetched once: EVP_sha256() would fetch it again on every MO */
     EVP_MD_CTX *md;
     /* Why a salt although nothing leaves memory: digests of phone numbers
      * that cannot be recomputed elsewhere, and table positions an SMSC (or
@@ -55,8 +56,9 @@ struct mo_dedup *mo_dedup_new(size_t capacity, long long window_ms)
     d->window_ms = window_ms;
     d->ring = calloc(capacity, sizeof *d->ring);
     d->table = calloc(slots, sizeof *d->table);
+    d->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     d->md = EVP_MD_CTX_new();
-    if (!d->ring || !d->table || !d->md || RAND_bytes(d->salt, SALT_LEN) != 1) {
+    if (!d->ring || !d->table || !d->sha256 || !d->md || RAND_bytes(d->salt, SALT_LEN) != 1) {
         mo_dedup_free(d);
         return NULL;
     }
@@ -69,6 +71,7 @@ void mo_dedup_free(struct mo_dedup *d)
         return;
     OPENSSL_cleanse(d->salt, sizeof d->salt);
     EVP_MD_CTX_free(d->md);
+    EVP_MD_free(d->sha256);
     free(d->table);
     free(d->ring);
     free(d);
@@ -86,7 +89,7 @@ static int digest_of(struct mo_dedup *d, const char *op, const uint8_t *key, siz
 {
     unsigned char full[EVP_MAX_MD_SIZE];
     unsigned int full_len = 0;
-    if (EVP_DigestInit_ex(d->md, EVP_sha256(), NULL) != 1 ||
+    if (EVP_DigestInit_ex(d->md, d->sha256, NULL) != 1 ||
         EVP_DigestUpdate(d->md, d->salt, SALT_LEN) != 1 ||
         EVP_DigestUpdate(d->md, op, strlen(op) + 1) != 1 ||
         (key_len && EVP_DigestUpdate(d->md, key, key_len) != 1) ||

@@ -41,7 +41,11 @@ void pseudonymizer_free(struct pseudonymizer *p);
 int pseudonym_normalize(const struct pseudonymizer *p, const char *number, int ton,
                         char out[E164_MAX]);
 
-/** Write the 64-hex pseudonym of an E.164 number (from pseudonym_normalize) and a NUL. */
+/**
+ * Write the 64-hex pseudonym of an E.164 number (from pseudonym_normalize)
+ * and a NUL. Restarts p's keyed HMAC context: one call at a time per
+ * pseudonymizer (the gateway's one event loop, the CLI).
+ */
 int pseudonym_of(const struct pseudonymizer *p, const char *e164, char out[PSEUDONYM_HEX_LEN + 1]);
 
 #endif

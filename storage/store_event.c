@@ -17,9 +17,35 @@ static const char *const kind_names[] = {
     [STORE_EVENT_ERASE] = "erase",     [STORE_EVENT_CONTACT] = "contact",
 };
 
+/*
+ * The document is built with plain appends, no printf: every turn encodes
+ * a few of these, and formatting was most of their cost.
+ */
+static void put_key(struct strbuf *out, const char *key)
+{
+    strbuf_append(out, ",\"", 2);
+    strbuf_puts(out, key);
+    strbuf_append(out, "\":", 2);
+}
+
+static void put_int(struct strbuf *out, const char *key, long long value)
+{
+    put_key(out, key);
+    strbuf_put_ll(out, value);
+}
+
+/* {"v":1,"kind":"<kind>","at":<at_ms> - the head of every document */
+static void put_head(struct strbuf *out, const char *kind, int64_t at_ms)
+{
+    strbuf_puts(out, "{\"v\":1,\"kind\":\"");
+    strbuf_puts(out, kind);
+    strbuf_puts(out, "\",\"at\":");
+    strbuf_put_ll(out, (long long)at_ms);
+}
+
 static void put_str(struct strbuf *out, const char *key, const char *value)
 {
-    strbuf_printf(out, ",\"%s\":", key);
+    put_key(out, key);
     if (value)
         strbuf_json_str(out, value);
     else
@@ -71,9 +97,9 @@ static int is_complete(const struct store_event *ev)
 /* A flow definition: no person, no session, no channel. */
 static int flow_json(const struct store_event *ev, struct strbuf *out)
 {
-    strbuf_printf(out, "{\"v\":1,\"kind\":\"flow\",\"at\":%lld", (long long)ev->at_ms);
+    put_head(out, "flow", ev->at_ms);
     put_str(out, "flow", ev->flow_id);
-    strbuf_printf(out, ",\"flow_version\":%d", ev->flow_version);
+    put_int(out, "flow_version", ev->flow_version);
     put_str(out, "flow_checksum", ev->flow_checksum);
     put_str(out, "title", ev->title);
     put_str(out, "definition", ev->definition);
@@ -84,18 +110,19 @@ static int flow_json(const struct store_event *ev, struct strbuf *out)
 /* A receipt: which operator, which message, what state; nothing about the person. */
 static int receipt_json(const struct store_event *ev, struct strbuf *out)
 {
-    strbuf_printf(out, "{\"v\":1,\"kind\":\"receipt\",\"at\":%lld", (long long)ev->at_ms);
+    put_head(out, "receipt", ev->at_ms);
     put_str(out, "operator", ev->operator_name);
     put_str(out, "message_id", ev->message_id);
     put_str(out, "state", ev->state);
-    strbuf_printf(out, ",\"final\":%s}", ev->final ? "true" : "false");
+    put_key(out, "final");
+    strbuf_puts(out, ev->final ? "true}" : "false}");
     return out->oom ? -RAIA_ENOMEM : 0;
 }
 
 /* An erasure: whose (pseudonym), of which flow (null: all), from when. */
 static int erase_json(const struct store_event *ev, struct strbuf *out)
 {
-    strbuf_printf(out, "{\"v\":1,\"kind\":\"erase\",\"at\":%lld", (long long)ev->at_ms);
+    put_head(out, "erase", ev->at_ms);
     put_str(out, "pseudonym", ev->pseudonym);
     put_str(out, "flow", ev->flow_id);
     strbuf_puts(out, "}");
@@ -108,7 +135,7 @@ static int erase_json(const struct store_event *ev, struct strbuf *out)
  */
 static int contact_json(const struct store_event *ev, struct strbuf *out)
 {
-    strbuf_printf(out, "{\"v\":1,\"kind\":\"contact\",\"at\":%lld", (long long)ev->at_ms);
+    put_head(out, "contact", ev->at_ms);
     put_str(out, "pseudonym", ev->pseudonym);
     put_str(out, "flow", ev->flow_id);
     put_str(out, "operator", ev->operator_name);
@@ -129,10 +156,9 @@ int store_event_json(const struct store_event *ev, struct strbuf *out)
         return erase_json(ev, out);
     if (ev->kind == STORE_EVENT_CONTACT)
         return contact_json(ev, out);
-    strbuf_printf(out, "{\"v\":1,\"kind\":\"%s\",\"at\":%lld", kind_names[ev->kind],
-                  (long long)ev->at_ms);
+    put_head(out, kind_names[ev->kind], ev->at_ms);
     put_str(out, "flow", ev->flow_id);
-    strbuf_printf(out, ",\"flow_version\":%d", ev->flow_version);
+    put_int(out, "flow_version", ev->flow_version);
     if (ev->flow_checksum)
         put_str(out, "flow_checksum", ev->flow_checksum);
     put_str(out, "consent_version", ev->consent_version);
@@ -142,14 +168,15 @@ int store_event_json(const struct store_event *ev, struct strbuf *out)
         put_str(out, "session", ev->session_id);
         put_str(out, "pseudonym", ev->pseudonym);
         put_str(out, "language", ev->language);
-        strbuf_printf(out, ",\"started\":%lld,\"ttl\":%d", (long long)ev->started_ms, ev->ttl_s);
+        put_int(out, "started", ev->started_ms);
+        put_int(out, "ttl", ev->ttl_s);
     }
     if (ev->kind == STORE_EVENT_ANSWER) {
         put_str(out, "question", ev->question_id);
         put_str(out, "code", ev->code);
         put_str(out, "value", ev->value);
         if (ev->attempts > 0)
-            strbuf_printf(out, ",\"attempts\":%d", ev->attempts);
+            put_int(out, "attempts", ev->attempts);
     }
     if (ev->kind == STORE_EVENT_END)
         put_str(out, "outcome", ev->outcome);

@@ -2,6 +2,7 @@
  * common_test.c - unit tests for common/: YAML tree positions and errors,
  * the JSON string escaper and error formatting.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,6 +96,28 @@ static void test_strbuf_json(void)
     test_cond("empty buffer is empty string", strcmp(strbuf_cstr(&sb), "") == 0);
 }
 
+/* strbuf_put_ll and strbuf_ll_str write what "%lld" writes, at the edges too. */
+static void test_strbuf_ll(void)
+{
+    static const long long values[] = {0,         1,          -1,
+                                       9,         10,         -10,
+                                       600,       2147483647, -2147483648LL,
+                                       LLONG_MAX, LLONG_MIN,  1764000000123LL};
+    struct strbuf sb = {0};
+    char want[64], got[STRBUF_LL_SIZE];
+    int same = 1;
+    for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+        int n = snprintf(want, sizeof want, "%lld", values[i]);
+        strbuf_reset(&sb);
+        strbuf_puts(&sb, "x");
+        strbuf_put_ll(&sb, values[i]);
+        same &= strcmp(strbuf_cstr(&sb) + 1, want) == 0 && sb.len == (size_t)n + 1;
+        same &= strbuf_ll_str(got, values[i]) == (size_t)n && strcmp(got, want) == 0;
+    }
+    test_cond("integers as printf writes them", same);
+    strbuf_free(&sb);
+}
+
 static void test_err_format(void)
 {
     struct raia_err e = {0};
@@ -111,6 +134,7 @@ int main(void)
     test_yaml_positions();
     test_yaml_errors();
     test_strbuf_json();
+    test_strbuf_ll();
     test_err_format();
     TEST_REPORT();
 }

@@ -146,6 +146,49 @@ static void test_pseudonym(void)
     pseudonymizer_free(p);
 }
 
+/*
+ * A key longer than SHA-256's 64-byte block is hashed before use (RFC 2104);
+ * the key is RFC 4231's test cases 6 and 7 (131 bytes of 0xaa). Its own
+ * messages cannot go through pseudonym_of (the message always holds a
+ * '+'), so the expected values are independent ones: printf
+ * 'proj+256700000001' | openssl dgst -sha256 -mac HMAC -macopt hexkey:aa...aa
+ * (and the same with python3's hmac module). Also: the keyed context gives
+ * the same answer call after call, and two pseudonymizers do not mix.
+ */
+static void test_pseudonym_long_key(void)
+{
+    struct raia_err err = {0};
+    char rfc4231_key[132];
+    memset(rfc4231_key, 0xaa, 131);
+    rfc4231_key[131] = '\0';
+    const char *path = test_write_file(tmpdir, "long.key", rfc4231_key, 0600);
+    struct pseudonymizer *p = pseudonymizer_new(path, "proj", "256", "0", &err);
+    path = test_write_file(tmpdir, "good2.key", "0123456789abcdef0123456789abcdef", 0600);
+    struct pseudonymizer *q = pseudonymizer_new(path, "proj", "256", "0", &err);
+    test_cond("131-byte key accepted", p != NULL && q != NULL);
+    if (!p || !q) {
+        pseudonymizer_free(p);
+        pseudonymizer_free(q);
+        return;
+    }
+    static const char want_long[] =
+        "cfed55bde63f2296eeb39fb32ed09e1a72de6422c6f9f75cf3ff09523ebda697";
+    static const char want_short[] =
+        "71f5fad6ae7a4a4aac23cd9135cc50c9114da2cd4a3c99ba574372b6db92b022";
+    char h[PSEUDONYM_HEX_LEN + 1];
+    int same = 1;
+    for (int i = 0; i < 3; i++) {
+        same &= pseudonym_of(p, "+256700000001", h) == 0 && strcmp(h, want_long) == 0;
+        same &= pseudonym_of(q, "+256700000001", h) == 0 && strcmp(h, want_short) == 0;
+    }
+    test_cond("long key hashed first, as openssl does, on every call", same);
+    test_cond("a number without '+' refused, and the context still works",
+              pseudonym_of(p, "256700000001", h) == -RAIA_EINVAL &&
+                  pseudonym_of(p, "+256700000001", h) == 0 && strcmp(h, want_long) == 0);
+    pseudonymizer_free(q);
+    pseudonymizer_free(p);
+}
+
 /* Each USSD dialect: what an MO means and what a reply carries. */
 static void test_ussd_profiles(void)
 {
@@ -219,6 +262,7 @@ int main(void)
     test_config_errors();
     test_key_file();
     test_pseudonym();
+    test_pseudonym_long_key();
     test_minimal_config();
     test_ussd_profiles();
     char cmd[300];

@@ -40,6 +40,65 @@ static void test_event_json(void)
                "\"language\":\"en\",\"started\":1764000000000,\"ttl\":600,\"question\":\"details\","
                "\"code\":null,\"value\":\"Pump \\\"broken\\\"\\n\"}") == 0);
 
+    /* Every field an answer can carry, against the exact document. */
+    struct store_event full = ev;
+    full.flow_version = 3;
+    full.flow_checksum = "0f1e2d3c";
+    full.pseudonym = "71f5fad6";
+    full.question_id = "water_source";
+    full.code = "borehole";
+    full.value = "Bore\"hole\x01\t";
+    full.attempts = 2;
+    strbuf_reset(&out);
+    test_cond("full answer document",
+              store_event_json(&full, &out) == 0 &&
+                  strcmp(strbuf_cstr(&out),
+                         "{\"v\":1,\"kind\":\"answer\",\"at\":1764000000123,"
+                         "\"flow\":\"community-report\",\"flow_version\":3,"
+                         "\"flow_checksum\":\"0f1e2d3c\",\"consent_version\":\"cr-consent-1\","
+                         "\"channel\":\"ussd\",\"operator\":\"operator-a\","
+                         "\"session\":\"0123456789abcdef0123456789abcdef\","
+                         "\"pseudonym\":\"71f5fad6\",\"language\":\"en\","
+                         "\"started\":1764000000000,\"ttl\":600,\"question\":\"water_source\","
+                         "\"code\":\"borehole\",\"value\":\"Bore\\\"hole\\u0001\\t\","
+                         "\"attempts\":2}") == 0);
+    struct store_event end = full;
+    end.kind = STORE_EVENT_END;
+    end.at_ms = 9223372036854775807LL;
+    end.ttl_s = 2147483647;
+    end.outcome = "completed";
+    strbuf_reset(&out);
+    test_cond("end document, largest numbers",
+              store_event_json(&end, &out) == 0 &&
+                  strcmp(strbuf_cstr(&out),
+                         "{\"v\":1,\"kind\":\"end\",\"at\":9223372036854775807,"
+                         "\"flow\":\"community-report\",\"flow_version\":3,"
+                         "\"flow_checksum\":\"0f1e2d3c\",\"consent_version\":\"cr-consent-1\","
+                         "\"channel\":\"ussd\",\"operator\":\"operator-a\","
+                         "\"session\":\"0123456789abcdef0123456789abcdef\","
+                         "\"pseudonym\":\"71f5fad6\",\"language\":\"en\","
+                         "\"started\":1764000000000,\"ttl\":2147483647,"
+                         "\"outcome\":\"completed\"}") == 0);
+    struct store_event erase = {.kind = STORE_EVENT_ERASE, .at_ms = 5, .pseudonym = "71f5fad6"};
+    strbuf_reset(&out);
+    test_cond("erase document",
+              store_event_json(&erase, &out) == 0 &&
+                  strcmp(strbuf_cstr(&out), "{\"v\":1,\"kind\":\"erase\",\"at\":5,"
+                                            "\"pseudonym\":\"71f5fad6\",\"flow\":null}") == 0);
+    struct store_event contact = {.kind = STORE_EVENT_CONTACT,
+                                  .at_ms = 1764000000123,
+                                  .pseudonym = "71f5fad6",
+                                  .flow_id = "f",
+                                  .operator_name = "operator-a",
+                                  .sealed = "v1:abc"};
+    strbuf_reset(&out);
+    test_cond("contact document",
+              store_event_json(&contact, &out) == 0 &&
+                  strcmp(strbuf_cstr(&out),
+                         "{\"v\":1,\"kind\":\"contact\",\"at\":1764000000123,"
+                         "\"pseudonym\":\"71f5fad6\",\"flow\":\"f\",\"operator\":\"operator-a\","
+                         "\"sealed\":\"v1:abc\"}") == 0);
+
     struct store_event refusal = ev;
     refusal.kind = STORE_EVENT_REFUSAL;
     strbuf_reset(&out);
@@ -59,6 +118,11 @@ static void test_event_json(void)
               strcmp(strbuf_cstr(&out), "{\"v\":1,\"kind\":\"receipt\",\"at\":1764000000000,"
                                         "\"operator\":\"operator-a\",\"message_id\":\"42\","
                                         "\"state\":\"delivered\",\"final\":true}") == 0);
+    receipt.final = 0;
+    strbuf_reset(&out);
+    test_cond("receipt not final",
+              store_event_json(&receipt, &out) == 0 &&
+                  strstr(strbuf_cstr(&out), "\"state\":\"delivered\",\"final\":false}") != NULL);
     struct store_event flow = {.kind = STORE_EVENT_FLOW,
                                .at_ms = 1764000000000,
                                .flow_id = "f",
