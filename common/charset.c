@@ -189,6 +189,29 @@ long charset_ucs2_length(const char *utf8, size_t len)
     return bytes < 0 ? -1 : bytes / 2;
 }
 
+long charset_gsm7_ucs2_length(const char *utf8, size_t len, long *units)
+{
+    const unsigned char *s = (const unsigned char *)utf8;
+    long septets = 0;
+    *units = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        uint8_t code;
+        int n = utf8_next(s + i, len - i, &cp);
+        if (n < 0) {
+            *units = -1;
+            return -1;
+        }
+        *units += cp >= 0x10000 ? 2 : 1;
+        if (septets >= 0) {
+            int k = gsm_lookup(cp, &code);
+            septets = k ? septets + k : -1;
+        }
+        i += (size_t)n;
+    }
+    return septets;
+}
+
 long charset_utf8_chars(const char *utf8, size_t len)
 {
     const unsigned char *s = (const unsigned char *)utf8;

@@ -22,6 +22,13 @@ long charset_gsm7_length(const char *utf8, size_t len);
 /** UTF-16 code units needed for utf8 (characters outside the BMP count 2); -1 if invalid UTF-8. */
 long charset_ucs2_length(const char *utf8, size_t len);
 
+/**
+ * Both lengths in one pass, for code that measures many short pieces (flow
+ * screens): returns charset_gsm7_length(utf8, len) and sets *units to
+ * charset_ucs2_length(utf8, len).
+ */
+long charset_gsm7_ucs2_length(const char *utf8, size_t len, long *units);
+
 /** Number of Unicode characters in valid UTF-8, -1 if invalid. */
 long charset_utf8_chars(const char *utf8, size_t len);
 

@@ -220,12 +220,24 @@ static void enter_consent(const struct flow_def *def, size_t lang, struct flow_s
     flow_screen_consent(def, lang, out->screen, sizeof out->screen);
 }
 
+/* Resets what a turn produces. The answers (12 of about 600 bytes) are not
+ * zeroed on every turn: only the first n_answers are read, and answer_for
+ * clears each one as it is added. */
+static void output_clear(struct flow_output *out)
+{
+    out->screen[0] = '\0';
+    out->end = 0;
+    out->outcome = FLOW_OUTCOME_NONE;
+    out->consent_given = 0;
+    out->n_answers = 0;
+}
+
 int flow_start(const struct flow_def *def, enum flow_channel channel, struct flow_state *state,
                struct flow_output *out)
 {
     (void)channel;
     memset(state, 0, sizeof *state);
-    memset(out, 0, sizeof *out);
+    output_clear(out);
     if (def->n_langs > 1) {
         snprintf(state->step, sizeof state->step, "%s", FLOW_LANGUAGE_STEP);
         flow_screen_language(def, out->screen, sizeof out->screen);
@@ -651,7 +663,7 @@ int flow_step(const struct flow_def *def, enum flow_channel channel, struct flow
               const char *input, struct flow_output *out)
 {
     char in[FLOW_VALUE_MAX + 1]; /* one byte more than a value holds: too long stays too long */
-    memset(out, 0, sizeof *out);
+    output_clear(out);
     trim(input ? input : "", in, sizeof in);
 
     if (at_language_menu(def, state)) {
@@ -679,7 +691,7 @@ int flow_step(const struct flow_def *def, enum flow_channel channel, struct flow
 int flow_redisplay(const struct flow_def *def, enum flow_channel channel,
                    const struct flow_state *state, struct flow_output *out)
 {
-    memset(out, 0, sizeof *out);
+    output_clear(out);
     if (at_language_menu(def, state)) {
         flow_screen_language(def, out->screen, sizeof out->screen);
         return 0;
@@ -702,7 +714,7 @@ int flow_resume_screen(const struct flow_def *def, enum flow_channel channel,
     const struct flow_step_def *step;
     int lang = at_language_menu(def, state) ? 0 : check_state(def, state, &step);
     (void)channel;
-    memset(out, 0, sizeof *out);
+    output_clear(out);
     if (lang < 0)
         return -RAIA_EINVAL;
     if (!def->msg_resume.s[lang])
