@@ -74,11 +74,11 @@ static int flows_check(int argc, char **argv)
 
 static int flows_render(int argc, char **argv)
 {
-    enum flow_channel channel = FLOW_CHANNEL_USSD;
+    int sms = 0;
     const char *lang = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--sms") == 0)
-            channel = FLOW_CHANNEL_SMS;
+            sms = 1;
         else if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
             lang = argv[++i];
         else
@@ -93,6 +93,9 @@ static int flows_render(int argc, char **argv)
         raia_errlist_free(&errs);
         return 1;
     }
+    /* A flow without a USSD code only ever runs over SMS: show those screens. */
+    enum flow_channel channel =
+        sms || !flow_def_ussd_code(def) ? FLOW_CHANNEL_SMS : FLOW_CHANNEL_USSD;
     struct strbuf out = {0};
     int rc = flow_def_render(def, channel, lang, &out);
     if (rc == -RAIA_ENOTFOUND)
