@@ -656,6 +656,36 @@ static const char *mark_line(const char *p, const char *end, const char *mark)
 }
 
 /*
+ * The line (from 1) of the first line of buf that begins like a mark
+ * between the parts of a stored definition, 0 if none. A flow file, module
+ * or areas file holding one (say inside a quoted multi-line text) would be
+ * split there when the definition is read back from the flows registry.
+ */
+static long reserved_mark_line(const char *buf, size_t len)
+{
+    static const char *const marks[] = {FLOW_AREAS_MARK, FLOW_INCLUDE_MARK};
+    long line = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (i == 0 || buf[i - 1] == '\n') {
+            for (size_t k = 0; k < 2; k++)
+                if (len - i >= strlen(marks[k]) && memcmp(buf + i, marks[k], strlen(marks[k])) == 0)
+                    return line;
+        }
+        line += buf[i] == '\n';
+    }
+    return 0;
+}
+
+static void report_reserved_mark(struct raia_errlist *errs, const char *file, long line)
+{
+    raia_errlist_add(errs, file, (int)line, 1,
+                     "a line may not begin with \"%.*s\" or \"%.*s\": raia keeps a flow's "
+                     "files together in the flows registry with such lines",
+                     (int)strlen(FLOW_AREAS_MARK) - 1, FLOW_AREAS_MARK,
+                     (int)strlen(FLOW_INCLUDE_MARK) - 1, FLOW_INCLUDE_MARK);
+}
+
+/*
  * The bytes of file name in part of a definition from the flows registry
  * (p, size bytes, beginning with a newline): what follows the line "MARK
  * NAME" up to the newline before the next line starting with mark. NULL
@@ -684,6 +714,12 @@ static void add_areas(struct loader *ld, const char *path, struct flow_step_def 
 {
     /* Part of the definition: a changed list is a changed flow (flow_def_checksum).
      * A module's areas files are in its part already (load_include). */
+    long reserved = ld->embedded ? 0 : reserved_mark_line(buf, len);
+    if (reserved) {
+        report_reserved_mark(ld->errs, path, reserved);
+        ld->bad++;
+        return;
+    }
     if (!ld->inc) {
         strbuf_printf(&ld->source, "\n%s%s\n", FLOW_AREAS_MARK, s->areas_file);
         strbuf_append(&ld->source, buf, len);
@@ -2247,6 +2283,11 @@ static struct flow_def *load(const char *name, const char *buf, size_t len, cons
                              struct raia_errlist *warnings)
 {
     size_t before = errs->n;
+    long reserved = reserved_mark_line(buf, len);
+    if (reserved) {
+        report_reserved_mark(errs, name, reserved);
+        return NULL;
+    }
     struct ydoc *doc = ydoc_load_buf(name, buf, len, errs);
     if (!doc)
         return NULL;
