@@ -78,7 +78,7 @@ static const struct config_field redis_fields[] = {
 };
 static const struct config_field postgres_fields[] = {
     STR(struct raia_config, "conninfo", postgres.conninfo, NULL, 1),
-    INT(struct raia_config, "batch_max", postgres.batch_max, 1, 10000, 500),
+    INT(struct raia_config, "batch_max", postgres.batch_max, 1, 10000, 1000),
     INT(struct raia_config, "writers", postgres.writers, 1, CONFIG_MAX_WRITERS, 2),
     {0},
 };

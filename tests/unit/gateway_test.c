@@ -36,7 +36,7 @@ static void test_shipped_config(void)
     if (cfg) {
         test_cond("smsc entry", cfg->n_smsc == 1 && strcmp(cfg->smsc[0].name, "operator-a") == 0);
         test_cond("defaults applied", cfg->smsc[0].response_timeout_s == 30 &&
-                                          cfg->postgres.batch_max == 500 &&
+                                          cfg->postgres.batch_max == 1000 &&
                                           strcmp(cfg->redis.prefix, "raia:") == 0);
         test_cond("explicit values", cfg->smsc[0].port == 2775 && cfg->redis.session_ttl_s == 600);
     }
