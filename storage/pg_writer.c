@@ -22,6 +22,7 @@
 #include "pg_async.h"
 #include "redis_link.h"
 #include "sql_text.h"
+#include "store_event.h"
 #include "strbuf.h"
 
 #define KEY_MAX 256
@@ -358,7 +359,7 @@ static int take_entry(struct pg_writer *w, const redisReply *item)
         for (size_t i = 0; i + 1 < fields->elements; i += 2)
             if (strcmp(fields->element[i]->str, "e") == 0 && !e->doc)
                 e->doc = strdup(fields->element[i + 1]->str);
-    if (e->doc && strstr(e->doc, "\"kind\":\"erase\""))
+    if (e->doc && store_event_doc_erases(e->doc))
         w->batch_erases = 1; /* the gate (above) writes this batch alone */
     w->n++;
     return 0;

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "outbox_store.h"
 #include "redis_link.h"
+#include "store_event.h"
 #include "strbuf.h"
 
 #define KEY_MAX 256
@@ -26,9 +27,8 @@
  * limit), ARGV[5] "1" to check that the session is ARGV[6] first, "2" to
  * check that there is none, "0" not to check, ARGV[7] when to remind ("":
  * leave the schedule, "-": cancel), ARGV[8] the pseudonym, ARGV[9] the
- * reminder job, ARGV[10] "1" when an event may be a STOP or an erasure
- * (tombstone_candidate: the few turns whose events the script must read),
- * ARGV[11..] event documents. Returns the number of events,
+ * reminder job, ARGV[10] one character per event, '1' for a STOP or an
+ * erasure (tombstone_flags), ARGV[11..] event documents. Returns the number of events,
  * -1 (having written nothing but the counter) when over the limit, or
  * {session now} (a one-element array, nil when there is none), having
  * written nothing, when the check failed. The check comes first so that a
@@ -51,8 +51,7 @@ static const char save_script[] =
     "else redis.call('DEL', KEYS[1]) end "
     "for i = 11, #ARGV do "
     "  redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) "
-    "  if ARGV[10] == '1' and (string.find(ARGV[i], '\"outcome\":\"stopped\"', 1, true) "
-    "     or string.find(ARGV[i], '\"kind\":\"erase\"', 1, true)) then "
+    "  if string.byte(ARGV[10], i - 10) == 49 then "
     "    local ev = cjson.decode(ARGV[i]) "
     "    local who = ev.pseudonym "
     "    if type(ev.flow) == 'string' then who = who .. '/' .. ev.flow end "
@@ -394,16 +393,17 @@ static size_t resp_format(struct redis_store *rs, size_t argc, const char **argv
     return (size_t)(p - rs->cmd);
 }
 
-/* Whether an event may be a STOP or an erasure, which the script turns into
- * an outbox tombstone: only then does it search the documents (two
- * string.find per event cost Redis about 1.4 us on every turn). */
-static int tombstone_candidate(const struct redis_store_write *w)
+/*
+ * flags[i] '1' when event i is a STOP or an erasure, which the script turns
+ * into an outbox tombstone, '0' otherwise: it reads only those events (two
+ * string.find per event cost Redis about 1.4 us on every turn).
+ */
+static void tombstone_flags(const struct redis_store_write *w, char *flags)
 {
     for (size_t i = 0; i < w->n_events; i++)
-        if (strstr(w->events[i], "\"outcome\":\"stopped\"") ||
-            strstr(w->events[i], "\"kind\":\"erase\""))
-            return 1;
-    return 0;
+        flags[i] =
+            store_event_doc_stops(w->events[i]) || store_event_doc_erases(w->events[i]) ? '1' : '0';
+    flags[w->n_events] = '\0';
 }
 
 int redis_store_save(struct redis_store *rs, const char *pseudonym,
@@ -420,6 +420,8 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
     int on_heap = argc > STACK_ARGS;
     const char **argv = on_heap ? calloc(argc, sizeof *argv) : argv_stack;
     size_t *argvlen = on_heap ? calloc(argc, sizeof *argvlen) : argvlen_stack;
+    char flags_stack[STACK_ARGS];
+    char *flags = on_heap ? malloc(w->n_events + 1) : flags_stack;
     struct request *req = request_new(NULL, NULL, cb, ctx);
     if (req)
         req->rs = rs;
@@ -438,7 +440,8 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
     snprintf(ttl, sizeof ttl, "%d", w->ttl_s > 0 ? w->ttl_s : rs->ttl_s);
     int by_sha = rs->script_sha[0] != '\0';
     int rc = -RAIA_ENOMEM;
-    if (argv && argvlen && req) {
+    if (argv && argvlen && flags && req) {
+        tombstone_flags(w, flags);
         const char *fixed[FIXED_ARGS] = {by_sha ? "EVALSHA" : "EVAL",
                                          by_sha ? rs->script_sha : save_script,
                                          "7",
@@ -460,7 +463,7 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
                                          remind_at,
                                          pseudonym,
                                          w->remind_job && w->remind_at_ms > 0 ? w->remind_job : "",
-                                         tombstone_candidate(w) ? "1" : ""};
+                                         flags};
         for (size_t i = 0; i < argc; i++) {
             argv[i] = i < FIXED_ARGS ? fixed[i] : w->events[i - FIXED_ARGS];
             argvlen[i] = strlen(argv[i]);
@@ -480,6 +483,7 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
     if (on_heap) {
         free(argv);
         free(argvlen);
+        free(flags);
     }
     return rc;
 }

@@ -8,7 +8,12 @@
  */
 #include "store_event.h"
 
+#include <string.h>
+
 #include "raia_err.h"
+
+/* How every document begins, in every version of the format: the kind follows. */
+#define DOC_HEAD "{\"v\":1,\"kind\":\""
 
 static const char *const kind_names[] = {
     [STORE_EVENT_SESSION] = "session", [STORE_EVENT_ANSWER] = "answer",
@@ -37,7 +42,7 @@ static void put_int(struct strbuf *out, const char *key, long long value)
 /* {"v":1,"kind":"<kind>","at":<at_ms> - the head of every document */
 static void put_head(struct strbuf *out, const char *kind, int64_t at_ms)
 {
-    strbuf_puts(out, "{\"v\":1,\"kind\":\"");
+    strbuf_puts(out, DOC_HEAD);
     strbuf_puts(out, kind);
     strbuf_puts(out, "\",\"at\":");
     strbuf_put_ll(out, (long long)at_ms);
@@ -182,4 +187,20 @@ int store_event_json(const struct store_event *ev, struct strbuf *out)
         put_str(out, "outcome", ev->outcome);
     strbuf_puts(out, "}");
     return out->oom ? -RAIA_ENOMEM : 0;
+}
+
+static int doc_kind_is(const char *doc, const char *kind)
+{
+    size_t h = sizeof DOC_HEAD - 1, k = strlen(kind);
+    return strncmp(doc, DOC_HEAD, h) == 0 && strncmp(doc + h, kind, k) == 0 && doc[h + k] == '"';
+}
+
+int store_event_doc_erases(const char *doc)
+{
+    return doc_kind_is(doc, "erase");
+}
+
+int store_event_doc_stops(const char *doc)
+{
+    return doc_kind_is(doc, "end") && strstr(doc, ",\"outcome\":\"stopped\"") != NULL;
 }

@@ -71,4 +71,13 @@ struct store_event {
  */
 int store_event_json(const struct store_event *ev, struct strbuf *out);
 
+/**
+ * What a document store_event_json wrote is, read back from its text (the
+ * answer stream holds only text): 1 for an erasure; 1 for a session ended
+ * by STOP. Every version of the format starts {"v":1,"kind":"<kind>", so
+ * the kind is a prefix, not a search.
+ */
+int store_event_doc_erases(const char *doc);
+int store_event_doc_stops(const char *doc);
+
 #endif

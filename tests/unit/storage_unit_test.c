@@ -151,6 +151,28 @@ static void test_event_json(void)
     strbuf_free(&out);
 }
 
+/* The kinds read back from a document's text: the gateway's tombstones and the writer's gate. */
+static void test_doc_kinds(void)
+{
+    static const char stop[] = "{\"v\":1,\"kind\":\"end\",\"at\":1,\"flow\":\"f\","
+                               "\"outcome\":\"stopped\"}";
+    static const char done[] = "{\"v\":1,\"kind\":\"end\",\"at\":1,\"flow\":\"f\","
+                               "\"outcome\":\"completed\"}";
+    static const char erase[] = "{\"v\":1,\"kind\":\"erase\",\"at\":5,\"pseudonym\":\"p\","
+                                "\"flow\":null}";
+    static const char answer[] = "{\"v\":1,\"kind\":\"answer\",\"at\":1,\"value\":"
+                                 "\",\\\"outcome\\\":\\\"stopped\\\"\"}";
+    test_cond("a STOP end stops", store_event_doc_stops(stop) && !store_event_doc_erases(stop));
+    test_cond("a completed end neither stops nor erases",
+              !store_event_doc_stops(done) && !store_event_doc_erases(done));
+    test_cond("an erase event erases",
+              store_event_doc_erases(erase) && !store_event_doc_stops(erase));
+    test_cond("an answer quoting the words does neither",
+              !store_event_doc_stops(answer) && !store_event_doc_erases(answer));
+    test_cond("a kind that only begins like erase is not one",
+              !store_event_doc_erases("{\"v\":1,\"kind\":\"eraser\"}"));
+}
+
 static void test_redis_url(void)
 {
     struct redis_url u;
@@ -176,6 +198,7 @@ static void test_redis_url(void)
 int main(void)
 {
     test_event_json();
+    test_doc_kinds();
     test_redis_url();
     TEST_REPORT();
 }
