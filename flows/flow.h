@@ -193,6 +193,14 @@ int flow_start(const struct flow_def *def, enum flow_channel channel, struct flo
                struct flow_output *out);
 
 /**
+ * An empty output: no screen, no end, no answers. The answer slots (12 of
+ * about 600 bytes) are not zeroed: only the first n_answers are read, and
+ * each is cleared as it is added. flow_start, flow_step and the other
+ * screen makers begin with it.
+ */
+void flow_output_clear(struct flow_output *out);
+
+/**
  * Apply the citizen's input to state. Returns 0 with out filled (a re-prompt
  * for invalid input is still 0), or -RAIA_EINVAL if state does not belong to
  * def (unknown step).

@@ -220,10 +220,7 @@ static void enter_consent(const struct flow_def *def, size_t lang, struct flow_s
     flow_screen_consent(def, lang, out->screen, sizeof out->screen);
 }
 
-/* Resets what a turn produces. The answers (12 of about 600 bytes) are not
- * zeroed on every turn: only the first n_answers are read, and answer_for
- * clears each one as it is added. */
-static void output_clear(struct flow_output *out)
+void flow_output_clear(struct flow_output *out)
 {
     out->screen[0] = '\0';
     out->end = 0;
@@ -237,7 +234,7 @@ int flow_start(const struct flow_def *def, enum flow_channel channel, struct flo
 {
     (void)channel;
     memset(state, 0, sizeof *state);
-    output_clear(out);
+    flow_output_clear(out);
     if (def->n_langs > 1) {
         snprintf(state->step, sizeof state->step, "%s", FLOW_LANGUAGE_STEP);
         flow_screen_language(def, out->screen, sizeof out->screen);
@@ -663,7 +660,7 @@ int flow_step(const struct flow_def *def, enum flow_channel channel, struct flow
               const char *input, struct flow_output *out)
 {
     char in[FLOW_VALUE_MAX + 1]; /* one byte more than a value holds: too long stays too long */
-    output_clear(out);
+    flow_output_clear(out);
     trim(input ? input : "", in, sizeof in);
 
     if (at_language_menu(def, state)) {
@@ -691,7 +688,7 @@ int flow_step(const struct flow_def *def, enum flow_channel channel, struct flow
 int flow_redisplay(const struct flow_def *def, enum flow_channel channel,
                    const struct flow_state *state, struct flow_output *out)
 {
-    output_clear(out);
+    flow_output_clear(out);
     if (at_language_menu(def, state)) {
         flow_screen_language(def, out->screen, sizeof out->screen);
         return 0;
@@ -714,7 +711,7 @@ int flow_resume_screen(const struct flow_def *def, enum flow_channel channel,
     const struct flow_step_def *step;
     int lang = at_language_menu(def, state) ? 0 : check_state(def, state, &step);
     (void)channel;
-    output_clear(out);
+    flow_output_clear(out);
     if (lang < 0)
         return -RAIA_EINVAL;
     if (!def->msg_resume.s[lang])

@@ -119,21 +119,23 @@ struct turn {
     char service[21]; /* the USSD code or short code the citizen addressed */
     int its_session;  /* echoed in every USSD reply; -1 if absent */
     char pseudonym[PSEUDONYM_HEX_LEN + 1];
-    char text[MO_TEXT_MAX]; /* MO text as UTF-8 */
-    struct flow_def *def;   /* referenced while the turn lives */
+    struct flow_def *def; /* referenced while the turn lives */
     struct session_record rec;
-    struct flow_output out;
-    int attempts;           /* saves tried; see TURN_ATTEMPTS_MAX */
-    long long received_us;  /* when its deliver_sm arrived (monotonic), for the latency */
-    int not_saved;          /* the citizen is told their turn was not stored */
-    long long remind_at_ms; /* the save schedules an SMS reminder then (> 0) or cancels it (< 0) */
-    char remind_job[RECORD_MAX];
+    int attempts;            /* saves tried; see TURN_ATTEMPTS_MAX */
+    long long received_us;   /* when its deliver_sm arrived (monotonic), for the latency */
+    int not_saved;           /* the citizen is told their turn was not stored */
+    long long remind_at_ms;  /* the save schedules an SMS reminder then (> 0) or cancels it (< 0) */
     char asked[FLOW_ID_MAX]; /* the step the input answers, and the tries it took (paradata) */
     int tries;
     struct flow_def *dialled;    /* a USSD dial that may find a session to resume (referenced) */
     struct strbuf prior;         /* an event stored before this turn's: the end of a session left */
     int has_expect;              /* the save checks that the session is still expect */
     size_t expect_len, blob_len; /* blob: what this turn saves (the cache's next entry) */
+    /* The large buffers last: turn_new zeroes everything above and only
+     * empties these, since each is written before it is read. */
+    char text[MO_TEXT_MAX]; /* MO text as UTF-8 */
+    struct flow_output out;
+    char remind_job[RECORD_MAX];
     char expect[RECORD_MAX];
     char blob[RECORD_MAX];
 };
@@ -284,37 +286,17 @@ static void turn_free(struct turn *t)
 /*
  * A turn, allocated without calloc: zeroing its kilobytes of buffers (MO
  * text, screen and answers, records) per MO was 5% of the gateway's CPU.
- * Each of those buffers is written before it is read (the text by
- * mo_text, the screen and answers by flows/ or the menu, the records with
- * their lengths), so they only get an empty string or a length here;
- * every other field starts zero as with calloc. A field added to struct
- * turn after text must be cleared here unless it is such a buffer.
+ * The fields before them start zero, as with calloc; the buffers empty.
  */
 static struct turn *turn_new(void)
 {
     struct turn *t = malloc(sizeof *t);
     if (!t)
         return NULL;
-    memset(t, 0, offsetof(struct turn, text)); /* r ... pseudonym: the small fields */
+    memset(t, 0, offsetof(struct turn, text));
     t->text[0] = '\0';
-    t->def = NULL;
-    memset(&t->rec, 0, sizeof t->rec); /* a menu turn logs and saves it unset */
-    t->out.screen[0] = '\0';
-    t->out.end = 0;
-    t->out.outcome = FLOW_OUTCOME_NONE;
-    t->out.consent_given = 0;
-    t->out.n_answers = 0;
-    t->attempts = 0;
-    t->received_us = 0;
-    t->not_saved = 0;
-    t->remind_at_ms = 0;
+    flow_output_clear(&t->out);
     t->remind_job[0] = '\0';
-    t->asked[0] = '\0';
-    t->tries = 0;
-    t->dialled = NULL;
-    t->prior = (struct strbuf){0};
-    t->has_expect = 0;
-    t->expect_len = t->blob_len = 0;
     return t;
 }
 
