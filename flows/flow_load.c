@@ -664,16 +664,22 @@ static const char *mark_line(const char *p, const char *end, const char *mark)
 static long reserved_mark_line(const char *buf, size_t len)
 {
     static const char *const marks[] = {FLOW_AREAS_MARK, FLOW_INCLUDE_MARK};
-    long line = 1;
-    for (size_t i = 0; i < len; i++) {
-        if (i == 0 || buf[i - 1] == '\n') {
-            for (size_t k = 0; k < 2; k++)
-                if (len - i >= strlen(marks[k]) && memcmp(buf + i, marks[k], strlen(marks[k])) == 0)
-                    return line;
-        }
-        line += buf[i] == '\n';
+    const char *end = buf + len, *first = end;
+    if (len == 0)
+        return 0;
+    for (size_t k = 0; k < 2; k++) {
+        size_t m = strlen(marks[k]);
+        const char *at =
+            len >= m && memcmp(buf, marks[k], m) == 0 ? buf : mark_line(buf + 1, end, marks[k]);
+        if (at && at < first)
+            first = at;
     }
-    return 0;
+    if (first == end)
+        return 0;
+    long line = 1;
+    for (const char *p = buf; p < first; p++)
+        line += *p == '\n';
+    return line;
 }
 
 static void report_reserved_mark(struct raia_errlist *errs, const char *file, long line)
