@@ -219,13 +219,19 @@ static void statement_name(size_t i, char name[16])
     snprintf(name, 16, "raia_%zu", i);
 }
 
-/* Runs prepared statement i; the phase is already PG_BUSY. */
-static void send_prepared(struct pg_async *pg, size_t i, const char *param)
+/* Sends a run of prepared statement i with param; 0 if libpq could not. */
+static int query_prepared(struct pg_async *pg, size_t i, const char *param)
 {
     char name[16];
     statement_name(i, name);
     const char *params[1] = {param};
-    if (!PQsendQueryPrepared(pg->conn, name, 1, params, NULL, NULL, 0)) {
+    return PQsendQueryPrepared(pg->conn, name, 1, params, NULL, NULL, 0);
+}
+
+/* Runs prepared statement i; the phase is already PG_BUSY. */
+static void send_prepared(struct pg_async *pg, size_t i, const char *param)
+{
+    if (!query_prepared(pg, i, param)) {
         fail(pg, "send");
         return;
     }
@@ -240,18 +246,16 @@ int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_a
     size_t i = 0;
     while (i < pg->n_prepared && pg->prepared[i] != sql)
         i++;
-    const char *params[1] = {param};
     int sent;
     if (i < pg->n_prepared) {
-        char name[16];
-        statement_name(i, name);
-        sent = PQsendQueryPrepared(pg->conn, name, 1, params, NULL, NULL, 0);
+        sent = query_prepared(pg, i, param);
     } else if (i < PG_PREPARED_MAX && (pg->then_param = strdup(param)) != NULL) {
         char name[16];
         statement_name(i, name);
         sent = PQsendPrepare(pg->conn, name, sql, 1, NULL);
         pg->prepared[i] = sql; /* counted in n_prepared once PostgreSQL says yes */
     } else {
+        const char *params[1] = {param};
         sent = PQsendQueryParams(pg->conn, sql, 1, NULL, params, NULL, NULL, 0);
     }
     if (!sent) {
