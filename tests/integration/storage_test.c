@@ -51,12 +51,14 @@ static long long redis_int(const char *fmt, const char *arg)
     return n;
 }
 
-static void event_json(struct strbuf *out, enum store_event_kind kind, const char *session,
-                       const char *question, const char *code, const char *value)
+/* An event of one of person A's community-report sessions at at_ms, encoded into out. */
+static void event_json_at(struct strbuf *out, enum store_event_kind kind, long long at_ms,
+                          const char *session, const char *question, const char *code,
+                          const char *value)
 {
     struct store_event ev = {
         .kind = kind,
-        .at_ms = 1764000000000,
+        .at_ms = at_ms,
         .flow_id = "community-report",
         .flow_version = 1,
         .consent_version = "cr-consent-1",
@@ -74,6 +76,12 @@ static void event_json(struct strbuf *out, enum store_event_kind kind, const cha
     };
     strbuf_reset(out);
     test_cond("event encodes", store_event_json(&ev, out) == 0);
+}
+
+static void event_json(struct strbuf *out, enum store_event_kind kind, const char *session,
+                       const char *question, const char *code, const char *value)
+{
+    event_json_at(out, kind, 1764000000000, session, question, code, value);
 }
 
 /* ---- running the event loop until a condition holds (bounded) ---- */
@@ -558,26 +566,11 @@ static void test_session_rewrites(void)
     const char *xmin = "SELECT xmin::text::bigint FROM sessions WHERE session_id = '" SESSION_R "'";
     long long first = 0;
     for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
-        struct store_event ev = {
-            .kind = STORE_EVENT_ANSWER,
-            .at_ms = at[i],
-            .flow_id = "community-report",
-            .flow_version = 1,
-            .consent_version = "cr-consent-1",
-            .channel = "ussd",
-            .operator_name = "operator-a",
-            .session_id = SESSION_R,
-            .pseudonym = PSEUD_A,
-            .language = "en",
-            .started_ms = 1763999990000,
-            .ttl_s = 600,
-            .question_id = i ? "severity" : "category",
-            .code = "2",
-        };
         struct strbuf doc = {0};
         char id[16];
         snprintf(id, sizeof id, "72-%zu", i);
-        test_cond("answer encodes", store_event_json(&ev, &doc) == 0);
+        event_json_at(&doc, STORE_EVENT_ANSWER, at[i], SESSION_R, i ? "severity" : "category", "2",
+                      NULL);
         test_cond("answer written", write_one(id, &doc));
         strbuf_free(&doc);
         if (i == 0)

@@ -9,6 +9,15 @@
 #include "store_event.h"
 #include "test_help.h"
 
+/* ev encodes, and to exactly want. */
+static int encodes_as(const struct store_event *ev, const char *want)
+{
+    struct strbuf out = {0};
+    int same = store_event_json(ev, &out) == 0 && strcmp(strbuf_cstr(&out), want) == 0;
+    strbuf_free(&out);
+    return same;
+}
+
 static void test_event_json(void)
 {
     struct store_event ev = {
@@ -49,10 +58,8 @@ static void test_event_json(void)
     full.code = "borehole";
     full.value = "Bore\"hole\x01\t";
     full.attempts = 2;
-    strbuf_reset(&out);
     test_cond("full answer document",
-              store_event_json(&full, &out) == 0 &&
-                  strcmp(strbuf_cstr(&out),
+              encodes_as(&full,
                          "{\"v\":1,\"kind\":\"answer\",\"at\":1764000000123,"
                          "\"flow\":\"community-report\",\"flow_version\":3,"
                          "\"flow_checksum\":\"0f1e2d3c\",\"consent_version\":\"cr-consent-1\","
@@ -61,16 +68,14 @@ static void test_event_json(void)
                          "\"pseudonym\":\"71f5fad6\",\"language\":\"en\","
                          "\"started\":1764000000000,\"ttl\":600,\"question\":\"water_source\","
                          "\"code\":\"borehole\",\"value\":\"Bore\\\"hole\\u0001\\t\","
-                         "\"attempts\":2}") == 0);
+                         "\"attempts\":2}"));
     struct store_event end = full;
     end.kind = STORE_EVENT_END;
     end.at_ms = 9223372036854775807LL;
     end.ttl_s = 2147483647;
     end.outcome = "completed";
-    strbuf_reset(&out);
     test_cond("end document, largest numbers",
-              store_event_json(&end, &out) == 0 &&
-                  strcmp(strbuf_cstr(&out),
+              encodes_as(&end,
                          "{\"v\":1,\"kind\":\"end\",\"at\":9223372036854775807,"
                          "\"flow\":\"community-report\",\"flow_version\":3,"
                          "\"flow_checksum\":\"0f1e2d3c\",\"consent_version\":\"cr-consent-1\","
@@ -78,26 +83,21 @@ static void test_event_json(void)
                          "\"session\":\"0123456789abcdef0123456789abcdef\","
                          "\"pseudonym\":\"71f5fad6\",\"language\":\"en\","
                          "\"started\":1764000000000,\"ttl\":2147483647,"
-                         "\"outcome\":\"completed\"}") == 0);
+                         "\"outcome\":\"completed\"}"));
     struct store_event erase = {.kind = STORE_EVENT_ERASE, .at_ms = 5, .pseudonym = "71f5fad6"};
-    strbuf_reset(&out);
-    test_cond("erase document",
-              store_event_json(&erase, &out) == 0 &&
-                  strcmp(strbuf_cstr(&out), "{\"v\":1,\"kind\":\"erase\",\"at\":5,"
-                                            "\"pseudonym\":\"71f5fad6\",\"flow\":null}") == 0);
+    test_cond("erase document", encodes_as(&erase, "{\"v\":1,\"kind\":\"erase\",\"at\":5,"
+                                                   "\"pseudonym\":\"71f5fad6\",\"flow\":null}"));
     struct store_event contact = {.kind = STORE_EVENT_CONTACT,
                                   .at_ms = 1764000000123,
                                   .pseudonym = "71f5fad6",
                                   .flow_id = "f",
                                   .operator_name = "operator-a",
                                   .sealed = "v1:abc"};
-    strbuf_reset(&out);
     test_cond("contact document",
-              store_event_json(&contact, &out) == 0 &&
-                  strcmp(strbuf_cstr(&out),
+              encodes_as(&contact,
                          "{\"v\":1,\"kind\":\"contact\",\"at\":1764000000123,"
                          "\"pseudonym\":\"71f5fad6\",\"flow\":\"f\",\"operator\":\"operator-a\","
-                         "\"sealed\":\"v1:abc\"}") == 0);
+                         "\"sealed\":\"v1:abc\"}"));
 
     struct store_event refusal = ev;
     refusal.kind = STORE_EVENT_REFUSAL;
