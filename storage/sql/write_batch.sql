@@ -129,9 +129,9 @@ upserted_sessions AS (
         WHERE sessions.outcome = 'timed_out'
            OR (sessions.outcome IS NULL AND EXCLUDED.outcome IS NOT NULL)
            OR EXCLUDED.last_seen_at > sessions.last_seen_at + interval '30 seconds'
-           OR EXCLUDED.ttl_s <> sessions.ttl_s
-           OR (sessions.ttl_s IS NULL AND EXCLUDED.ttl_s IS NOT NULL)
-           OR (sessions.flow_checksum IS NULL AND EXCLUDED.flow_checksum IS NOT NULL)
+           OR COALESCE(EXCLUDED.ttl_s, sessions.ttl_s) IS DISTINCT FROM sessions.ttl_s
+           OR COALESCE(sessions.flow_checksum, EXCLUDED.flow_checksum)
+              IS DISTINCT FROM sessions.flow_checksum
     RETURNING 1
 ),
 -- STOP opens an opt-out; a later consent to the same flow lifts it. The two
