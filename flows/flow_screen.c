@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "charset.h"
-#include "strbuf.h"
 #include "flow_def.h"
+#include "strbuf.h"
 
 /* Appends n bytes of s at *len, never past size, always NUL-terminated;
  * truncation is caught by the checker, which measures the same screens
@@ -251,14 +251,22 @@ static void measure_add(struct measure *sum, const char *text)
     sum->units += units < 0 ? 0 : units;
 }
 
-/* Adds to sum what running total `more` counts beyond `less` (a whole piece: less is empty). */
-static void measure_sum(struct measure *sum, const struct measure *more, const struct measure *less)
+/* Adds the pieces running total `more` counts beyond running total `less`. */
+static void measure_range(struct measure *sum, const struct measure *more,
+                          const struct measure *less)
 {
     sum->bytes += more->bytes - less->bytes;
     sum->no_gsm += more->no_gsm - less->no_gsm;
     sum->no_utf8 += more->no_utf8 - less->no_utf8;
     sum->septets += more->septets - less->septets;
     sum->units += more->units - less->units;
+}
+
+/* Adds one whole piece. */
+static void measure_plus(struct measure *sum, const struct measure *piece)
+{
+    static const struct measure none;
+    measure_range(sum, piece, &none);
 }
 
 /*
@@ -332,20 +340,20 @@ static int screen_fits_counts(long septets, long units, enum flow_channel channe
 static int page_fits(const struct menu_measures *mm, const struct flow_menu *m,
                      enum flow_channel channel, size_t first, size_t count, int back)
 {
-    static const struct measure none; /* empty */
     struct measure body = mm->question;
-    measure_sum(&body, &mm->items[first + count < m->n ? first + count : m->n], &mm->items[first]);
+    measure_range(&body, &mm->items[first + count < m->n ? first + count : m->n],
+                  &mm->items[first]);
     if (first + count < m->n)
-        measure_sum(&body, &mm->more, &none);
+        measure_plus(&body, &mm->more);
     if (back)
-        measure_sum(&body, &mm->back, &none);
+        measure_plus(&body, &mm->back);
     if (m->toggles)
-        measure_sum(&body, &mm->done, &none);
+        measure_plus(&body, &mm->done);
     for (size_t i = 0; i < mm->n_prefixes; i++) {
         struct measure page = body;
         long used, limit;
         const char *enc;
-        measure_sum(&page, &mm->prefix[i], &none);
+        measure_plus(&page, &mm->prefix[i]);
         if (page.bytes + 1 >= FLOW_SCREEN_MAX ||
             !screen_fits_counts(page.no_gsm ? -1 : page.septets, page.no_utf8 ? -1 : page.units,
                                 channel, &used, &limit, &enc))
