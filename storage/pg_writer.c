@@ -4,7 +4,7 @@
  *
  * One cycle: read a batch (our own unacknowledged entries first, then
  * entries idle too long in a dead consumer's hands, then new ones), write it
- * with sql/write_batch.sql, then XACK and XDEL it. A batch PostgreSQL
+ * with sql/write_batch.sql, then XACK it and trim the stream. A batch PostgreSQL
  * rejects as bad data is retried one entry at a time, so a single poison
  * entry moves to the dead-letter stream instead of blocking the others.
  */
@@ -165,7 +165,45 @@ static void on_acked(redisAsyncContext *ac, void *reply_ptr, void *priv)
     next_step(w);
 }
 
-/* XACK then XDEL in one MULTI: the stream keeps only what is not yet in PostgreSQL. */
+/*
+ * Acknowledges a written batch, then trims the stream below the oldest entry
+ * the group still needs: the oldest read but not yet acknowledged (by any
+ * writer: another's batch may still be in flight), or with none pending the
+ * first not yet read. So the stream keeps only what is not yet in
+ * PostgreSQL. One XTRIM a batch frees whole stream nodes, where XDEL of each
+ * entry cost Redis 1.5 us an entry (docs/performance.md). A stream that more
+ * than one group reads is not trimmed by one group's progress: then the
+ * acknowledged entries are deleted one by one. IDs go 1,000 at a time
+ * because Lua's unpack has a limit below batch_max's.
+ * KEYS[1]: the stream; ARGV[1]: the group; ARGV[2...]: the batch's entry ids.
+ */
+static const char ack_script[] =
+    "local stream, group = KEYS[1], ARGV[1] "
+    "for i = 2, #ARGV, 1000 do "
+    "  redis.call('XACK', stream, group, unpack(ARGV, i, math.min(i + 999, #ARGV))) "
+    "end "
+    "local groups = redis.call('XINFO', 'GROUPS', stream) "
+    "if #groups ~= 1 then "
+    "  for i = 2, #ARGV, 1000 do "
+    "    redis.call('XDEL', stream, unpack(ARGV, i, math.min(i + 999, #ARGV))) "
+    "  end "
+    "  return 0 "
+    "end "
+    "local floor = redis.call('XPENDING', stream, group)[2] "
+    "if not floor then "
+    "  local g = groups[1] "
+    "  for i = 1, #g, 2 do "
+    "    if g[i] == 'last-delivered-id' then "
+    "      local ms, seq = string.match(g[i + 1], '^(%d+)-(%d+)$') "
+    /* the entry after the last delivered; Lua prints numbers exactly up to
+     * 14 digits, so a longer sequence (never seen from XADD *) keeps that
+     * last one instead */
+    "      floor = #seq < 14 and ms .. '-' .. (tonumber(seq) + 1) or g[i + 1] "
+    "    end "
+    "  end "
+    "end "
+    "return redis.call('XTRIM', stream, 'MINID', floor)";
+
 static void ack_batch(struct pg_writer *w)
 {
     if (w->n == 0) { /* an empty batch (a sweep): nothing to acknowledge */
@@ -179,26 +217,23 @@ static void ack_batch(struct pg_writer *w)
         next_step(w);
         return;
     }
-    size_t argc = w->n + 3;
+    size_t argc = w->n + 5;
     const char **argv = calloc(argc, sizeof *argv);
     if (!argv) {
         clear_batch(w);
         next_step(w);
         return;
     }
-    redisAsyncCommand(ac, NULL, NULL, "MULTI");
-    argv[0] = "XACK";
-    argv[1] = w->stream;
-    argv[2] = w->group;
+    argv[0] = "EVAL";
+    argv[1] = ack_script;
+    argv[2] = "1";
+    argv[3] = w->stream;
+    argv[4] = w->group;
     for (size_t i = 0; i < w->n; i++)
-        argv[i + 3] = w->batch[i].id;
-    redisAsyncCommandArgv(ac, NULL, NULL, (int)argc, argv, NULL);
-    argv[1] = "XDEL";
-    argv[2] = w->stream;
-    redisAsyncCommandArgv(ac, NULL, NULL, (int)argc - 1, argv + 1, NULL);
-    free(argv);
+        argv[i + 5] = w->batch[i].id;
     w->acking = 1;
-    redisAsyncCommand(ac, on_acked, w, "EXEC");
+    redisAsyncCommandArgv(ac, on_acked, w, (int)argc, argv, NULL);
+    free(argv);
 }
 
 /* A lone entry PostgreSQL refuses as data: keep it for a human, then ack it. */

@@ -663,6 +663,81 @@ static void test_two_writers_and_erasures(void)
 }
 #undef PSEUD_G
 
+/* After each batch the writer trims the stream, but never below an entry
+ * another consumer of the group still holds: here "held" read three
+ * entries and has not acknowledged them (a writer mid-batch, or a dead one
+ * whose entries wait to be claimed). With nothing held, the stream empties. */
+#define SESSION_T "7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a"
+static long long trim_pending(void)
+{
+    redisReply *r = redisCommand(redis, "XPENDING tr:answers tr:writers");
+    long long n =
+        r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 ? r->element[0]->integer : -1;
+    freeReplyObject(r);
+    return n;
+}
+
+static int trim_batch_acked(void)
+{
+    return sql_count("SELECT count(*) FROM answers WHERE session_id = '" SESSION_T "'") == 3 &&
+           trim_pending() == 3;
+}
+
+static int trim_emptied(void)
+{
+    return redis_int("XLEN %s", "tr:answers") == 0 &&
+           sql_count("SELECT count(*) FROM answers WHERE session_id = '" SESSION_T "'") == 4;
+}
+
+static void add_trim_event(struct strbuf *ev, int n)
+{
+    char question[16];
+    snprintf(question, sizeof question, "q%d", n);
+    event_json_at(ev, STORE_EVENT_ANSWER, 1764000000000 + n, SESSION_T, question, NULL, "x");
+    freeReplyObject(redisCommand(redis, "XADD tr:answers * e %s", strbuf_cstr(ev)));
+}
+
+static void test_trim_keeps_held_entries(void)
+{
+    struct strbuf ev = {0};
+    for (int n = 1; n <= 3; n++)
+        add_trim_event(&ev, n);
+    freeReplyObject(redisCommand(redis, "XGROUP CREATE tr:answers tr:writers 0"));
+    redisReply *held =
+        redisCommand(redis, "XREADGROUP GROUP tr:writers held COUNT 3 STREAMS tr:answers >");
+    int read_three = held && held->type == REDIS_REPLY_ARRAY && held->elements == 1 &&
+                     held->element[0]->element[1]->elements == 3;
+    test_cond("another consumer holds three entries", read_three);
+    for (int n = 4; n <= 6; n++)
+        add_trim_event(&ev, n);
+    struct raia_err err = {0};
+    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
+                                  .redis_url = redis_url,
+                                  .prefix = "tr:",
+                                  .consumer = "trim-1",
+                                  .batch_max = 3};
+    struct pg_writer *w = pg_writer_new(base, &opts, &err);
+    test_cond("the writer writes and acknowledges the other three",
+              w && run_until(trim_batch_acked, 15));
+    int kept = read_three;
+    for (size_t i = 0; kept && i < 3; i++) {
+        const char *id = held->element[0]->element[1]->element[i]->element[0]->str;
+        redisReply *r = redisCommand(redis, "XRANGE tr:answers %s %s", id, id);
+        kept = r && r->type == REDIS_REPLY_ARRAY && r->elements == 1;
+        freeReplyObject(r);
+    }
+    test_cond("the held entries are still in the stream", kept);
+    for (size_t i = 0; read_three && i < 3; i++)
+        freeReplyObject(redisCommand(redis, "XACK tr:answers tr:writers %s",
+                                     held->element[0]->element[1]->element[i]->element[0]->str));
+    freeReplyObject(held);
+    add_trim_event(&ev, 7);
+    test_cond("with nothing held, the next batch empties the stream", run_until(trim_emptied, 15));
+    pg_writer_free(w);
+    strbuf_free(&ev);
+}
+#undef SESSION_T
+
 /* A writer with nothing to write still marks expired sessions timed_out. */
 static int quiet_swept(void)
 {
@@ -847,6 +922,7 @@ int main(void)
     test_erase_event();
     test_quiet_sweep();
     test_two_writers_and_erasures();
+    test_trim_keeps_held_entries();
     test_session_ids_are_checked();
     redis_store_free(store);
     event_base_free(base);
