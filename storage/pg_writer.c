@@ -168,41 +168,44 @@ static void on_acked(redisAsyncContext *ac, void *reply_ptr, void *priv)
 /*
  * Acknowledges a written batch, then trims the stream below the oldest entry
  * the group still needs: the oldest read but not yet acknowledged (by any
- * writer: another's batch may still be in flight), or with none pending the
- * first not yet read. So the stream keeps only what is not yet in
- * PostgreSQL. One XTRIM a batch frees whole stream nodes, where XDEL of each
- * entry cost Redis 1.5 us an entry (docs/performance.md). A stream that more
- * than one group reads is not trimmed by one group's progress: then the
- * acknowledged entries are deleted one by one. IDs go 1,000 at a time
- * because Lua's unpack has a limit below batch_max's.
+ * writer: another's batch may still be in flight). With none pending,
+ * everything delivered is in PostgreSQL: the trim goes up to the last
+ * delivered entry, which is then deleted itself. So the stream keeps only
+ * what is not yet in PostgreSQL. One XTRIM a batch frees whole stream nodes,
+ * where XDEL of each entry cost Redis 1.5 us an entry (docs/performance.md).
+ * A stream that more than one group reads is not trimmed by one group's
+ * progress: then the acknowledged entries are deleted one by one. IDs go
+ * 1,000 at a time because Lua's unpack has a limit below batch_max's.
  * KEYS[1]: the stream; ARGV[1]: the group; ARGV[2...]: the batch's entry ids.
  */
 static const char ack_script[] =
     "local stream, group = KEYS[1], ARGV[1] "
-    "for i = 2, #ARGV, 1000 do "
-    "  redis.call('XACK', stream, group, unpack(ARGV, i, math.min(i + 999, #ARGV))) "
+    /* runs command (a list: name and first arguments) over the ids */
+    "local function with_ids(command) "
+    "  for i = 2, #ARGV, 1000 do "
+    "    local args = {unpack(command)} "
+    "    for j = i, math.min(i + 999, #ARGV) do args[#args + 1] = ARGV[j] end "
+    "    redis.call(unpack(args)) "
+    "  end "
     "end "
+    "with_ids({'XACK', stream, group}) "
     "local groups = redis.call('XINFO', 'GROUPS', stream) "
     "if #groups ~= 1 then "
-    "  for i = 2, #ARGV, 1000 do "
-    "    redis.call('XDEL', stream, unpack(ARGV, i, math.min(i + 999, #ARGV))) "
-    "  end "
+    "  with_ids({'XDEL', stream}) "
     "  return 0 "
     "end "
-    "local floor = redis.call('XPENDING', stream, group)[2] "
-    "if not floor then "
-    "  local g = groups[1] "
-    "  for i = 1, #g, 2 do "
-    "    if g[i] == 'last-delivered-id' then "
-    "      local ms, seq = string.match(g[i + 1], '^(%d+)-(%d+)$') "
-    /* the entry after the last delivered; Lua prints numbers exactly up to
-     * 14 digits, so a longer sequence (never seen from XADD *) keeps that
-     * last one instead */
-    "      floor = #seq < 14 and ms .. '-' .. (tonumber(seq) + 1) or g[i + 1] "
-    "    end "
+    "local oldest_pending = redis.call('XPENDING', stream, group)[2] "
+    "if oldest_pending then "
+    "  return redis.call('XTRIM', stream, 'MINID', oldest_pending) "
+    "end "
+    "local g = groups[1] "
+    "for i = 1, #g, 2 do "
+    "  if g[i] == 'last-delivered-id' then "
+    "    local trimmed = redis.call('XTRIM', stream, 'MINID', g[i + 1]) "
+    "    return trimmed + redis.call('XDEL', stream, g[i + 1]) "
     "  end "
     "end "
-    "return redis.call('XTRIM', stream, 'MINID', floor)";
+    "return 0";
 
 static void ack_batch(struct pg_writer *w)
 {

@@ -707,6 +707,11 @@ static void test_trim_keeps_held_entries(void)
         redisCommand(redis, "XREADGROUP GROUP tr:writers held COUNT 3 STREAMS tr:answers >");
     int read_three = held && held->type == REDIS_REPLY_ARRAY && held->elements == 1 &&
                      held->element[0]->element[1]->elements == 3;
+    char held_ids[3][32] = {{0}};
+    for (size_t i = 0; read_three && i < 3; i++)
+        snprintf(held_ids[i], sizeof held_ids[i], "%s",
+                 held->element[0]->element[1]->element[i]->element[0]->str);
+    freeReplyObject(held);
     test_cond("another consumer holds three entries", read_three);
     for (int n = 4; n <= 6; n++)
         add_trim_event(&ev, n);
@@ -721,16 +726,13 @@ static void test_trim_keeps_held_entries(void)
               w && run_until(trim_batch_acked, 15));
     int kept = read_three;
     for (size_t i = 0; kept && i < 3; i++) {
-        const char *id = held->element[0]->element[1]->element[i]->element[0]->str;
-        redisReply *r = redisCommand(redis, "XRANGE tr:answers %s %s", id, id);
+        redisReply *r = redisCommand(redis, "XRANGE tr:answers %s %s", held_ids[i], held_ids[i]);
         kept = r && r->type == REDIS_REPLY_ARRAY && r->elements == 1;
         freeReplyObject(r);
     }
     test_cond("the held entries are still in the stream", kept);
     for (size_t i = 0; read_three && i < 3; i++)
-        freeReplyObject(redisCommand(redis, "XACK tr:answers tr:writers %s",
-                                     held->element[0]->element[1]->element[i]->element[0]->str));
-    freeReplyObject(held);
+        freeReplyObject(redisCommand(redis, "XACK tr:answers tr:writers %s", held_ids[i]));
     add_trim_event(&ev, 7);
     test_cond("with nothing held, the next batch empties the stream", run_until(trim_emptied, 15));
     pg_writer_free(w);
