@@ -12,7 +12,7 @@ bench_build() {
   echo "bench: building Release in $build" >&2
   cmake -S "$SRC" -B "$build" -DCMAKE_BUILD_TYPE=Release -DRAIA_BUILD_TESTS=OFF \
     -DRAIA_WERROR=ON >/dev/null
-  cmake --build "$build" -j"$(nproc)" --target raia-gateway raia raia-load >/dev/null
+  cmake --build "$build" -j"$(nproc)" --target raia-gateway raia raia-load raia-sql-replay >/dev/null
 }
 
 # Writes the gateway config for load into $1/raia.yaml (from config/raia.yaml:

@@ -1,0 +1,188 @@
+/*
+ * sql_replay.c - raia-sql-replay: PostgreSQL's cost of the writer's batch
+ * statement, measured on real stream entries, two ways side by side
+ * (bench/sql-ab, docs/performance.md).
+ *
+ *   raia-sql-replay REDIS_URL STREAM BATCH CONNINFO_A CONNINFO_B [SQL_FILE]
+ *
+ * Reads every entry of STREAM (XRANGE, BATCH at a time, nothing consumed)
+ * and writes each batch into database A with the statement this build
+ * carries (sql/write_batch.sql) and into database B with SQL_FILE (the
+ * same statement when none is given: the noise floor). The two run one
+ * after the other on every batch, in turns A-B then B-A, so a host that
+ * slows down during the run slows both alike. The parameter is built as the
+ * writer builds it (pg_writer_param_add).
+ *
+ * Prints one JSON line: entries, batches, the wall time of a statement per
+ * entry in each database, and the median of the per-batch ratio B/A.
+ * Exits 1 when a statement fails, when the two databases do not end with
+ * the same answers and sessions, or when no answer was stored.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <hiredis/hiredis.h>
+#include <libpq-fe.h>
+
+#include "pg_writer.h"
+#include "raia_err.h"
+#include "redis_url.h"
+#include "sql_text.h"
+#include "strbuf.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct strbuf sb = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        strbuf_append(&sb, chunk, n);
+    fclose(f);
+    char *text = strdup(strbuf_cstr(&sb));
+    strbuf_free(&sb);
+    return text;
+}
+
+static PGconn *connect_prepared(const char *conninfo, const char *sql)
+{
+    PGconn *pg = PQconnectdb(conninfo);
+    if (PQstatus(pg) != CONNECTION_OK) {
+        fprintf(stderr, "raia-sql-replay: %s", PQerrorMessage(pg));
+        exit(1);
+    }
+    PGresult *res = PQprepare(pg, "batch", sql, 1, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        fprintf(stderr, "raia-sql-replay: prepare: %s", PQerrorMessage(pg));
+        exit(1);
+    }
+    PQclear(res);
+    return pg;
+}
+
+/* Seconds the batch statement took on pg; exits on failure. */
+static double run_batch(PGconn *pg, const char *param, char which)
+{
+    const char *values[1] = {param};
+    double t0 = now_s();
+    PGresult *res = PQexecPrepared(pg, "batch", 1, values, NULL, NULL, 0);
+    double took = now_s() - t0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "raia-sql-replay: database %c: %s", which, PQerrorMessage(pg));
+        exit(1);
+    }
+    PQclear(res);
+    return took;
+}
+
+static long long count_rows(PGconn *pg, const char *table)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    PGresult *res = PQexec(pg, sql);
+    long long n = PQresultStatus(res) == PGRES_TUPLES_OK ? atoll(PQgetvalue(res, 0, 0)) : -1;
+    PQclear(res);
+    return n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 6 || argc > 7) {
+        fprintf(stderr, "usage: raia-sql-replay REDIS_URL STREAM BATCH CONNINFO_A CONNINFO_B "
+                        "[SQL_FILE]\n");
+        return 64;
+    }
+    int batch = atoi(argv[3]);
+    char *sql_b = argc == 7 ? read_file(argv[6]) : strdup(sql_write_batch);
+    if (batch < 1 || !sql_b) {
+        fprintf(stderr, "raia-sql-replay: bad batch size or unreadable %s\n", argv[6]);
+        return 64;
+    }
+    struct raia_err err = {0};
+    redisContext *redis = redis_url_connect(argv[1], &err);
+    if (!redis) {
+        fprintf(stderr, "raia-sql-replay: %s\n", err.msg);
+        return 1;
+    }
+    PGconn *pg[2] = {connect_prepared(argv[4], sql_write_batch), connect_prepared(argv[5], sql_b)};
+
+    double took[2] = {0, 0};
+    size_t ratios_cap = 1024, batches = 0;
+    double *ratios = malloc(ratios_cap * sizeof *ratios);
+    long long entries = 0;
+    char start[64] = "-";
+    struct strbuf param = {0};
+    for (;;) {
+        redisReply *r = redisCommand(redis, "XRANGE %s %s + COUNT %d", argv[2], start, batch);
+        if (!r || r->type != REDIS_REPLY_ARRAY) {
+            fprintf(stderr, "raia-sql-replay: XRANGE: %s\n", r ? r->str : redis->errstr);
+            return 1;
+        }
+        if (r->elements == 0) {
+            freeReplyObject(r);
+            break;
+        }
+        strbuf_reset(&param);
+        strbuf_puts(&param, "[");
+        for (size_t i = 0; i < r->elements; i++) {
+            const redisReply *id = r->element[i]->element[0];
+            const redisReply *fields = r->element[i]->element[1];
+            pg_writer_param_add(&param, id->str, fields->element[1]->str, i == 0);
+        }
+        strbuf_puts(&param, "]");
+        /* the next range starts just after the last id: "(" is exclusive */
+        snprintf(start, sizeof start, "(%s", r->element[r->elements - 1]->element[0]->str);
+        entries += (long long)r->elements;
+        freeReplyObject(r);
+
+        double t[2];
+        int first = (int)(batches % 2);
+        t[first] = run_batch(pg[first], strbuf_cstr(&param), first ? 'B' : 'A');
+        t[!first] = run_batch(pg[!first], strbuf_cstr(&param), first ? 'A' : 'B');
+        took[0] += t[0];
+        took[1] += t[1];
+        if (batches == ratios_cap)
+            ratios = realloc(ratios, (ratios_cap *= 2) * sizeof *ratios);
+        ratios[batches++] = t[1] / t[0];
+    }
+    if (batches == 0) {
+        fprintf(stderr, "raia-sql-replay: stream %s is empty\n", argv[2]);
+        return 1;
+    }
+    qsort(ratios, batches, sizeof *ratios, cmp_double);
+    long long answers[2] = {count_rows(pg[0], "answers"), count_rows(pg[1], "answers")};
+    long long sessions[2] = {count_rows(pg[0], "sessions"), count_rows(pg[1], "sessions")};
+    printf("{\"entries\":%lld,\"batches\":%zu,\"a_us_per_entry\":%.2f,\"b_us_per_entry\":%.2f,"
+           "\"median_batch_ratio_b_a\":%.3f,\"answers\":[%lld,%lld],\"sessions\":[%lld,%lld]}\n",
+           entries, batches, took[0] * 1e6 / (double)entries, took[1] * 1e6 / (double)entries,
+           ratios[batches / 2], answers[0], answers[1], sessions[0], sessions[1]);
+    int same = answers[0] == answers[1] && sessions[0] == sessions[1];
+    if (!same)
+        fprintf(stderr, "raia-sql-replay: the two databases differ\n");
+    else if (answers[0] <= 0)
+        fprintf(stderr, "raia-sql-replay: no answer was stored\n");
+    strbuf_free(&param);
+    free(ratios);
+    free(sql_b);
+    PQfinish(pg[0]);
+    PQfinish(pg[1]);
+    redisFree(redis);
+    return same && answers[0] > 0 ? 0 : 1;
+}
