@@ -2,6 +2,7 @@
 # the binaries carry the exact schema they were built with (no path lookups
 # at run time). Run at build time:
 #   cmake -DOUT=sql_text.c -DBATCH=write_batch.sql -DSWEEP=sweep_timeouts.sql
+#         -DLOCKS=person_locks.sql
 #         -DMIGRATIONS="001_x.sql|002_y.sql" -P embed_sql.cmake
 # Byte arrays, not string literals: ISO C caps literals at 4095 characters.
 
@@ -17,6 +18,8 @@ sql_bytes("${BATCH}" batch)
 string(APPEND body "const char sql_write_batch[] = ${batch};\n\n")
 sql_bytes("${SWEEP}" sweep)
 string(APPEND body "const char sql_sweep_timeouts[] = ${sweep};\n\n")
+sql_bytes("${LOCKS}" locks)
+string(APPEND body "const char sql_person_locks[] = ${locks};\n\n")
 
 string(REPLACE "|" ";" MIGRATIONS "${MIGRATIONS}")
 set(entries "")

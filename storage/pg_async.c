@@ -35,6 +35,11 @@ struct pg_async {
     const char *prepared[PG_PREPARED_MAX];
     size_t n_prepared;
     char *then_param; /* preparing: a copy of the parameter to run it with next */
+    /* A pipeline in flight (pg_async_query_after): what each of its
+     * statements is, 'p' PREPARE or 'e' execute, in the order sent, and
+     * which one the results now coming belong to. */
+    char steps[5];
+    size_t step;
 };
 
 static void pg_connect(struct pg_async *pg);
@@ -62,6 +67,7 @@ static void drop_connection(struct pg_async *pg)
     pg->n_prepared = 0; /* prepared statements die with their session */
     free(pg->then_param);
     pg->then_param = NULL;
+    pg->steps[0] = '\0';
     pg->phase = PG_DOWN;
     backoff_arm(&pg->backoff, pg->retry);
 }
@@ -128,6 +134,32 @@ static void finish_query(struct pg_async *pg)
     PQclear(res);
 }
 
+/* Keeps res as the pipeline's outcome when it is the first failure, or the
+ * last statement's result; 1 when the pipeline is over (the sync came). */
+static int pipeline_result(struct pg_async *pg, PGresult *res)
+{
+    ExecStatusType status = PQresultStatus(res);
+    int failed = status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE;
+    int last = pg->steps[pg->step] == 'e' && pg->steps[pg->step + 1] == '\0';
+    if (status == PGRES_PIPELINE_SYNC) {
+        PQclear(res);
+        PQexitPipelineMode(pg->conn);
+        pg->steps[0] = '\0';
+        return 1;
+    }
+    if (pg->steps[pg->step] == 'p' && status == PGRES_COMMAND_OK)
+        pg->n_prepared++; /* prepares are sent in index order */
+    int keep = (failed && (!pg->result || PQresultStatus(pg->result) == PGRES_TUPLES_OK)) ||
+               (last && !pg->result);
+    if (keep) {
+        PQclear(pg->result);
+        pg->result = res;
+    } else {
+        PQclear(res); /* a PREPARE, the first statement, or skipped after a failure */
+    }
+    return 0;
+}
+
 static void read_results(struct pg_async *pg)
 {
     if (!PQconsumeInput(pg->conn)) {
@@ -136,6 +168,15 @@ static void read_results(struct pg_async *pg)
     }
     while (!PQisBusy(pg->conn)) {
         PGresult *res = PQgetResult(pg->conn);
+        if (pg->steps[0]) { /* in a pipeline a NULL ends one statement's results */
+            if (!res)
+                pg->step++;
+            else if (pipeline_result(pg, res)) {
+                finish_query(pg);
+                return;
+            }
+            continue;
+        }
         if (!res) {
             finish_query(pg);
             return;
@@ -238,6 +279,20 @@ static void send_prepared(struct pg_async *pg, size_t i, const char *param)
     flush_query(pg);
 }
 
+/* After sending: waits for the results, or fails the connection if sent is 0. */
+static int started(struct pg_async *pg, int sent, pg_async_result_cb cb, void *ctx)
+{
+    if (!sent) {
+        fail(pg, "send"); /* drops a parameter's copy and leaves pipeline mode too */
+        return -RAIA_EIO;
+    }
+    pg->phase = PG_BUSY;
+    pg->cb = cb;
+    pg->cb_ctx = ctx;
+    flush_query(pg);
+    return 0;
+}
+
 int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_async_result_cb cb,
                    void *ctx)
 {
@@ -258,15 +313,53 @@ int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_a
         const char *params[1] = {param};
         sent = PQsendQueryParams(pg->conn, sql, 1, NULL, params, NULL, NULL, 0);
     }
-    if (!sent) {
-        fail(pg, "send"); /* drops the copy too */
-        return -RAIA_EIO;
+    return started(pg, sent, cb, ctx);
+}
+
+/* Queues sql (prepared first if it is new) in the pipeline being built. */
+static int pipeline_add(struct pg_async *pg, const char *sql, const char *param, size_t *next_new)
+{
+    size_t i = 0;
+    while (i < pg->n_prepared && pg->prepared[i] != sql)
+        i++;
+    const char *params[1] = {param};
+    size_t n = strlen(pg->steps);
+    int sent;
+    if (i == pg->n_prepared && *next_new >= PG_PREPARED_MAX) {
+        sent = PQsendQueryParams(pg->conn, sql, 1, NULL, params, NULL, NULL, 0); /* no slot */
+    } else {
+        char name[16];
+        if (i == pg->n_prepared) {
+            /* a text new to this connection: the second of two new ones gets the next slot */
+            i = (*next_new)++;
+            statement_name(i, name);
+            if (!PQsendPrepare(pg->conn, name, sql, 1, NULL))
+                return 0;
+            pg->prepared[i] = sql;
+            pg->steps[n++] = 'p';
+        }
+        statement_name(i, name);
+        sent = PQsendQueryPrepared(pg->conn, name, 1, params, NULL, NULL, 0);
     }
-    pg->phase = PG_BUSY;
-    pg->cb = cb;
-    pg->cb_ctx = ctx;
-    flush_query(pg);
-    return 0;
+    if (!sent)
+        return 0;
+    pg->steps[n++] = 'e';
+    pg->steps[n] = '\0';
+    return 1;
+}
+
+int pg_async_query_after(struct pg_async *pg, const char *first_sql, const char *first_param,
+                         const char *sql, const char *param, pg_async_result_cb cb, void *ctx)
+{
+    if (pg->phase != PG_IDLE || first_sql == sql)
+        return -RAIA_EIO;
+    size_t next_new = pg->n_prepared;
+    pg->step = 0;
+    pg->steps[0] = '\0';
+    int sent = PQenterPipelineMode(pg->conn) &&
+               pipeline_add(pg, first_sql, first_param, &next_new) &&
+               pipeline_add(pg, sql, param, &next_new) && PQpipelineSync(pg->conn);
+    return started(pg, sent, cb, ctx);
 }
 
 void pg_async_free(struct pg_async *pg)

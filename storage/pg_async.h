@@ -35,6 +35,17 @@ int pg_async_idle(const struct pg_async *pg);
  */
 int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_async_result_cb cb,
                    void *ctx);
+/**
+ * Runs first_sql with first_param, then sql with param, in one transaction
+ * and one round trip (a libpq pipeline closed by one sync). Under READ
+ * COMMITTED the second statement takes its snapshot after the first one
+ * has finished, so it sees what committed while the first waited (for a
+ * lock, say). cb gets sql's result, or the first failure; on a failure
+ * PostgreSQL rolls the whole transaction back. Both texts are prepared on
+ * first use, as with pg_async_query; they must differ.
+ */
+int pg_async_query_after(struct pg_async *pg, const char *first_sql, const char *first_param,
+                         const char *sql, const char *param, pg_async_result_cb cb, void *ctx);
 /** Closes the connection; a query in flight gets no callback. NULL is a no-op. */
 void pg_async_free(struct pg_async *pg);
 

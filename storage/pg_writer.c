@@ -64,6 +64,7 @@ struct pg_writer {
     struct entry *batch;
     size_t n;
     struct strbuf param;
+    struct strbuf people; /* sql/person_locks.sql's parameter for the batch */
     struct event *retry;
     struct event *backlog_timer;
     struct backoff backoff;
@@ -330,22 +331,32 @@ static void write_batch(struct pg_writer *w)
         return;
     }
     strbuf_reset(&w->param);
+    strbuf_reset(&w->people);
     strbuf_puts(&w->param, "[");
     size_t written = 0;
     for (size_t i = 0; i < w->n; i++) {
-        if (!w->batch[i].doc)
+        const char *doc = w->batch[i].doc;
+        if (!doc)
             continue;
-        pg_writer_param_add(&w->param, w->batch[i].id, w->batch[i].doc, written++ == 0);
+        pg_writer_param_add(&w->param, w->batch[i].id, doc, written++ == 0);
+        if (w->people.len)
+            strbuf_append(&w->people, ",", 1);
+        if (store_event_doc_erases(doc))
+            strbuf_append(&w->people, "!", 1);
+        store_event_doc_pseudonym(doc, &w->people);
     }
     strbuf_puts(&w->param, "]");
-    if (w->param.oom) {
+    if (w->param.oom || w->people.oom) {
         gate_leave(w);
         strbuf_free(&w->param);
+        strbuf_free(&w->people);
         retry_later(w);
         return;
     }
     w->writing = 1;
-    if (pg_async_query(w->pg, sql_write_batch, strbuf_cstr(&w->param), on_written, w) < 0) {
+    /* the people's locks first, then the batch with a snapshot taken after them */
+    if (pg_async_query_after(w->pg, sql_person_locks, strbuf_cstr(&w->people), sql_write_batch,
+                             strbuf_cstr(&w->param), on_written, w) < 0) {
         w->writing = 0;
         gate_leave(w);
         retry_later(w);
@@ -660,5 +671,6 @@ void pg_writer_free(struct pg_writer *w)
         clear_batch(w);
     free(w->batch);
     strbuf_free(&w->param);
+    strbuf_free(&w->people);
     free(w);
 }

@@ -1,7 +1,7 @@
 /**
  * sql_text.h - the SQL compiled into the binaries (generated sql_text.c,
  * see embed_sql.cmake): the numbered migrations in storage/migrations/ in
- * order, and the writer's two statements in storage/sql/.
+ * order, and the writer's three statements in storage/sql/.
  */
 #ifndef RAIA_SQL_TEXT_H
 #define RAIA_SQL_TEXT_H
@@ -18,5 +18,6 @@ extern const struct sql_migration sql_migrations[];
 extern const size_t sql_migrations_count;
 extern const char sql_write_batch[];
 extern const char sql_sweep_timeouts[];
+extern const char sql_person_locks[];
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock_ms.h"
 #include "erase.h"
 #include "log.h"
 #include "pg_migrate.h"
@@ -663,6 +664,108 @@ static void test_two_writers_and_erasures(void)
 }
 #undef PSEUD_G
 
+/* Two gateways on one database, each with its own stream, writers and
+ * gate: X stores a person's next answer while Y erases that person. A
+ * third connection holds the session row, so that both statements have
+ * started (Y's first) before either can finish; then it lets go. Y's
+ * erasure commits while X waits, and X, which must not take its snapshot
+ * before that, drops the answer the erasure covers: nothing of the person
+ * is left. In one statement X's snapshot would predate the erasure, and it
+ * would insert the session again with the answer (docs/storage.md). */
+#define PSEUD_R "1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d"
+#define SESSION_R "1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d"
+static int lock_waiters = 0;
+/* Statements of the writers (a batch, or the locks before it) waiting on a lock. */
+static int writers_waiting(void)
+{
+    return sql_count("SELECT count(*) FROM pg_stat_activity"
+                     " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                     " AND (query LIKE '-- write_batch%' OR query LIKE '-- person_locks%')") >=
+           lock_waiters;
+}
+
+static int race_drained(void)
+{
+    return redis_int("XLEN %s", "ya:answers") == 0 && redis_int("XLEN %s", "xa:answers") == 0;
+}
+
+static void test_erasure_races_another_gateway(void)
+{
+    /* now, so that the writers' sweep leaves the session alone */
+    long long now = clock_ms(CLOCK_REALTIME);
+    struct store_event ev = {.kind = STORE_EVENT_ANSWER,
+                             .at_ms = now - 9000,
+                             .flow_id = "community-report",
+                             .flow_version = 1,
+                             .consent_version = "cr-consent-1",
+                             .channel = "ussd",
+                             .operator_name = "operator-a",
+                             .session_id = SESSION_R,
+                             .pseudonym = PSEUD_R,
+                             .language = "en",
+                             .started_ms = now - 10000,
+                             .ttl_s = 600,
+                             .question_id = "category",
+                             .code = "water",
+                             .value = "Water point"};
+    struct strbuf first = {0}, next = {0}, erase = {0};
+    store_event_json(&ev, &first);
+    ev.at_ms += 1000;
+    ev.question_id = "severity";
+    ev.code = "2";
+    store_event_json(&ev, &next);
+    struct store_event er = {.kind = STORE_EVENT_ERASE, .at_ms = now - 1000, .pseudonym = PSEUD_R};
+    store_event_json(&er, &erase);
+    test_cond("the person's session and first answer are stored",
+              write_one("9-1", &first) &&
+                  sql_count("SELECT count(*) FROM answers WHERE session_id = '" SESSION_R "'") ==
+                      1);
+
+    PGconn *holder = PQconnectdb(pg_conninfo);
+    PQclear(PQexec(holder, "BEGIN"));
+    PGresult *held =
+        PQexec(holder, "SELECT 1 FROM sessions WHERE session_id = '" SESSION_R "' FOR UPDATE");
+    test_cond("a third connection holds the session row", PQntuples(held) == 1);
+    PQclear(held);
+
+    struct pg_writer_gate gate_y = {0}, gate_x = {0};
+    struct raia_err err = {0};
+    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
+                                  .redis_url = redis_url,
+                                  .prefix = "ya:",
+                                  .consumer = "gateway-y",
+                                  .batch_max = 10,
+                                  .gate = &gate_y};
+    freeReplyObject(redisCommand(redis, "XADD ya:answers * e %s", strbuf_cstr(&erase)));
+    struct pg_writer *y = pg_writer_new(base, &opts, &err);
+    lock_waiters = 1;
+    test_cond("gateway Y's erasure waits for the row", y && run_until(writers_waiting, 10));
+    opts.prefix = "xa:";
+    opts.consumer = "gateway-x";
+    opts.gate = &gate_x;
+    freeReplyObject(redisCommand(redis, "XADD xa:answers * e %s", strbuf_cstr(&next)));
+    struct pg_writer *x = pg_writer_new(base, &opts, &err);
+    lock_waiters = 2;
+    test_cond("gateway X's batch with the next answer waits too",
+              x && run_until(writers_waiting, 10));
+    PQclear(PQexec(holder, "COMMIT"));
+    PQfinish(holder);
+    test_cond("both streams drain", run_until(race_drained, 20));
+    test_cond("the erasure is on record",
+              sql_count("SELECT count(*) FROM erasures WHERE pseudonym = '" PSEUD_R "'") == 1);
+    test_cond("and nothing of the person is left, the answer that raced it included",
+              sql_count("SELECT count(*) FROM sessions WHERE pseudonym = '" PSEUD_R "'") == 0 &&
+                  sql_count("SELECT count(*) FROM answers WHERE session_id = '" SESSION_R "'") ==
+                      0);
+    pg_writer_free(x);
+    pg_writer_free(y);
+    strbuf_free(&first);
+    strbuf_free(&next);
+    strbuf_free(&erase);
+}
+#undef PSEUD_R
+#undef SESSION_R
+
 /* After each batch the writer trims the stream, but never below an entry
  * another consumer of the group still holds: here "held" read three
  * entries and has not acknowledged them (a writer mid-batch, or a dead one
@@ -924,6 +1027,7 @@ int main(void)
     test_erase_event();
     test_quiet_sweep();
     test_two_writers_and_erasures();
+    test_erasure_races_another_gateway();
     test_trim_keeps_held_entries();
     test_session_ids_are_checked();
     redis_store_free(store);
