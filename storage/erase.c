@@ -4,9 +4,11 @@
  * Forgetting works from Redis towards PostgreSQL, the way the data flows:
  * first the session state, the events still in the stream (so the writer
  * cannot bring them back) and the results still queued for the person
- * (outbox_store.h), then the rows, contacts included. A batch that a writer holds in
- * memory at that very moment can still land afterwards; running the command
- * again removes it (docs/privacy.md).
+ * (outbox_store.h), then the rows, contacts included. The rows go under the
+ * writers' person locks (sql/person_locks.sql), so a batch already writing
+ * commits first and its rows are deleted too. A batch a writer had read
+ * from the stream but not started can still land afterwards; running the
+ * command again removes it (docs/storage.md "Known limits").
  */
 #include "erase.h"
 
@@ -18,6 +20,7 @@
 
 #include "outbox_store.h"
 #include "redis_url.h"
+#include "sql_text.h"
 
 #define SCAN_COUNT "500"
 
@@ -108,9 +111,18 @@ static int erase_redis(const struct erase_target *t, const char *pseudonym,
                                                                                      : 0;
 }
 
-/* Runs one statement that returns one row of counts into cols. */
-static int pg_counts(const char *conninfo, const char *sql, int n_params, const char *const *params,
-                     long long *cols[], int n_cols, struct raia_err *err)
+/* Every bucket of sql/person_locks.sql (key 7263, 256 buckets), exclusive:
+ * the purge may delete anyone's sessions. */
+static const char all_people_locks_sql[] = "SELECT count(*) FROM generate_series(0, 255) AS b,"
+                                           " LATERAL (SELECT pg_advisory_xact_lock(7263, b)) x";
+
+/* In one transaction: lock_sql with lock_param (none when NULL), which
+ * takes the writers' person locks, so a batch in flight commits first and
+ * none starts meanwhile; then sql, which returns one row of counts into
+ * cols, with a snapshot taken after the wait. */
+static int pg_counts(const char *conninfo, const char *lock_sql, const char *lock_param,
+                     const char *sql, int n_params, const char *const *params, long long *cols[],
+                     int n_cols, struct raia_err *err)
 {
     PGconn *conn = PQconnectdb(conninfo);
     if (PQstatus(conn) != CONNECTION_OK) {
@@ -118,16 +130,28 @@ static int pg_counts(const char *conninfo, const char *sql, int n_params, const 
         PQfinish(conn);
         return -RAIA_EIO;
     }
-    PGresult *res = PQexecParams(conn, sql, n_params, NULL, params, NULL, NULL, 0);
+    PGresult *res = PQexec(conn, "BEGIN");
+    if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+        PQclear(res);
+        res = PQexecParams(conn, lock_sql, lock_param ? 1 : 0, NULL, &lock_param, NULL, NULL, 0);
+    }
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        PQclear(res);
+        res = PQexecParams(conn, sql, n_params, NULL, params, NULL, NULL, 0);
+    }
     int rc = 0;
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         rc = raia_err_set(err, RAIA_EIO, "postgres: %s", PQresultErrorMessage(res));
     } else {
         for (int i = 0; i < n_cols; i++)
             *cols[i] = strtoll(PQgetvalue(res, 0, i), NULL, 10);
+        PQclear(res);
+        res = PQexec(conn, "COMMIT");
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            rc = raia_err_set(err, RAIA_EIO, "postgres: %s", PQresultErrorMessage(res));
     }
     PQclear(res);
-    PQfinish(conn);
+    PQfinish(conn); /* rolls back what did not commit */
     return rc;
 }
 
@@ -158,7 +182,9 @@ int erase_person(const struct erase_target *t, const char *pseudonym, struct era
     const char *params[5] = {pseudonym, t->actor, stream_n, keys_n, outbox_n};
     long long logged = 0;
     long long *cols[4] = {&out->sessions, &out->answers, &out->contacts, &logged};
-    return pg_counts(t->conninfo, forget_sql, 5, params, cols, 4, err);
+    char person[80];
+    snprintf(person, sizeof person, "!%s", pseudonym); /* "!": erased (sql/person_locks.sql) */
+    return pg_counts(t->conninfo, sql_person_locks, person, forget_sql, 5, params, cols, 4, err);
 }
 
 static const char purge_sql[] =
@@ -188,5 +214,5 @@ int erase_older_than(const struct erase_target *t, int days, struct erase_counts
     const char *params[2] = {days_s, t->actor};
     long long logged = 0;
     long long *cols[5] = {&out->sessions, &out->answers, &out->refusals, &out->contacts, &logged};
-    return pg_counts(t->conninfo, purge_sql, 2, params, cols, 5, err);
+    return pg_counts(t->conninfo, all_people_locks_sql, NULL, purge_sql, 2, params, cols, 5, err);
 }

@@ -14,6 +14,7 @@
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "clock_ms.h"
 #include "erase.h"
@@ -675,13 +676,14 @@ static void test_two_writers_and_erasures(void)
 #define PSEUD_R "1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d"
 #define SESSION_R "1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d"
 static int lock_waiters = 0;
-/* Statements of the writers (a batch, or the locks before it) waiting on a lock. */
+/* Statements of the writers or of `raia forget` (a batch, a forget, or the
+ * person locks before either) waiting on a lock. */
 static int writers_waiting(void)
 {
     return sql_count("SELECT count(*) FROM pg_stat_activity"
                      " WHERE wait_event_type = 'Lock' AND datname = current_database()"
-                     " AND (query LIKE '-- write_batch%' OR query LIKE '-- person_locks%')") >=
-           lock_waiters;
+                     " AND (query LIKE '-- write_batch%' OR query LIKE '-- person_locks%'"
+                     "      OR query LIKE 'WITH gone AS%')") >= lock_waiters;
 }
 
 static int race_drained(void)
@@ -689,9 +691,12 @@ static int race_drained(void)
     return redis_int("XLEN %s", "ya:answers") == 0 && redis_int("XLEN %s", "xa:answers") == 0;
 }
 
-static void test_erasure_races_another_gateway(void)
+/* For the race cases below: a person's first answer, stored at once, and
+ * their next one, encoded into next; times are now, so that the writers'
+ * sweep leaves the session alone. Returns a connection holding the
+ * session row in an open transaction. */
+static PGconn *race_setup(const char *session, const char *pseudonym, struct strbuf *next)
 {
-    /* now, so that the writers' sweep leaves the session alone */
     long long now = clock_ms(CLOCK_REALTIME);
     struct store_event ev = {.kind = STORE_EVENT_ANSWER,
                              .at_ms = now - 9000,
@@ -700,34 +705,42 @@ static void test_erasure_races_another_gateway(void)
                              .consent_version = "cr-consent-1",
                              .channel = "ussd",
                              .operator_name = "operator-a",
-                             .session_id = SESSION_R,
-                             .pseudonym = PSEUD_R,
+                             .session_id = session,
+                             .pseudonym = pseudonym,
                              .language = "en",
                              .started_ms = now - 10000,
                              .ttl_s = 600,
                              .question_id = "category",
                              .code = "water",
                              .value = "Water point"};
-    struct strbuf first = {0}, next = {0}, erase = {0};
+    struct strbuf first = {0};
     store_event_json(&ev, &first);
+    char id[40];
+    snprintf(id, sizeof id, "%lld-0", now);
+    test_cond("the person's session and first answer are stored", write_one(id, &first));
+    strbuf_free(&first);
     ev.at_ms += 1000;
     ev.question_id = "severity";
     ev.code = "2";
-    store_event_json(&ev, &next);
-    struct store_event er = {.kind = STORE_EVENT_ERASE, .at_ms = now - 1000, .pseudonym = PSEUD_R};
-    store_event_json(&er, &erase);
-    test_cond("the person's session and first answer are stored",
-              write_one("9-1", &first) &&
-                  sql_count("SELECT count(*) FROM answers WHERE session_id = '" SESSION_R "'") ==
-                      1);
+    store_event_json(&ev, next);
 
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM sessions WHERE session_id = '%s' FOR UPDATE", session);
     PGconn *holder = PQconnectdb(pg_conninfo);
     PQclear(PQexec(holder, "BEGIN"));
-    PGresult *held =
-        PQexec(holder, "SELECT 1 FROM sessions WHERE session_id = '" SESSION_R "' FOR UPDATE");
+    PGresult *held = PQexec(holder, sql);
     test_cond("a third connection holds the session row", PQntuples(held) == 1);
     PQclear(held);
+    return holder;
+}
 
+static void test_erasure_races_another_gateway(void)
+{
+    struct strbuf next = {0}, erase = {0};
+    PGconn *holder = race_setup(SESSION_R, PSEUD_R, &next);
+    struct store_event er = {
+        .kind = STORE_EVENT_ERASE, .at_ms = clock_ms(CLOCK_REALTIME) - 1000, .pseudonym = PSEUD_R};
+    store_event_json(&er, &erase);
     struct pg_writer_gate gate_y = {0}, gate_x = {0};
     struct raia_err err = {0};
     struct pg_writer_opts opts = {.conninfo = pg_conninfo,
@@ -759,12 +772,73 @@ static void test_erasure_races_another_gateway(void)
                       0);
     pg_writer_free(x);
     pg_writer_free(y);
-    strbuf_free(&first);
     strbuf_free(&next);
     strbuf_free(&erase);
 }
 #undef PSEUD_R
 #undef SESSION_R
+
+/* `raia forget` while a writer's batch with that person's next answer is
+ * already writing (held up by a third connection on the session row): the
+ * forget waits for the batch's person lock, so it sees the answer and
+ * deletes it with the session. Without the lock it would delete the
+ * session and leave the answer, which no foreign key stops any more
+ * (016_answers_session_key.sql). It runs in a child process: erase_person
+ * blocks, and the writer needs this event loop. */
+#define PSEUD_F "2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f"
+#define SESSION_F "2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f"
+static pid_t forget_pid;
+static int forget_status = -1;
+static int forget_done(void)
+{
+    if (forget_status < 0 && waitpid(forget_pid, &forget_status, WNOHANG) == 0)
+        forget_status = -1;
+    return forget_status >= 0 && redis_int("XLEN %s", "fa:answers") == 0;
+}
+
+static void test_forget_waits_for_a_batch(void)
+{
+    struct strbuf next = {0};
+    PGconn *holder = race_setup(SESSION_F, PSEUD_F, &next);
+    struct pg_writer_gate gate = {0};
+    struct raia_err err = {0};
+    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
+                                  .redis_url = redis_url,
+                                  .prefix = "fa:",
+                                  .consumer = "forget-race",
+                                  .batch_max = 10,
+                                  .gate = &gate};
+    freeReplyObject(redisCommand(redis, "XADD fa:answers * e %s", strbuf_cstr(&next)));
+    struct pg_writer *w = pg_writer_new(base, &opts, &err);
+    lock_waiters = 1;
+    test_cond("the batch with the next answer waits for the row",
+              w && run_until(writers_waiting, 10));
+    forget_status = -1;
+    forget_pid = fork();
+    if (forget_pid == 0) {
+        struct erase_target t = {.redis_url = redis_url,
+                                 .prefix = "fa:",
+                                 .conninfo = pg_conninfo,
+                                 .actor = "storage_test"};
+        struct erase_counts n;
+        _exit(erase_person(&t, PSEUD_F, &n, &err) == 0 ? 0 : 1);
+    }
+    lock_waiters = 2;
+    test_cond("raia forget waits too", forget_pid > 0 && run_until(writers_waiting, 10));
+    PQclear(PQexec(holder, "COMMIT"));
+    PQfinish(holder);
+    test_cond("the batch lands and the forget ends", run_until(forget_done, 20) &&
+                                                         WIFEXITED(forget_status) &&
+                                                         WEXITSTATUS(forget_status) == 0);
+    test_cond("nothing of the person is left, the answer of the batch included",
+              sql_count("SELECT count(*) FROM sessions WHERE pseudonym = '" PSEUD_F "'") == 0 &&
+                  sql_count("SELECT count(*) FROM answers WHERE session_id = '" SESSION_F "'") ==
+                      0);
+    pg_writer_free(w);
+    strbuf_free(&next);
+}
+#undef PSEUD_F
+#undef SESSION_F
 
 /* After each batch the writer trims the stream, but never below an entry
  * another consumer of the group still holds: here "held" read three
@@ -1028,6 +1102,7 @@ int main(void)
     test_quiet_sweep();
     test_two_writers_and_erasures();
     test_erasure_races_another_gateway();
+    test_forget_waits_for_a_batch();
     test_trim_keeps_held_entries();
     test_session_ids_are_checked();
     redis_store_free(store);

@@ -1,0 +1,18 @@
+-- 016_answers_session_key: no foreign key from answers to sessions.
+--
+-- The key checked every answer stored against its session with one query
+-- per row (PostgreSQL has no set-wise check): 16 % of the writer's batch
+-- statement, measured with bench/sql-ab on captured traffic
+-- (docs/performance.md). What it guaranteed, that no answer outlives its
+-- session, now holds by construction:
+-- - answers are stored only by sql/write_batch.sql, which upserts each
+--   answer's session in the same statement, from the answer's own event;
+-- - every delete of sessions deletes their answers first, in the same
+--   statement: an erasure in a batch, `raia forget`, `raia purge`;
+-- - a batch and a delete of the same person never overlap: the batch takes
+--   the person locks of sql/person_locks.sql before its statement's
+--   snapshot, an erasure or `raia forget` the person's lock exclusively,
+--   `raia purge` every lock. The one that waited sees what the other
+--   committed (storage_test: "erasure races another gateway").
+-- answers_session stays: every reader finds answers by session.
+ALTER TABLE answers DROP CONSTRAINT answers_session_id_fkey;
