@@ -139,19 +139,17 @@ static void finish_query(struct pg_async *pg)
 static int pipeline_result(struct pg_async *pg, PGresult *res)
 {
     ExecStatusType status = PQresultStatus(res);
-    int failed = status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE;
-    int last = pg->steps[pg->step] == 'e' && pg->steps[pg->step + 1] == '\0';
     if (status == PGRES_PIPELINE_SYNC) {
         PQclear(res);
         PQexitPipelineMode(pg->conn);
         pg->steps[0] = '\0';
         return 1;
     }
+    int failed = status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE;
+    int last = pg->steps[pg->step] == 'e' && pg->steps[pg->step + 1] == '\0';
     if (pg->steps[pg->step] == 'p' && status == PGRES_COMMAND_OK)
         pg->n_prepared++; /* prepares are sent in index order */
-    int keep = (failed && (!pg->result || PQresultStatus(pg->result) == PGRES_TUPLES_OK)) ||
-               (last && !pg->result);
-    if (keep) {
+    if (!pg->result && (failed || last)) {
         PQclear(pg->result);
         pg->result = res;
     } else {
