@@ -19,8 +19,10 @@
 #include <time.h>
 
 #include "outbox_store.h"
+#include "person_locks.h"
 #include "redis_url.h"
 #include "sql_text.h"
+#include "strbuf.h"
 
 #define SCAN_COUNT "500"
 
@@ -111,18 +113,13 @@ static int erase_redis(const struct erase_target *t, const char *pseudonym,
                                                                                      : 0;
 }
 
-/* Every bucket of sql/person_locks.sql (key 7263, 256 buckets), exclusive:
- * the purge may delete anyone's sessions. */
-static const char all_people_locks_sql[] = "SELECT count(*) FROM generate_series(0, 255) AS b,"
-                                           " LATERAL (SELECT pg_advisory_xact_lock(7263, b)) x";
-
-/* In one transaction: lock_sql with lock_param (none when NULL), which
- * takes the writers' person locks, so a batch in flight commits first and
- * none starts meanwhile; then sql, which returns one row of counts into
- * cols, with a snapshot taken after the wait. */
-static int pg_counts(const char *conninfo, const char *lock_sql, const char *lock_param,
-                     const char *sql, int n_params, const char *const *params, long long *cols[],
-                     int n_cols, struct raia_err *err)
+/* In one transaction: the person locks (sql/person_locks.sql), exclusive,
+ * so that a batch in flight commits first and none starts meanwhile; then
+ * sql, which returns one row of counts into cols, with a snapshot taken
+ * after the wait. */
+static int pg_counts(const char *conninfo, const struct person_locks *locks, const char *sql,
+                     int n_params, const char *const *params, long long *cols[], int n_cols,
+                     struct raia_err *err)
 {
     PGconn *conn = PQconnectdb(conninfo);
     if (PQstatus(conn) != CONNECTION_OK) {
@@ -130,11 +127,15 @@ static int pg_counts(const char *conninfo, const char *lock_sql, const char *loc
         PQfinish(conn);
         return -RAIA_EIO;
     }
+    struct strbuf buckets = {0};
+    person_locks_param(locks, &buckets);
+    const char *lock_params[1] = {strbuf_cstr(&buckets)};
     PGresult *res = PQexec(conn, "BEGIN");
     if (PQresultStatus(res) == PGRES_COMMAND_OK) {
         PQclear(res);
-        res = PQexecParams(conn, lock_sql, lock_param ? 1 : 0, NULL, &lock_param, NULL, NULL, 0);
+        res = PQexecParams(conn, sql_person_locks, 1, NULL, lock_params, NULL, NULL, 0);
     }
+    strbuf_free(&buckets);
     if (PQresultStatus(res) == PGRES_TUPLES_OK) {
         PQclear(res);
         res = PQexecParams(conn, sql, n_params, NULL, params, NULL, NULL, 0);
@@ -182,9 +183,9 @@ int erase_person(const struct erase_target *t, const char *pseudonym, struct era
     const char *params[5] = {pseudonym, t->actor, stream_n, keys_n, outbox_n};
     long long logged = 0;
     long long *cols[4] = {&out->sessions, &out->answers, &out->contacts, &logged};
-    char person[80];
-    snprintf(person, sizeof person, "!%s", pseudonym); /* "!": erased (sql/person_locks.sql) */
-    return pg_counts(t->conninfo, sql_person_locks, person, forget_sql, 5, params, cols, 4, err);
+    struct person_locks locks = {{0}};
+    person_locks_add(&locks, pseudonym, strlen(pseudonym), 1);
+    return pg_counts(t->conninfo, &locks, forget_sql, 5, params, cols, 4, err);
 }
 
 static const char purge_sql[] =
@@ -214,5 +215,7 @@ int erase_older_than(const struct erase_target *t, int days, struct erase_counts
     const char *params[2] = {days_s, t->actor};
     long long logged = 0;
     long long *cols[5] = {&out->sessions, &out->answers, &out->refusals, &out->contacts, &logged};
-    return pg_counts(t->conninfo, all_people_locks_sql, NULL, purge_sql, 2, params, cols, 5, err);
+    struct person_locks every = {{0}};
+    person_locks_all(&every); /* the purge may delete anyone's sessions */
+    return pg_counts(t->conninfo, &every, purge_sql, 2, params, cols, 5, err);
 }

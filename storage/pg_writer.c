@@ -19,6 +19,7 @@
 #include "backoff.h"
 #include "clock_ms.h"
 #include "log.h"
+#include "person_locks.h"
 #include "pg_async.h"
 #include "redis_link.h"
 #include "sql_text.h"
@@ -333,19 +334,19 @@ static void write_batch(struct pg_writer *w)
     strbuf_reset(&w->param);
     strbuf_reset(&w->people);
     strbuf_puts(&w->param, "[");
+    struct person_locks locks = {{0}};
     size_t written = 0;
     for (size_t i = 0; i < w->n; i++) {
-        const char *doc = w->batch[i].doc;
+        const char *doc = w->batch[i].doc, *pseudonym;
         if (!doc)
             continue;
         pg_writer_param_add(&w->param, w->batch[i].id, doc, written++ == 0);
-        if (w->people.len)
-            strbuf_append(&w->people, ",", 1);
-        if (store_event_doc_erases(doc))
-            strbuf_append(&w->people, "!", 1);
-        store_event_doc_pseudonym(doc, &w->people);
+        size_t n = store_event_doc_pseudonym(doc, &pseudonym);
+        if (n)
+            person_locks_add(&locks, pseudonym, n, store_event_doc_erases(doc));
     }
     strbuf_puts(&w->param, "]");
+    person_locks_param(&locks, &w->people);
     if (w->param.oom || w->people.oom) {
         gate_leave(w);
         strbuf_free(&w->param);

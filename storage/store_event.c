@@ -205,16 +205,16 @@ int store_event_doc_stops(const char *doc)
     return doc_kind_is(doc, "end") && strstr(doc, ",\"outcome\":\"stopped\"") != NULL;
 }
 
-int store_event_doc_pseudonym(const char *doc, struct strbuf *out)
+size_t store_event_doc_pseudonym(const char *doc, const char **at)
 {
     static const char key[] = ",\"pseudonym\":\"";
-    const char *at = strstr(doc, key);
-    if (!at)
+    const char *p = strstr(doc, key);
+    if (!p)
         return 0;
-    at += sizeof key - 1;
-    size_t n = strspn(at, "0123456789abcdef");
-    if (n == 0 || at[n] != '"')
+    p += sizeof key - 1;
+    size_t n = strspn(p, "0123456789abcdef");
+    if (n == 0 || p[n] != '"')
         return 0;
-    strbuf_append(out, at, n);
-    return 1;
+    *at = p;
+    return n;
 }

@@ -80,11 +80,12 @@ int store_event_json(const struct store_event *ev, struct strbuf *out);
 int store_event_doc_erases(const char *doc);
 int store_event_doc_stops(const char *doc);
 /**
- * The pseudonym of a document store_event_json wrote, appended to out:
- * 1, or 0 (out unchanged) when the document names no person (a flow, a
- * receipt, a refusal). Inside a JSON string every quote is escaped, so the
- * member name cannot be matched inside another member's value.
+ * The pseudonym of a document store_event_json wrote: its length, with *at
+ * pointing to it inside doc, or 0 when the document names no person (a
+ * flow, a receipt, a refusal). Inside a JSON string every quote is
+ * escaped, so the member name cannot be matched inside another member's
+ * value.
  */
-int store_event_doc_pseudonym(const char *doc, struct strbuf *out);
+size_t store_event_doc_pseudonym(const char *doc, const char **at);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "person_locks.h"
 #include "redis_url.h"
 #include "store_event.h"
 #include "test_help.h"
@@ -173,6 +174,44 @@ static void test_doc_kinds(void)
               !store_event_doc_erases("{\"v\":1,\"kind\":\"eraser\"}"));
 }
 
+/* The pseudonym a document names, and the person locks built from it. */
+static void test_person_locks(void)
+{
+    static const char answer[] =
+        "{\"v\":1,\"kind\":\"answer\",\"value\":\"\\\"pseudonym\\\":\\\"ff\","
+        "\"pseudonym\":\"0a1b\",\"language\":\"en\"}";
+    const char *at = NULL;
+    size_t n = store_event_doc_pseudonym(answer, &at);
+    test_cond("the pseudonym member is found, not the words in a value",
+              n == 4 && strncmp(at, "0a1b", 4) == 0);
+    test_cond("a flow event names nobody",
+              store_event_doc_pseudonym("{\"v\":1,\"kind\":\"flow\",\"flow\":\"f\"}", &at) == 0);
+
+    struct person_locks locks = {{0}};
+    struct strbuf out = {0};
+    person_locks_param(&locks, &out);
+    test_cond("no people, no locks", out.len == 0);
+    person_locks_add(&locks, "0a1b", 4, 0);
+    person_locks_add(&locks, "0a1b", 4, 1);
+    person_locks_add(&locks, "0a1b", 4, 0);
+    person_locks_add(&locks, "ffff", 4, 0);
+    person_locks_param(&locks, &out);
+    int buckets = 0, erased = 0;
+    for (size_t b = 0; b < PERSON_LOCK_BUCKETS; b++) {
+        buckets += locks.mode[b] != 0;
+        erased += locks.mode[b] == 2;
+    }
+    test_cond("a person erased and stored in one batch is locked once, exclusively",
+              buckets == 2 && erased == 1 && strchr(strbuf_cstr(&out), '!') != NULL);
+    strbuf_reset(&out);
+    person_locks_all(&locks);
+    person_locks_param(&locks, &out);
+    test_cond("the purge locks every bucket exclusively, in ascending order",
+              strncmp(strbuf_cstr(&out), "!0,!1,!2,", 9) == 0 &&
+                  strstr(strbuf_cstr(&out), ",!63") != NULL && out.len == 3 * 10 + 4 * 54 - 1);
+    strbuf_free(&out);
+}
+
 static void test_redis_url(void)
 {
     struct redis_url u;
@@ -199,6 +238,7 @@ int main(void)
 {
     test_event_json();
     test_doc_kinds();
+    test_person_locks();
     test_redis_url();
     TEST_REPORT();
 }
