@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# storage_test.sh STORAGE_TEST_BINARY - runs storage_test against throwaway
-# redis-server and PostgreSQL servers on private loopback ports.
+# storage_test.sh TEST_BINARY - runs a test of the storage module
+# (storage_test, pg_async_test) against throwaway redis-server and
+# PostgreSQL servers on private loopback ports.
 set -euo pipefail
 bin=$1
 src=$(cd "$(dirname "$0")/../.." && pwd)
