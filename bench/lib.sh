@@ -4,6 +4,14 @@
 # and scripts/lib/servers.sh sourced (raia_servers_start has run before
 # bench_gateway_config).
 
+# Stops the processes given (empty arguments skipped): TERM to all, then
+# waits for each.
+bench_stop_pids() {
+  local pid
+  for pid in "$@"; do if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; fi; done
+  for pid in "$@"; do if [ -n "$pid" ]; then wait "$pid" 2>/dev/null || true; fi; done
+}
+
 # Builds a Release raia-gateway, raia and raia-load into $1 unless
 # BENCH_NO_BUILD is set. The Release build keeps -Werror, like every other build.
 bench_build() {

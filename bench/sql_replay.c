@@ -39,20 +39,18 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static char *read_file(const char *path)
+/* The whole file at path into out; 0, or -1 when it cannot be read. */
+static int read_file(const char *path, struct strbuf *out)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return NULL;
-    struct strbuf sb = {0};
+        return -1;
     char chunk[4096];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        strbuf_append(&sb, chunk, n);
+        strbuf_append(out, chunk, n);
     fclose(f);
-    char *text = strdup(strbuf_cstr(&sb));
-    strbuf_free(&sb);
-    return text;
+    return out->oom ? -1 : 0;
 }
 
 static PGconn *connect_prepared(const char *conninfo, const char *sql)
@@ -110,9 +108,14 @@ int main(int argc, char **argv)
         return 64;
     }
     int batch = atoi(argv[3]);
-    char *sql_b = argc == 7 ? read_file(argv[6]) : strdup(sql_write_batch);
-    if (batch < 1 || !sql_b) {
-        fprintf(stderr, "raia-sql-replay: bad batch size or unreadable %s\n", argv[6]);
+    struct strbuf sql_file = {0};
+    if (argc == 7 && read_file(argv[6], &sql_file) < 0) {
+        fprintf(stderr, "raia-sql-replay: cannot read %s\n", argv[6]);
+        return 64;
+    }
+    const char *sql_b = argc == 7 ? strbuf_cstr(&sql_file) : sql_write_batch;
+    if (batch < 1) {
+        fprintf(stderr, "raia-sql-replay: bad batch size %s\n", argv[3]);
         return 64;
     }
     struct raia_err err = {0};
@@ -180,7 +183,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "raia-sql-replay: no answer was stored\n");
     strbuf_free(&param);
     free(ratios);
-    free(sql_b);
+    strbuf_free(&sql_file);
     PQfinish(pg[0]);
     PQfinish(pg[1]);
     redisFree(redis);

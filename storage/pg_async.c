@@ -277,6 +277,15 @@ static void send_prepared(struct pg_async *pg, size_t i, const char *param)
     flush_query(pg);
 }
 
+/* Where sql is prepared on this connection; n_prepared when it is not. */
+static size_t prepared_index(const struct pg_async *pg, const char *sql)
+{
+    size_t i = 0;
+    while (i < pg->n_prepared && pg->prepared[i] != sql)
+        i++;
+    return i;
+}
+
 /* After sending: waits for the results, or fails the connection if sent is 0. */
 static int started(struct pg_async *pg, int sent, pg_async_result_cb cb, void *ctx)
 {
@@ -296,9 +305,7 @@ int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_a
 {
     if (pg->phase != PG_IDLE)
         return -RAIA_EIO;
-    size_t i = 0;
-    while (i < pg->n_prepared && pg->prepared[i] != sql)
-        i++;
+    size_t i = prepared_index(pg, sql);
     int sent;
     if (i < pg->n_prepared) {
         sent = query_prepared(pg, i, param);
@@ -317,9 +324,7 @@ int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_a
 /* Queues sql (prepared first if it is new) in the pipeline being built. */
 static int pipeline_add(struct pg_async *pg, const char *sql, const char *param, size_t *next_new)
 {
-    size_t i = 0;
-    while (i < pg->n_prepared && pg->prepared[i] != sql)
-        i++;
+    size_t i = prepared_index(pg, sql);
     const char *params[1] = {param};
     size_t n = strlen(pg->steps);
     int sent;

@@ -65,7 +65,7 @@ struct pg_writer {
     struct entry *batch;
     size_t n;
     struct strbuf param;
-    struct strbuf people; /* sql/person_locks.sql's parameter for the batch */
+    struct strbuf lock_param; /* sql/person_locks.sql's parameter for the batch */
     struct event *retry;
     struct event *backlog_timer;
     struct backoff backoff;
@@ -77,6 +77,7 @@ struct pg_writer {
     int in_gate;                           /* 1: a batch statement, 2: one with an erasure */
     int erase_waiting;                     /* counted in gate->erase_queued */
     int batch_erases;                      /* the batch holds an erase event (seen when read) */
+    struct person_locks locks;             /* the batch's people (seen when read) */
 };
 
 static void next_step(struct pg_writer *w);
@@ -88,6 +89,7 @@ static void clear_batch(struct pg_writer *w)
         free(w->batch[i].doc);
     w->n = 0;
     w->batch_erases = 0;
+    memset(&w->locks, 0, sizeof w->locks);
     if (w->erase_waiting) { /* the batch is gone: it no longer holds the others back */
         w->erase_waiting = 0;
         w->gate->erase_queued--;
@@ -332,31 +334,26 @@ static void write_batch(struct pg_writer *w)
         return;
     }
     strbuf_reset(&w->param);
-    strbuf_reset(&w->people);
+    strbuf_reset(&w->lock_param);
     strbuf_puts(&w->param, "[");
-    struct person_locks locks = {{0}};
     size_t written = 0;
     for (size_t i = 0; i < w->n; i++) {
-        const char *doc = w->batch[i].doc, *pseudonym;
-        if (!doc)
+        if (!w->batch[i].doc)
             continue;
-        pg_writer_param_add(&w->param, w->batch[i].id, doc, written++ == 0);
-        size_t n = store_event_doc_pseudonym(doc, &pseudonym);
-        if (n)
-            person_locks_add(&locks, pseudonym, n, store_event_doc_erases(doc));
+        pg_writer_param_add(&w->param, w->batch[i].id, w->batch[i].doc, written++ == 0);
     }
     strbuf_puts(&w->param, "]");
-    person_locks_param(&locks, &w->people);
-    if (w->param.oom || w->people.oom) {
+    person_locks_param(&w->locks, &w->lock_param);
+    if (w->param.oom || w->lock_param.oom) {
         gate_leave(w);
         strbuf_free(&w->param);
-        strbuf_free(&w->people);
+        strbuf_free(&w->lock_param);
         retry_later(w);
         return;
     }
     w->writing = 1;
     /* the people's locks first, then the batch with a snapshot taken after them */
-    if (pg_async_query_after(w->pg, sql_person_locks, strbuf_cstr(&w->people), sql_write_batch,
+    if (pg_async_query_after(w->pg, sql_person_locks, strbuf_cstr(&w->lock_param), sql_write_batch,
                              strbuf_cstr(&w->param), on_written, w) < 0) {
         w->writing = 0;
         gate_leave(w);
@@ -409,8 +406,15 @@ static int take_entry(struct pg_writer *w, const redisReply *item)
         for (size_t i = 0; i + 1 < fields->elements; i += 2)
             if (strcmp(fields->element[i]->str, "e") == 0 && !e->doc)
                 e->doc = strdup(fields->element[i + 1]->str);
-    if (e->doc && store_event_doc_erases(e->doc))
-        w->batch_erases = 1; /* the gate (above) writes this batch alone */
+    if (e->doc) {
+        int erases = store_event_doc_erases(e->doc);
+        if (erases)
+            w->batch_erases = 1; /* the gate (above) writes this batch alone */
+        const char *pseudonym;
+        size_t n = store_event_doc_pseudonym(e->doc, &pseudonym);
+        if (n)
+            person_locks_add(&w->locks, pseudonym, n, erases);
+    }
     w->n++;
     return 0;
 }
@@ -672,6 +676,6 @@ void pg_writer_free(struct pg_writer *w)
         clear_batch(w);
     free(w->batch);
     strbuf_free(&w->param);
-    strbuf_free(&w->people);
+    strbuf_free(&w->lock_param);
     free(w);
 }

@@ -1,7 +1,8 @@
 /**
  * sql_text.h - the SQL compiled into the binaries (generated sql_text.c,
  * see embed_sql.cmake): the numbered migrations in storage/migrations/ in
- * order, and the writer's three statements in storage/sql/.
+ * order, and the statements in storage/sql/: the writer's, and the person
+ * locks that erase.c takes too.
  */
 #ifndef RAIA_SQL_TEXT_H
 #define RAIA_SQL_TEXT_H

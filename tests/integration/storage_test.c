@@ -734,6 +734,31 @@ static PGconn *race_setup(const char *session, const char *pseudonym, struct str
     return holder;
 }
 
+/* A writer of a "gateway" of its own (prefix, consumer and gate), whose
+ * stream holds doc. */
+static struct pg_writer *race_writer(const char *prefix, const char *consumer,
+                                     struct pg_writer_gate *gate, const struct strbuf *doc)
+{
+    char stream[32];
+    snprintf(stream, sizeof stream, "%sanswers", prefix);
+    freeReplyObject(redisCommand(redis, "XADD %s * e %s", stream, strbuf_cstr(doc)));
+    struct raia_err err = {0};
+    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
+                                  .redis_url = redis_url,
+                                  .prefix = prefix,
+                                  .consumer = consumer,
+                                  .batch_max = 10,
+                                  .gate = gate};
+    return pg_writer_new(base, &opts, &err);
+}
+
+/* Runs the loop until n statements wait on a lock (writers_waiting). */
+static int lock_waiters_reach(int n)
+{
+    lock_waiters = n;
+    return run_until(writers_waiting, 10);
+}
+
 static void test_erasure_races_another_gateway(void)
 {
     struct strbuf next = {0}, erase = {0};
@@ -742,25 +767,10 @@ static void test_erasure_races_another_gateway(void)
         .kind = STORE_EVENT_ERASE, .at_ms = clock_ms(CLOCK_REALTIME) - 1000, .pseudonym = PSEUD_R};
     store_event_json(&er, &erase);
     struct pg_writer_gate gate_y = {0}, gate_x = {0};
-    struct raia_err err = {0};
-    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
-                                  .redis_url = redis_url,
-                                  .prefix = "ya:",
-                                  .consumer = "gateway-y",
-                                  .batch_max = 10,
-                                  .gate = &gate_y};
-    freeReplyObject(redisCommand(redis, "XADD ya:answers * e %s", strbuf_cstr(&erase)));
-    struct pg_writer *y = pg_writer_new(base, &opts, &err);
-    lock_waiters = 1;
-    test_cond("gateway Y's erasure waits for the row", y && run_until(writers_waiting, 10));
-    opts.prefix = "xa:";
-    opts.consumer = "gateway-x";
-    opts.gate = &gate_x;
-    freeReplyObject(redisCommand(redis, "XADD xa:answers * e %s", strbuf_cstr(&next)));
-    struct pg_writer *x = pg_writer_new(base, &opts, &err);
-    lock_waiters = 2;
-    test_cond("gateway X's batch with the next answer waits too",
-              x && run_until(writers_waiting, 10));
+    struct pg_writer *y = race_writer("ya:", "gateway-y", &gate_y, &erase);
+    test_cond("gateway Y's erasure waits for the row", y && lock_waiters_reach(1));
+    struct pg_writer *x = race_writer("xa:", "gateway-x", &gate_x, &next);
+    test_cond("gateway X's batch with the next answer waits too", x && lock_waiters_reach(2));
     PQclear(PQexec(holder, "COMMIT"));
     PQfinish(holder);
     test_cond("both streams drain", run_until(race_drained, 20));
@@ -801,18 +811,8 @@ static void test_forget_waits_for_a_batch(void)
     struct strbuf next = {0};
     PGconn *holder = race_setup(SESSION_F, PSEUD_F, &next);
     struct pg_writer_gate gate = {0};
-    struct raia_err err = {0};
-    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
-                                  .redis_url = redis_url,
-                                  .prefix = "fa:",
-                                  .consumer = "forget-race",
-                                  .batch_max = 10,
-                                  .gate = &gate};
-    freeReplyObject(redisCommand(redis, "XADD fa:answers * e %s", strbuf_cstr(&next)));
-    struct pg_writer *w = pg_writer_new(base, &opts, &err);
-    lock_waiters = 1;
-    test_cond("the batch with the next answer waits for the row",
-              w && run_until(writers_waiting, 10));
+    struct pg_writer *w = race_writer("fa:", "forget-race", &gate, &next);
+    test_cond("the batch with the next answer waits for the row", w && lock_waiters_reach(1));
     forget_status = -1;
     forget_pid = fork();
     if (forget_pid == 0) {
@@ -821,10 +821,10 @@ static void test_forget_waits_for_a_batch(void)
                                  .conninfo = pg_conninfo,
                                  .actor = "storage_test"};
         struct erase_counts n;
+        struct raia_err err = {0};
         _exit(erase_person(&t, PSEUD_F, &n, &err) == 0 ? 0 : 1);
     }
-    lock_waiters = 2;
-    test_cond("raia forget waits too", forget_pid > 0 && run_until(writers_waiting, 10));
+    test_cond("raia forget waits too", forget_pid > 0 && lock_waiters_reach(2));
     PQclear(PQexec(holder, "COMMIT"));
     PQfinish(holder);
     test_cond("the batch lands and the forget ends", run_until(forget_done, 20) &&
