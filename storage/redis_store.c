@@ -17,54 +17,79 @@
 #define KEY_MAX 256
 
 /*
- * One turn's writes, applied atomically (no other client runs in between):
+ * One turn's writes, applied atomically (no other client runs in between) by
+ * one of two scripts. Both first check that the session is still what the
+ * turn started from (compare-and-set), then count the turn against the
+ * pseudonym's flood limit, then store or delete the session and XADD the
+ * events. They return the number of events; -1 (having written nothing but
+ * the counter) when over the limit; or {session now} (a one-element array,
+ * nil when there is none), having written nothing, when the check failed.
+ * The check comes first so that a turn retried after a conflict counts once
+ * against the limit.
+ *
+ * turn_script is most turns: no STOP or erasure among the events and no
+ * reminder to change. It gets only what it uses, because Redis copies every
+ * argument into Lua (about 1,000 instructions each, measured with callgrind):
  * KEYS[1] session key, KEYS[2] answer stream, KEYS[3] the pseudonym's turn
- * counter for the current minute, KEYS[4] the outbox tombstones (a STOP or
- * erase event among the events adds one, outbox_store.h), KEYS[5] the SMS
- * reminder schedule, KEYS[6] this person's reminder job, KEYS[7] the mark
- * of a session already reminded; ARGV[1] "set" or "del", ARGV[2] state
- * blob, ARGV[3] TTL in seconds, ARGV[4] turns allowed per minute (0: no
- * limit), ARGV[5] "1" to check that the session is ARGV[6] first, "2" to
- * check that there is none, "0" not to check, ARGV[7] when to remind ("":
- * leave the schedule, "-": cancel), ARGV[8] the pseudonym, ARGV[9] the
- * reminder job, ARGV[10] one character per event, '1' for a STOP or an
- * erasure (tombstone_flags), ARGV[11..] event documents. Returns the number of events,
- * -1 (having written nothing but the counter) when over the limit, or
- * {session now} (a one-element array, nil when there is none), having
- * written nothing, when the check failed. The check comes first so that a
- * turn retried after a conflict counts once against the limit.
+ * counter for the current minute (only when ARGV[5] > 0); ARGV[1] state blob
+ * ("" deletes the session), ARGV[2] TTL in seconds, ARGV[3] "1" to check
+ * that the session is ARGV[4], "2" to check that there is none, "0" not to
+ * check, ARGV[5] turns allowed per minute (0: no limit), ARGV[6..] event
+ * documents.
+ *
+ * save_script is the rest: KEYS[1..3] as above (KEYS[3] always), KEYS[4]
+ * the outbox tombstones (a STOP or erase event among the events adds one,
+ * outbox_store.h), KEYS[5] the SMS reminder schedule, KEYS[6] this person's
+ * reminder job, KEYS[7] the mark of a session already reminded; ARGV[1..5]
+ * as above, ARGV[6] when to remind ("": leave the schedule, "-": cancel),
+ * ARGV[7] the pseudonym, ARGV[8] the reminder job, ARGV[9] one character per
+ * event, '1' for a STOP or an erasure (tombstone_flags), ARGV[10..] event
+ * documents.
  */
-static const char save_script[] =
-    "if ARGV[5] ~= '0' then "
-    "  local cur = redis.call('GET', KEYS[1]) "
-    "  if (ARGV[5] == '1' and cur ~= ARGV[6]) or (ARGV[5] == '2' and cur) then "
-    "    return {cur} "
-    "  end "
-    "end "
-    "local limit = tonumber(ARGV[4]) "
-    "if limit > 0 then "
-    "  local n = redis.call('INCR', KEYS[3]) "
-    "  if n == 1 then redis.call('EXPIRE', KEYS[3], 60) end "
-    "  if n > limit then return -1 end "
-    "end "
-    "if ARGV[1] == 'set' then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) "
+#define SAVE_CHECK_AND_COUNT                                                                       \
+    "if ARGV[3] ~= '0' then "                                                                      \
+    "  local cur = redis.call('GET', KEYS[1]) "                                                    \
+    "  if (ARGV[3] == '1' and cur ~= ARGV[4]) or (ARGV[3] == '2' and cur) then "                   \
+    "    return {cur} "                                                                            \
+    "  end "                                                                                       \
+    "end "                                                                                         \
+    "local limit = tonumber(ARGV[5]) "                                                             \
+    "if limit > 0 then "                                                                           \
+    "  local n = redis.call('INCR', KEYS[3]) "                                                     \
+    "  if n == 1 then redis.call('EXPIRE', KEYS[3], 60) end "                                      \
+    "  if n > limit then return -1 end "                                                           \
+    "end "                                                                                         \
+    "if ARGV[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) "                    \
     "else redis.call('DEL', KEYS[1]) end "
-    "for i = 11, #ARGV do "
-    "  redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) "
-    "  if string.byte(ARGV[10], i - 10) == 49 then "
-    "    local ev = cjson.decode(ARGV[i]) "
-    "    local who = ev.pseudonym "
-    "    if type(ev.flow) == 'string' then who = who .. '/' .. ev.flow end "
-    "    redis.call('ZADD', KEYS[4], string.format('%.0f', ev.at), who) "
-    "  end "
-    "end "
-    "if ARGV[7] == '-' then "
-    "  redis.call('ZREM', KEYS[5], ARGV[8]) redis.call('DEL', KEYS[6]) "
-    "elseif ARGV[7] ~= '' and redis.call('EXISTS', KEYS[7]) == 0 then "
-    "  redis.call('ZADD', KEYS[5], ARGV[7], ARGV[8]) "
-    "  redis.call('SET', KEYS[6], ARGV[9], 'EX', ARGV[3]) "
-    "end "
-    "return #ARGV - 10";
+
+static const char turn_script[] =
+    SAVE_CHECK_AND_COUNT "for i = 6, #ARGV do redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) end "
+                         "return #ARGV - 5";
+
+static const char save_script[] =
+    SAVE_CHECK_AND_COUNT "for i = 10, #ARGV do "
+                         "  redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) "
+                         "  if string.byte(ARGV[9], i - 9) == 49 then "
+                         "    local ev = cjson.decode(ARGV[i]) "
+                         "    local who = ev.pseudonym "
+                         "    if type(ev.flow) == 'string' then who = who .. '/' .. ev.flow end "
+                         "    redis.call('ZADD', KEYS[4], string.format('%.0f', ev.at), who) "
+                         "  end "
+                         "end "
+                         "if ARGV[6] == '-' then "
+                         "  redis.call('ZREM', KEYS[5], ARGV[7]) redis.call('DEL', KEYS[6]) "
+                         "elseif ARGV[6] ~= '' and redis.call('EXISTS', KEYS[7]) == 0 then "
+                         "  redis.call('ZADD', KEYS[5], ARGV[6], ARGV[7]) "
+                         "  redis.call('SET', KEYS[6], ARGV[8], 'EX', ARGV[2]) "
+                         "end "
+                         "return #ARGV - 9";
+
+/* A script and its SHA-1 as Redis reported it (SCRIPT LOAD on every
+ * connect); "" until then, and saves send the whole script (EVAL). */
+struct script {
+    const char *text;
+    char sha[41];
+};
 
 struct redis_store {
     struct redis_link *link;
@@ -72,9 +97,7 @@ struct redis_store {
     char stream_key[KEY_MAX];
     int ttl_s;
     char turns_per_minute[16];
-    /* SHA-1 of save_script as Redis reported it (SCRIPT LOAD on every
-     * connect); "" until then, and saves send the whole script (EVAL). */
-    char script_sha[41];
+    struct script turn, save; /* turn_script and save_script */
     /* The last save's request as sent (RESP), its memory reused by the next. */
     char *cmd;
     size_t cmd_cap;
@@ -93,14 +116,14 @@ struct request {
 static void on_script_loaded(redisAsyncContext *ac, void *reply_ptr, void *priv)
 {
     redisReply *reply = reply_ptr;
-    struct redis_store *rs = priv;
+    struct script *script = priv;
     (void)ac;
-    if (reply && reply->type == REDIS_REPLY_STRING && reply->len < sizeof rs->script_sha) {
-        memcpy(rs->script_sha, reply->str, reply->len + 1);
+    if (reply && reply->type == REDIS_REPLY_STRING && reply->len < sizeof script->sha) {
+        memcpy(script->sha, reply->str, reply->len + 1);
         return;
     }
     /* e.g. LOADING after a restart: saves send the whole script until a reload works */
-    rs->script_sha[0] = '\0';
+    script->sha[0] = '\0';
     log_at(LOG_WARN, "redis", "op=script_load err=\"%s\"",
            reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "no reply");
 }
@@ -110,8 +133,10 @@ static void on_link_up(void *ctx)
 {
     struct redis_store *rs = ctx;
     redisAsyncContext *ac = redis_link_ctx(rs->link);
-    if (ac)
-        redisAsyncCommand(ac, on_script_loaded, rs, "SCRIPT LOAD %s", save_script);
+    if (!ac)
+        return;
+    redisAsyncCommand(ac, on_script_loaded, &rs->turn, "SCRIPT LOAD %s", rs->turn.text);
+    redisAsyncCommand(ac, on_script_loaded, &rs->save, "SCRIPT LOAD %s", rs->save.text);
 }
 
 struct redis_store *redis_store_new(struct event_base *base, const struct redis_store_opts *opts,
@@ -130,6 +155,8 @@ struct redis_store *redis_store_new(struct event_base *base, const struct redis_
     snprintf(rs->prefix, sizeof rs->prefix, "%s", opts->prefix);
     snprintf(rs->stream_key, sizeof rs->stream_key, "%sanswers", opts->prefix);
     rs->ttl_s = opts->session_ttl_s;
+    rs->turn.text = turn_script;
+    rs->save.text = save_script;
     snprintf(rs->turns_per_minute, sizeof rs->turns_per_minute, "%d",
              opts->turns_per_minute > 0 ? opts->turns_per_minute : 0);
     rs->link = redis_link_new(base, opts->url, "store", on_link_up, rs, err);
@@ -232,7 +259,7 @@ static void on_append_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
     free(req);
 }
 
-/* The save script's answer (see save_script); anything else failed. */
+/* A save script's answer (see turn_script); anything else failed. */
 static void on_save_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
 {
     redisReply *reply = reply_ptr;
@@ -240,7 +267,7 @@ static void on_save_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
     (void)ac;
     if (reply && reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
         /* Someone flushed the script cache: this turn fails, the next ones load it again. */
-        req->rs->script_sha[0] = '\0';
+        req->rs->turn.sha[0] = req->rs->save.sha[0] = '\0';
         on_link_up(req->rs);
     }
     if (reply && reply->type == REDIS_REPLY_INTEGER) {
@@ -396,14 +423,26 @@ static size_t resp_format(struct redis_store *rs, size_t argc, const char **argv
 /*
  * flags[i] '1' when event i is a STOP or an erasure, which the script turns
  * into an outbox tombstone, '0' otherwise: it reads only those events (two
- * string.find per event cost Redis about 1.4 us on every turn).
+ * string.find per event cost Redis about 1.4 us on every turn). Returns
+ * whether there is one.
  */
-static void tombstone_flags(const struct redis_store_write *w, char *flags)
+static int tombstone_flags(const struct redis_store_write *w, char *flags)
 {
-    for (size_t i = 0; i < w->n_events; i++)
-        flags[i] =
-            store_event_doc_stops(w->events[i]) || store_event_doc_erases(w->events[i]) ? '1' : '0';
+    int any = 0;
+    for (size_t i = 0; i < w->n_events; i++) {
+        int stone = store_event_doc_stops(w->events[i]) || store_event_doc_erases(w->events[i]);
+        flags[i] = stone ? '1' : '0';
+        any |= stone;
+    }
     flags[w->n_events] = '\0';
+    return any;
+}
+
+/* "EVALSHA sha" or, before Redis has it, "EVAL text" */
+static void script_call(const struct script *script, const char **argv)
+{
+    argv[0] = script->sha[0] ? "EVALSHA" : "EVAL";
+    argv[1] = script->sha[0] ? script->sha : script->text;
 }
 
 int redis_store_save(struct redis_store *rs, const char *pseudonym,
@@ -412,14 +451,17 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
     redisAsyncContext *ac = redis_link_ctx(rs->link);
     if (!ac)
         return -RAIA_EIO;
-    enum { FIXED_ARGS = 20, STACK_ARGS = 64 };
-    size_t argc = FIXED_ARGS + w->n_events;
+    if (w->blob && w->len == 0)
+        return -RAIA_EINVAL; /* "" means delete to the scripts */
+    /* the most: EVALSHA, sha, numkeys, 7 keys, 9 arguments */
+    enum { HEAD_MAX = 19, STACK_ARGS = 64 };
+    size_t argc_max = HEAD_MAX + w->n_events;
     /* A turn's few events fit on the stack: no allocation for them on the hot path. */
     const char *argv_stack[STACK_ARGS];
     size_t argvlen_stack[STACK_ARGS];
-    int on_heap = argc > STACK_ARGS;
-    const char **argv = on_heap ? calloc(argc, sizeof *argv) : argv_stack;
-    size_t *argvlen = on_heap ? calloc(argc, sizeof *argvlen) : argvlen_stack;
+    int on_heap = argc_max > STACK_ARGS;
+    const char **argv = on_heap ? calloc(argc_max, sizeof *argv) : argv_stack;
+    size_t *argvlen = on_heap ? calloc(argc_max, sizeof *argvlen) : argvlen_stack;
     char flags_stack[STACK_ARGS];
     char *flags = on_heap ? malloc(w->n_events + 1) : flags_stack;
     struct request *req = request_new(NULL, NULL, cb, ctx);
@@ -427,51 +469,59 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
         req->rs = rs;
     char key[KEY_MAX], rate_key[KEY_MAX], nocontact[KEY_MAX], ttl[16];
     char remind_key[KEY_MAX], job_key[KEY_MAX], done_key[KEY_MAX], remind_at[24] = "";
-    snprintf(remind_key, sizeof remind_key, "%sremind", rs->prefix);
-    person_key(rs, "rjob", pseudonym, job_key);
-    person_key(rs, "rdone", w->session_id ? w->session_id : "-", done_key);
-    if (w->remind_at_ms > 0 && w->remind_job)
-        snprintf(remind_at, sizeof remind_at, "%lld", w->remind_at_ms);
-    else if (w->remind_at_ms < 0)
-        snprintf(remind_at, sizeof remind_at, "-");
-    snprintf(nocontact, sizeof nocontact, "%s" OUTBOX_NOCONTACT_KEY, rs->prefix);
-    person_key(rs, "s", pseudonym, key);
-    person_key(rs, "rl", pseudonym, rate_key);
-    snprintf(ttl, sizeof ttl, "%d", w->ttl_s > 0 ? w->ttl_s : rs->ttl_s);
-    int by_sha = rs->script_sha[0] != '\0';
     int rc = -RAIA_ENOMEM;
     if (argv && argvlen && flags && req) {
-        tombstone_flags(w, flags);
-        const char *fixed[FIXED_ARGS] = {by_sha ? "EVALSHA" : "EVAL",
-                                         by_sha ? rs->script_sha : save_script,
-                                         "7",
-                                         key,
-                                         rs->stream_key,
-                                         rate_key,
-                                         nocontact,
-                                         remind_key,
-                                         job_key,
-                                         done_key,
-                                         w->blob ? "set" : "del",
-                                         w->blob ? w->blob : "",
-                                         ttl,
-                                         rs->turns_per_minute,
-                                         w->expect          ? "1"
-                                         : w->expect_absent ? "2"
-                                                            : "0",
-                                         w->expect ? w->expect : "",
-                                         remind_at,
-                                         pseudonym,
-                                         w->remind_job && w->remind_at_ms > 0 ? w->remind_job : "",
-                                         flags};
-        for (size_t i = 0; i < argc; i++) {
-            argv[i] = i < FIXED_ARGS ? fixed[i] : w->events[i - FIXED_ARGS];
+        int tombstones = tombstone_flags(w, flags);
+        if (w->remind_at_ms > 0 && w->remind_job)
+            snprintf(remind_at, sizeof remind_at, "%lld", w->remind_at_ms);
+        else if (w->remind_at_ms < 0)
+            snprintf(remind_at, sizeof remind_at, "-");
+        int whole = tombstones || remind_at[0]; /* save_script, else turn_script */
+        int limited = strcmp(rs->turns_per_minute, "0") != 0;
+        person_key(rs, "s", pseudonym, key);
+        snprintf(ttl, sizeof ttl, "%d", w->ttl_s > 0 ? w->ttl_s : rs->ttl_s);
+        script_call(whole ? &rs->save : &rs->turn, argv);
+        argv[2] = whole ? "7" : limited ? "3" : "2";
+        size_t argc = 3;
+        argv[argc++] = key;
+        argv[argc++] = rs->stream_key;
+        if (whole || limited) {
+            person_key(rs, "rl", pseudonym, rate_key);
+            argv[argc++] = rate_key;
+        }
+        if (whole) {
+            snprintf(nocontact, sizeof nocontact, "%s" OUTBOX_NOCONTACT_KEY, rs->prefix);
+            snprintf(remind_key, sizeof remind_key, "%sremind", rs->prefix);
+            person_key(rs, "rjob", pseudonym, job_key);
+            person_key(rs, "rdone", w->session_id ? w->session_id : "-", done_key);
+            argv[argc++] = nocontact;
+            argv[argc++] = remind_key;
+            argv[argc++] = job_key;
+            argv[argc++] = done_key;
+        }
+        argv[argc++] = w->blob ? w->blob : "";
+        size_t blob_at = argc - 1;
+        argv[argc++] = ttl;
+        argv[argc++] = w->expect ? "1" : w->expect_absent ? "2" : "0";
+        argv[argc++] = w->expect ? w->expect : "";
+        size_t expect_at = argc - 1;
+        argv[argc++] = rs->turns_per_minute;
+        if (whole) {
+            argv[argc++] = remind_at;
+            argv[argc++] = pseudonym;
+            argv[argc++] = w->remind_job && w->remind_at_ms > 0 ? w->remind_job : "";
+            argv[argc++] = flags;
+        }
+        for (size_t i = 0; i < argc; i++)
             argvlen[i] = strlen(argv[i]);
+        for (size_t i = 0; i < w->n_events; i++) {
+            argv[argc] = w->events[i];
+            argvlen[argc++] = strlen(w->events[i]);
         }
         if (w->blob)
-            argvlen[11] = w->len;
+            argvlen[blob_at] = w->len;
         if (w->expect)
-            argvlen[15] = w->expect_len;
+            argvlen[expect_at] = w->expect_len;
         size_t n = resp_format(rs, argc, argv, argvlen);
         rc = n == 0 ? -RAIA_ENOMEM
              : redisAsyncFormattedCommand(ac, on_save_reply, req, rs->cmd, n) == REDIS_OK

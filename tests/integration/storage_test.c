@@ -182,6 +182,19 @@ static void test_rate_limit(const char *event)
     test_cond("three turns in a minute pass", !statuses[0] && !statuses[1] && !statuses[2]);
     test_cond("the fourth is refused", statuses[3] == -RAIA_EFULL);
     test_cond("nothing of the refused turn stored", redis_int("XLEN %s", "rl-test:answers") == 3);
+    /* A turn with an erasure goes through the other save script; it counts alike. */
+    struct strbuf erase = {0};
+    struct store_event er = {
+        .kind = STORE_EVENT_ERASE, .at_ms = 1764000000000, .pseudonym = PSEUD_A};
+    test_cond("erase event encodes", store_event_json(&er, &erase) == 0);
+    const char *erase_doc = strbuf_cstr(&erase);
+    save(limited, NULL, "s", &erase_doc, 1);
+    run_until(save_done, 5);
+    test_cond("a turn with an erasure is refused too", save_status == -RAIA_EFULL);
+    test_cond("and left no event and no tombstone",
+              redis_int("XLEN %s", "rl-test:answers") == 3 &&
+                  redis_int("ZCARD %s", "rl-test:nocontact") == 0);
+    strbuf_free(&erase);
     redis_store_free(limited);
 }
 
