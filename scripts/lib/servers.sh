@@ -42,14 +42,21 @@ raia_wait_port() { # PORT SECONDS
   return 1
 }
 
-# (Re)starts redis-server on RAIA_REDIS_PORT with its files in RAIA_SERVERS_DIR/redis.
-# appendonly+everysec: the answer stream survives a Redis restart too.
-raia_redis_start() {
+# Sets RAIA_REDIS_OPTIONS to the throwaway redis-server's options (files in
+# RAIA_SERVERS_DIR/redis; appendonly+everysec: the answer stream survives a
+# Redis restart too), for raia_redis_start and bench/redis-instructions.
+raia_redis_options() {
   mkdir -p "$RAIA_SERVERS_DIR/redis"
-  redis-server --bind 127.0.0.1 --port "$RAIA_REDIS_PORT" --dir "$RAIA_SERVERS_DIR/redis" \
-    --daemonize yes --pidfile "$RAIA_SERVERS_DIR/redis/redis.pid" \
-    --logfile "$RAIA_SERVERS_DIR/redis/redis.log" --save "" --appendonly yes \
-    --appendfsync everysec >/dev/null
+  RAIA_REDIS_OPTIONS=(--bind 127.0.0.1 --port "$RAIA_REDIS_PORT" --dir "$RAIA_SERVERS_DIR/redis"
+    --logfile "$RAIA_SERVERS_DIR/redis/redis.log" --save "" --appendonly yes
+    --appendfsync everysec)
+}
+
+# (Re)starts redis-server on RAIA_REDIS_PORT, in the background.
+raia_redis_start() {
+  raia_redis_options
+  redis-server "${RAIA_REDIS_OPTIONS[@]}" --daemonize yes \
+    --pidfile "$RAIA_SERVERS_DIR/redis/redis.pid" >/dev/null
   raia_wait_port "$RAIA_REDIS_PORT" 10 || { echo "raia: redis did not start" >&2; return 1; }
 }
 
