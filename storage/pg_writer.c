@@ -257,11 +257,17 @@ static void dead_letter(struct pg_writer *w, const char *why)
 
 /* ---- writing ---- */
 
+/*
+ * 22: data exception, 23: integrity violation, except 23505: a unique
+ * violation means another writer stored one of the entries meanwhile (a
+ * claim race, sql/write_batch.sql), and the retry skips it. Anything else
+ * may pass on retry too.
+ */
 static int is_data_error(const PGresult *res)
 {
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    /* 22: data exception, 23: integrity violation; anything else may pass on retry */
-    return state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0);
+    return state && (strncmp(state, "22", 2) == 0 ||
+                     (strncmp(state, "23", 2) == 0 && strcmp(state, "23505") != 0));
 }
 
 static void on_written(void *ctx, const PGresult *res)

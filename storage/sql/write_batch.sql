@@ -226,13 +226,20 @@ inserted_receipts AS (
     ON CONFLICT (stream_id) DO NOTHING
     RETURNING 1
 ),
+-- Answers already stored (a batch written again after a crash) are left
+-- out with NOT EXISTS rather than ON CONFLICT DO NOTHING: 4 % of the
+-- statement (bench/sql-ab, docs/performance.md). The one case ON CONFLICT
+-- handled better, the same entry in two writers' batches at once (a claim
+-- from a consumer that was still writing), now ends in a unique violation,
+-- which the writer retries like a lost connection; the retry finds the
+-- answer (storage_test, test_duplicate_entry_in_flight).
 inserted_answers AS (
     INSERT INTO answers (stream_id, session_id, question_id, code, value, answered_at, attempts)
     SELECT stream_id, session, question, code, value,
            to_timestamp(at_ms / 1000.0), attempts
-    FROM entries
+    FROM entries e
     WHERE kind = 'answer'
-    ON CONFLICT (stream_id) DO NOTHING
+      AND NOT EXISTS (SELECT FROM answers a WHERE a.stream_id = e.stream_id)
     RETURNING 1
 ),
 inserted_refusals AS (

@@ -748,13 +748,14 @@ static PGconn *race_setup(const char *session, const char *pseudonym, struct str
 }
 
 /* A writer of a "gateway" of its own (prefix, consumer and gate), whose
- * stream holds doc. */
+ * stream holds doc (NULL: what the caller put there). */
 static struct pg_writer *race_writer(const char *prefix, const char *consumer,
                                      struct pg_writer_gate *gate, const struct strbuf *doc)
 {
     char stream[32];
     snprintf(stream, sizeof stream, "%sanswers", prefix);
-    freeReplyObject(redisCommand(redis, "XADD %s * e %s", stream, strbuf_cstr(doc)));
+    if (doc)
+        freeReplyObject(redisCommand(redis, "XADD %s * e %s", stream, strbuf_cstr(doc)));
     struct raia_err err = {0};
     struct pg_writer_opts opts = {.conninfo = pg_conninfo,
                                   .redis_url = redis_url,
@@ -763,6 +764,13 @@ static struct pg_writer *race_writer(const char *prefix, const char *consumer,
                                   .batch_max = 10,
                                   .gate = gate};
     return pg_writer_new(base, &opts, &err);
+}
+
+/* Lets the statements waiting on conn's transaction go on. */
+static void commit_and_finish(PGconn *conn)
+{
+    PQclear(PQexec(conn, "COMMIT"));
+    PQfinish(conn);
 }
 
 /* Runs the loop until n statements wait on a lock (writers_waiting). */
@@ -784,8 +792,7 @@ static void test_erasure_races_another_gateway(void)
     test_cond("gateway Y's erasure waits for the row", y && lock_waiters_reach(1));
     struct pg_writer *x = race_writer("xa:", "gateway-x", &gate_x, &next);
     test_cond("gateway X's batch with the next answer waits too", x && lock_waiters_reach(2));
-    PQclear(PQexec(holder, "COMMIT"));
-    PQfinish(holder);
+    commit_and_finish(holder);
     test_cond("both streams drain", run_until(race_drained, 20));
     test_cond("the erasure is on record",
               sql_count("SELECT count(*) FROM erasures WHERE pseudonym = '" PSEUD_R "'") == 1);
@@ -838,8 +845,7 @@ static void test_forget_waits_for_a_batch(void)
         _exit(erase_person(&t, PSEUD_F, &n, &err) == 0 ? 0 : 1);
     }
     test_cond("raia forget waits too", forget_pid > 0 && lock_waiters_reach(2));
-    PQclear(PQexec(holder, "COMMIT"));
-    PQfinish(holder);
+    commit_and_finish(holder);
     test_cond("the batch lands and the forget ends", run_until(forget_done, 20) &&
                                                          WIFEXITED(forget_status) &&
                                                          WEXITSTATUS(forget_status) == 0);
@@ -852,6 +858,48 @@ static void test_forget_waits_for_a_batch(void)
 }
 #undef PSEUD_F
 #undef SESSION_F
+
+/* One entry in two writers' batches at once: a writer took it over from a
+ * consumer it thought dead (idle past CLAIM_IDLE_MS) that was in fact still
+ * writing it. A third connection plays that consumer: the entry's answer
+ * inserted, not yet committed. The writer's batch waits for it, then the
+ * answer is there once and nothing goes to the dead-letter stream, however
+ * write_batch.sql skips what is stored (with NOT EXISTS the batch fails on a
+ * unique violation, and the writer's retry finds the answer). */
+#define SESSION_D "3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d"
+#define ENTRY_D "1764000000000-7"
+static int duplicate_drained(void)
+{
+    return redis_int("XLEN %s", "da:answers") == 0;
+}
+
+static void test_duplicate_entry_in_flight(void)
+{
+    struct strbuf doc = {0};
+    event_json(&doc, STORE_EVENT_ANSWER, SESSION_D, "category", "water", "Water point");
+    freeReplyObject(redisCommand(redis, "XADD da:answers " ENTRY_D " e %s", strbuf_cstr(&doc)));
+    PGconn *first = PQconnectdb(pg_conninfo);
+    PQclear(PQexec(first, "BEGIN"));
+    PGresult *r = PQexec(first, "INSERT INTO answers (stream_id, session_id, question_id, code, "
+                                "value, answered_at) VALUES ('" ENTRY_D "', '" SESSION_D
+                                "', 'category', 'water', 'Water point', now())");
+    test_cond("the first writer has the entry's answer in flight",
+              PQresultStatus(r) == PGRES_COMMAND_OK);
+    PQclear(r);
+    struct pg_writer_gate gate = {0};
+    struct pg_writer *w = race_writer("da:", "claimer", &gate, NULL);
+    test_cond("the second writer's batch waits for it", w && lock_waiters_reach(1));
+    commit_and_finish(first);
+    test_cond("the stream drains", run_until(duplicate_drained, 20));
+    test_cond("the answer is stored once",
+              sql_count("SELECT count(*) FROM answers WHERE stream_id = '" ENTRY_D "'") == 1);
+    test_cond("and nothing went to the dead-letter stream",
+              redis_int("XLEN %s", "da:answers:dead") == 0);
+    pg_writer_free(w);
+    strbuf_free(&doc);
+}
+#undef SESSION_D
+#undef ENTRY_D
 
 /* After each batch the writer trims the stream, but never below an entry
  * another consumer of the group still holds: here "held" read three
@@ -1116,6 +1164,7 @@ int main(void)
     test_two_writers_and_erasures();
     test_erasure_races_another_gateway();
     test_forget_waits_for_a_batch();
+    test_duplicate_entry_in_flight();
     test_trim_keeps_held_entries();
     test_session_ids_are_checked();
     redis_store_free(store);
