@@ -7,6 +7,8 @@
 #                            migrates; may create the raia_* group roles), RAIA_PG_SUPER
 #   raia_servers_stop        stop both (safe to call twice)
 #   raia_redis_start, raia_pg_ctl start|stop   restart one of them (fault tests)
+#   raia_redis_options       the Redis server's options in RAIA_REDIS_OPTIONS
+#                            (bench/redis-instructions runs it under valgrind)
 #
 # PostgreSQL refuses to run as root, so its cluster lives in DIR/pg owned by
 # the postgres user and is started with runuser.
