@@ -53,29 +53,36 @@ static long long redis_int(const char *fmt, const char *arg)
     return n;
 }
 
+/* An event of kind at at_ms in pseudonym's USSD community-report session,
+ * begun at started_ms; the caller adds an answer or an outcome. */
+static struct store_event community_event(enum store_event_kind kind, long long at_ms,
+                                          const char *pseudonym, const char *session,
+                                          long long started_ms)
+{
+    return (struct store_event){.kind = kind,
+                                .at_ms = at_ms,
+                                .flow_id = "community-report",
+                                .flow_version = 1,
+                                .consent_version = "cr-consent-1",
+                                .channel = "ussd",
+                                .operator_name = "operator-a",
+                                .session_id = session,
+                                .pseudonym = pseudonym,
+                                .language = "en",
+                                .started_ms = started_ms,
+                                .ttl_s = 600};
+}
+
 /* An event of one of person A's community-report sessions at at_ms, encoded into out. */
 static void event_json_at(struct strbuf *out, enum store_event_kind kind, long long at_ms,
                           const char *session, const char *question, const char *code,
                           const char *value)
 {
-    struct store_event ev = {
-        .kind = kind,
-        .at_ms = at_ms,
-        .flow_id = "community-report",
-        .flow_version = 1,
-        .consent_version = "cr-consent-1",
-        .channel = "ussd",
-        .operator_name = "operator-a",
-        .session_id = session,
-        .pseudonym = PSEUD_A,
-        .language = "en",
-        .started_ms = 1763999990000,
-        .ttl_s = 600,
-        .question_id = question,
-        .code = code,
-        .value = value,
-        .outcome = kind == STORE_EVENT_END ? "completed" : NULL,
-    };
+    struct store_event ev = community_event(kind, at_ms, PSEUD_A, session, 1763999990000);
+    ev.question_id = question;
+    ev.code = code;
+    ev.value = value;
+    ev.outcome = kind == STORE_EVENT_END ? "completed" : NULL;
     strbuf_reset(out);
     test_cond("event encodes", store_event_json(&ev, out) == 0);
 }
@@ -454,23 +461,11 @@ static void test_erase_event(void)
 {
 #define PSEUD_E "0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e"
 #define OF_E " FROM sessions WHERE pseudonym = '" PSEUD_E "'"
-    struct store_event ev = {
-        .kind = STORE_EVENT_ANSWER,
-        .at_ms = 1764000100000,
-        .flow_id = "community-report",
-        .flow_version = 1,
-        .consent_version = "cr-consent-1",
-        .channel = "ussd",
-        .operator_name = "operator-a",
-        .session_id = "9999999999999999999999999999999a",
-        .pseudonym = PSEUD_E,
-        .language = "en",
-        .started_ms = 1764000000000,
-        .ttl_s = 600,
-        .question_id = "category",
-        .code = "water",
-        .value = "Water point",
-    };
+    struct store_event ev = community_event(STORE_EVENT_ANSWER, 1764000100000, PSEUD_E,
+                                            "9999999999999999999999999999999a", 1764000000000);
+    ev.question_id = "category";
+    ev.code = "water";
+    ev.value = "Water point";
     struct strbuf a = {0}, b = {0}, late = {0}, erase = {0}, all = {0};
     store_event_json(&ev, &a);
     ev.flow_id = "disability-wg-ss";
@@ -627,16 +622,7 @@ static void test_two_writers_and_erasures(void)
         char session[33];
         snprintf(session, sizeof session, "5e%030d", round);
         long long t0 = 1764100000000LL + round * 100000LL;
-        struct store_event ev = {.flow_id = "community-report",
-                                 .flow_version = 1,
-                                 .consent_version = "cr-consent-1",
-                                 .channel = "ussd",
-                                 .operator_name = "operator-a",
-                                 .session_id = session,
-                                 .pseudonym = PSEUD_G,
-                                 .language = "en",
-                                 .started_ms = t0,
-                                 .ttl_s = 600};
+        struct store_event ev = community_event(STORE_EVENT_SESSION, t0, PSEUD_G, session, t0);
         static const char *const questions[] = {"category", "severity", "details", "area"};
         for (int e = 0; e < 6; e++) {
             ev.kind = e == 0 ? STORE_EVENT_SESSION : e == 5 ? STORE_EVENT_END : STORE_EVENT_ANSWER;
@@ -711,21 +697,11 @@ static int race_drained(void)
 static PGconn *race_setup(const char *session, const char *pseudonym, struct strbuf *next)
 {
     long long now = clock_ms(CLOCK_REALTIME);
-    struct store_event ev = {.kind = STORE_EVENT_ANSWER,
-                             .at_ms = now - 9000,
-                             .flow_id = "community-report",
-                             .flow_version = 1,
-                             .consent_version = "cr-consent-1",
-                             .channel = "ussd",
-                             .operator_name = "operator-a",
-                             .session_id = session,
-                             .pseudonym = pseudonym,
-                             .language = "en",
-                             .started_ms = now - 10000,
-                             .ttl_s = 600,
-                             .question_id = "category",
-                             .code = "water",
-                             .value = "Water point"};
+    struct store_event ev =
+        community_event(STORE_EVENT_ANSWER, now - 9000, pseudonym, session, now - 10000);
+    ev.question_id = "category";
+    ev.code = "water";
+    ev.value = "Water point";
     struct strbuf first = {0};
     store_event_json(&ev, &first);
     char id[40];
@@ -1008,21 +984,10 @@ static void test_quiet_sweep(void)
 static void test_opt_out(void)
 {
 #define PSEUD_O "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f"
-    struct store_event ev = {
-        .kind = STORE_EVENT_END,
-        .at_ms = 1764000100000,
-        .flow_id = "community-report",
-        .flow_version = 1,
-        .consent_version = "cr-consent-1",
-        .channel = "sms",
-        .operator_name = "operator-a",
-        .session_id = "6666666666666666666666666666666a",
-        .pseudonym = PSEUD_O,
-        .language = "en",
-        .started_ms = 1764000000000,
-        .ttl_s = 600,
-        .outcome = "stopped",
-    };
+    struct store_event ev = community_event(STORE_EVENT_END, 1764000100000, PSEUD_O,
+                                            "6666666666666666666666666666666a", 1764000000000);
+    ev.channel = "sms";
+    ev.outcome = "stopped";
     struct strbuf stop = {0}, json = {0};
     test_cond("stop event encodes", store_event_json(&ev, &stop) == 0);
     test_cond("stop written", write_one("6-1", &stop));
