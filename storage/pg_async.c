@@ -34,10 +34,10 @@ struct pg_async {
      * afterwards, so PostgreSQL plans it once per connection. */
     const char *prepared[PG_PREPARED_MAX];
     size_t n_prepared;
-    char *then_param; /* preparing: a copy of the parameter to run it with next */
-    /* A pipeline in flight (pg_async_query_after): what each of its
-     * statements is, 'p' PREPARE or 'e' execute, in the order sent, and
-     * which one the results now coming belong to. */
+    /* Every query is a libpq pipeline closed by one sync, a new text's
+     * PREPARE sent ahead of its run in the same round trip. What each of
+     * the pipeline's steps is, 'p' PREPARE or 'e' execute, in the order
+     * sent, and which one the results now coming belong to. */
     char steps[5];
     size_t step;
 };
@@ -65,9 +65,6 @@ static void drop_connection(struct pg_async *pg)
     PQclear(pg->result);
     pg->result = NULL;
     pg->n_prepared = 0; /* prepared statements die with their session */
-    free(pg->then_param);
-    pg->then_param = NULL;
-    pg->steps[0] = '\0';
     pg->phase = PG_DOWN;
     backoff_arm(&pg->backoff, pg->retry);
 }
@@ -109,22 +106,8 @@ static void continue_connect(struct pg_async *pg)
     }
 }
 
-static void send_prepared(struct pg_async *pg, size_t i, const char *param);
-
 static void finish_query(struct pg_async *pg)
 {
-    if (pg->then_param) { /* the PREPARE is done: run the statement, or report why not */
-        char *param = pg->then_param;
-        pg->then_param = NULL;
-        if (pg->result && PQresultStatus(pg->result) == PGRES_COMMAND_OK) {
-            PQclear(pg->result);
-            pg->result = NULL;
-            send_prepared(pg, pg->n_prepared++, param);
-            free(param);
-            return;
-        }
-        free(param);
-    }
     PGresult *res = pg->result;
     pg->result = NULL;
     pg->phase = PG_IDLE;
@@ -142,7 +125,6 @@ static int pipeline_result(struct pg_async *pg, PGresult *res)
     if (status == PGRES_PIPELINE_SYNC) {
         PQclear(res);
         PQexitPipelineMode(pg->conn);
-        pg->steps[0] = '\0';
         return 1;
     }
     int failed = status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE;
@@ -166,23 +148,12 @@ static void read_results(struct pg_async *pg)
     }
     while (!PQisBusy(pg->conn)) {
         PGresult *res = PQgetResult(pg->conn);
-        if (pg->steps[0]) { /* in a pipeline a NULL ends one statement's results */
-            if (!res)
-                pg->step++;
-            else if (pipeline_result(pg, res)) {
-                finish_query(pg);
-                return;
-            }
-            continue;
-        }
-        if (!res) {
+        if (!res) { /* in a pipeline a NULL ends one step's results */
+            pg->step++;
+        } else if (pipeline_result(pg, res)) {
             finish_query(pg);
             return;
         }
-        if (!pg->result)
-            pg->result = res;
-        else
-            PQclear(res);
     }
     wait_socket(pg, EV_READ);
 }
@@ -258,25 +229,6 @@ static void statement_name(size_t i, char name[16])
     snprintf(name, 16, "raia_%zu", i);
 }
 
-/* Sends a run of prepared statement i with param; 0 if libpq could not. */
-static int query_prepared(struct pg_async *pg, size_t i, const char *param)
-{
-    char name[16];
-    statement_name(i, name);
-    const char *params[1] = {param};
-    return PQsendQueryPrepared(pg->conn, name, 1, params, NULL, NULL, 0);
-}
-
-/* Runs prepared statement i; the phase is already PG_BUSY. */
-static void send_prepared(struct pg_async *pg, size_t i, const char *param)
-{
-    if (!query_prepared(pg, i, param)) {
-        fail(pg, "send");
-        return;
-    }
-    flush_query(pg);
-}
-
 /* Where sql is prepared on this connection; n_prepared when it is not. */
 static size_t prepared_index(const struct pg_async *pg, const char *sql)
 {
@@ -290,7 +242,7 @@ static size_t prepared_index(const struct pg_async *pg, const char *sql)
 static int started(struct pg_async *pg, int sent, pg_async_result_cb cb, void *ctx)
 {
     if (!sent) {
-        fail(pg, "send"); /* drops a parameter's copy and leaves pipeline mode too */
+        fail(pg, "send"); /* leaves pipeline mode too */
         return -RAIA_EIO;
     }
     pg->phase = PG_BUSY;
@@ -298,27 +250,6 @@ static int started(struct pg_async *pg, int sent, pg_async_result_cb cb, void *c
     pg->cb_ctx = ctx;
     flush_query(pg);
     return 0;
-}
-
-int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_async_result_cb cb,
-                   void *ctx)
-{
-    if (pg->phase != PG_IDLE)
-        return -RAIA_EIO;
-    size_t i = prepared_index(pg, sql);
-    int sent;
-    if (i < pg->n_prepared) {
-        sent = query_prepared(pg, i, param);
-    } else if (i < PG_PREPARED_MAX && (pg->then_param = strdup(param)) != NULL) {
-        char name[16];
-        statement_name(i, name);
-        sent = PQsendPrepare(pg->conn, name, sql, 1, NULL);
-        pg->prepared[i] = sql; /* counted in n_prepared once PostgreSQL says yes */
-    } else {
-        const char *params[1] = {param};
-        sent = PQsendQueryParams(pg->conn, sql, 1, NULL, params, NULL, NULL, 0);
-    }
-    return started(pg, sent, cb, ctx);
 }
 
 /* Queues sql (prepared first if it is new) in the pipeline being built. */
@@ -351,7 +282,8 @@ static int pipeline_add(struct pg_async *pg, const char *sql, const char *param,
     return 1;
 }
 
-int pg_async_query_after(struct pg_async *pg, const char *first_sql, const char *first_param,
+/* Sends first_sql (if any) and sql as one pipeline. */
+static int send_pipeline(struct pg_async *pg, const char *first_sql, const char *first_param,
                          const char *sql, const char *param, pg_async_result_cb cb, void *ctx)
 {
     if (pg->phase != PG_IDLE || first_sql == sql)
@@ -360,9 +292,21 @@ int pg_async_query_after(struct pg_async *pg, const char *first_sql, const char 
     pg->step = 0;
     pg->steps[0] = '\0';
     int sent = PQenterPipelineMode(pg->conn) &&
-               pipeline_add(pg, first_sql, first_param, &next_new) &&
+               (!first_sql || pipeline_add(pg, first_sql, first_param, &next_new)) &&
                pipeline_add(pg, sql, param, &next_new) && PQpipelineSync(pg->conn);
     return started(pg, sent, cb, ctx);
+}
+
+int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_async_result_cb cb,
+                   void *ctx)
+{
+    return send_pipeline(pg, NULL, NULL, sql, param, cb, ctx);
+}
+
+int pg_async_query_after(struct pg_async *pg, const char *first_sql, const char *first_param,
+                         const char *sql, const char *param, pg_async_result_cb cb, void *ctx)
+{
+    return send_pipeline(pg, first_sql, first_param, sql, param, cb, ctx);
 }
 
 void pg_async_free(struct pg_async *pg)
@@ -375,7 +319,6 @@ void pg_async_free(struct pg_async *pg)
         event_free(pg->retry);
     PQclear(pg->result);
     PQfinish(pg->conn);
-    free(pg->then_param);
     free(pg->conninfo);
     free(pg);
 }

@@ -1,13 +1,15 @@
 /**
  * pg_async.h - one non-blocking libpq connection driven by libevent.
  *
- * Connects with PQconnectStart/PQconnectPoll, sends with PQsendQueryParams
+ * Connects with PQconnectStart/PQconnectPoll, sends in pipeline mode
  * and reads with PQconsumeInput as the socket becomes ready: the event loop
  * never waits on PostgreSQL. Reconnects with backoff (250 ms doubling to
  * 10 s) after a failure. One query at a time. Each SQL text (a static
  * string, told apart by its address) is prepared on its first use on a
- * connection and run by name afterwards, so it is planned once, not per
- * call. Used by pg_writer.c, pg_lookup.c and api_query.c.
+ * connection, in the same round trip as its first run (a libpq pipeline),
+ * and run by name afterwards, so it is planned once, not per call; past 8
+ * texts a connection runs the others unprepared. Used by pg_writer.c,
+ * pg_lookup.c and api_query.c.
  */
 #ifndef RAIA_PG_ASYNC_H
 #define RAIA_PG_ASYNC_H
