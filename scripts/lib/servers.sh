@@ -8,7 +8,7 @@
 #   raia_servers_stop        stop both (safe to call twice)
 #   raia_redis_start, raia_pg_ctl start|stop   restart one of them (fault tests)
 #   raia_redis_options       the Redis server's options in RAIA_REDIS_OPTIONS
-#                            (bench/redis-instructions runs it under valgrind)
+#                            (bench/instructions runs it under valgrind)
 #
 # PostgreSQL refuses to run as root, so its cluster lives in DIR/pg owned by
 # the postgres user and is started with runuser.
@@ -46,7 +46,7 @@ raia_wait_port() { # PORT SECONDS
 
 # Sets RAIA_REDIS_OPTIONS to the throwaway redis-server's options (files in
 # RAIA_SERVERS_DIR/redis; appendonly+everysec: the answer stream survives a
-# Redis restart too), for raia_redis_start and bench/redis-instructions.
+# Redis restart too), for raia_redis_start and bench/instructions.
 raia_redis_options() {
   mkdir -p "$RAIA_SERVERS_DIR/redis"
   RAIA_REDIS_OPTIONS=(--bind 127.0.0.1 --port "$RAIA_REDIS_PORT" --dir "$RAIA_SERVERS_DIR/redis"
