@@ -98,12 +98,21 @@ static long utf8_put(uint32_t cp, char *out, size_t size, size_t at)
     return (long)n;
 }
 
+/*
+ * Most characters on a screen (letters, digits, space, most punctuation)
+ * sit at their ASCII position in the GSM table: one septet, one UCS-2
+ * unit, their own code. The converters take them without a table scan,
+ * and the loops below without decoding them as UTF-8.
+ */
+static int gsm_in_place(uint32_t cp)
+{
+    return cp < 128 && cp != GSM_ESC && gsm_basic[cp] == cp;
+}
+
 /* Septets of cp in GSM 7-bit: 1 basic, 2 extension, 0 not encodable; *code gets the septet. */
 static int gsm_lookup(uint32_t cp, uint8_t *code)
 {
-    /* Most characters on a screen (letters, digits, space, most punctuation)
-     * sit at their ASCII position in the GSM table: no scan for them. */
-    if (cp < 128 && cp != GSM_ESC && gsm_basic[cp] == cp) {
+    if (gsm_in_place(cp)) {
         *code = (uint8_t)cp;
         return 1;
     }
@@ -127,6 +136,16 @@ long charset_utf8_to_gsm7(const char *utf8, size_t len, uint8_t *out, size_t siz
     const unsigned char *s = (const unsigned char *)utf8;
     size_t at = 0;
     for (size_t i = 0; i < len;) {
+        if (gsm_in_place(s[i])) {
+            if (out) {
+                if (at + 1 > size)
+                    return -2;
+                out[at] = s[i];
+            }
+            at++;
+            i++;
+            continue;
+        }
         uint32_t cp;
         int n = utf8_next(s + i, len - i, &cp);
         uint8_t code;
@@ -195,6 +214,12 @@ long charset_gsm7_ucs2_length(const char *utf8, size_t len, long *units)
     long septets = 0;
     *units = 0;
     for (size_t i = 0; i < len;) {
+        if (gsm_in_place(s[i])) { /* the menu's paging measures every label, every turn */
+            septets += septets >= 0;
+            ++*units;
+            i++;
+            continue;
+        }
         uint32_t cp;
         uint8_t code;
         int n = utf8_next(s + i, len - i, &cp);

@@ -31,10 +31,11 @@
 
 #include "charset.h"
 #include "flow_def.h"
+#include "str_copy.h"
 
 static void set_screen(struct flow_output *out, const char *text)
 {
-    snprintf(out->screen, sizeof out->screen, "%s", text);
+    str_copy(out->screen, sizeof out->screen, text);
 }
 
 static void finish(struct flow_output *out, enum flow_outcome outcome, const char *screen)
@@ -154,8 +155,8 @@ static void complete(const struct flow_def *def, size_t e, size_t lang,
             continue;
         struct flow_answer *a = &out->answers[out->n_answers++];
         memset(a, 0, sizeof *a);
-        snprintf(a->question, sizeof a->question, "%s", def->derived[i].id);
-        snprintf(a->code, sizeof a->code, "%s", code);
+        str_copy(a->question, sizeof a->question, def->derived[i].id);
+        str_copy(a->code, sizeof a->code, code);
     }
 }
 
@@ -163,7 +164,7 @@ static void complete(const struct flow_def *def, size_t e, size_t lang,
 static void enter_step(const struct flow_def *def, size_t i, size_t lang, enum flow_channel channel,
                        struct flow_state *state, struct flow_output *out)
 {
-    snprintf(state->step, sizeof state->step, "%s", def->steps[i].id);
+    str_copy(state->step, sizeof state->step, def->steps[i].id);
     state->retries = 0;
     state->page = 0;
     state->picked = 0;
@@ -214,8 +215,8 @@ static void go(const struct flow_def *def, size_t from, int target, size_t lang,
 static void enter_consent(const struct flow_def *def, size_t lang, struct flow_state *state,
                           struct flow_output *out)
 {
-    snprintf(state->step, sizeof state->step, "%s", FLOW_CONSENT_STEP);
-    snprintf(state->language, sizeof state->language, "%s", def->langs[lang]);
+    str_copy(state->step, sizeof state->step, FLOW_CONSENT_STEP);
+    str_copy(state->language, sizeof state->language, def->langs[lang]);
     state->retries = 0;
     flow_screen_consent(def, lang, out->screen, sizeof out->screen);
 }
@@ -236,7 +237,7 @@ int flow_start(const struct flow_def *def, enum flow_channel channel, struct flo
     memset(state, 0, sizeof *state);
     flow_output_clear(out);
     if (def->n_langs > 1) {
-        snprintf(state->step, sizeof state->step, "%s", FLOW_LANGUAGE_STEP);
+        str_copy(state->step, sizeof state->step, FLOW_LANGUAGE_STEP);
         flow_screen_language(def, out->screen, sizeof out->screen);
     } else {
         enter_consent(def, 0, state, out);
@@ -307,13 +308,13 @@ static const char *item_code(const void *ctx, size_t i)
 static void answer_for(const struct flow_step_def *step, struct flow_answer *answer)
 {
     memset(answer, 0, sizeof *answer);
-    snprintf(answer->question, sizeof answer->question, "%s", step->id);
+    str_copy(answer->question, sizeof answer->question, step->id);
 }
 
 static void refuse(const struct flow_step_def *step, struct flow_answer *answer)
 {
     answer_for(step, answer);
-    snprintf(answer->code, sizeof answer->code, "%s", FLOW_REFUSED_CODE);
+    str_copy(answer->code, sizeof answer->code, FLOW_REFUSED_CODE);
 }
 
 /*
@@ -463,7 +464,7 @@ static int multi_input(const struct flow_step_def *step, const struct flow_menu 
     }
     if (strpbrk(in, " ,")) {
         char buf[FLOW_VALUE_MAX + 1];
-        snprintf(buf, sizeof buf, "%s", in);
+        str_copy(buf, sizeof buf, in);
         for (char *save = NULL, *tok = strtok_r(buf, " ,", &save); tok;
              tok = strtok_r(NULL, " ,", &save)) {
             size_t k = pick(tok, n, item_code, &ctx);
@@ -556,8 +557,8 @@ static int list_input(const struct flow_def *def, const struct flow_step_def *st
     answer_for(step, answer);
     if (step->type != STEP_LOCATION) {
         const struct flow_choice *c = &step->choices[k - 1];
-        snprintf(answer->code, sizeof answer->code, "%s", c->code);
-        snprintf(answer->value, sizeof answer->value, "%s", c->label.s[lang]);
+        str_copy(answer->code, sizeof answer->code, c->code);
+        str_copy(answer->value, sizeof answer->value, c->label.s[lang]);
         if (c->next != FLOW_NEXT_NONE)
             *target = c->next;
         return flow_mark_of(k - 1);
@@ -569,8 +570,8 @@ static int list_input(const struct flow_def *def, const struct flow_step_def *st
         state->retries = 0;
         return 0;
     }
-    snprintf(answer->code, sizeof answer->code, "%s", a->code);
-    snprintf(answer->value, sizeof answer->value, "%s", a->name.s[lang]);
+    str_copy(answer->code, sizeof answer->code, a->code);
+    str_copy(answer->value, sizeof answer->value, a->name.s[lang]);
     return FLOW_MARK_NONE;
 }
 

@@ -27,6 +27,7 @@
 
 #include "charset.h"
 #include "flow_def.h"
+#include "str_copy.h"
 #include "yaml_tree.h"
 
 #define FLOW_FILE_MAX (1024 * 1024)       /* a flow is a few kilobytes; refuse anything huge */
@@ -1134,7 +1135,7 @@ static void parse_when(struct loader *ld, const struct ynode *w, size_t where_in
         problem(ld, w, "%s: longer than %zu bytes", what, sizeof buf - 1);
         return;
     }
-    snprintf(buf, sizeof buf, "%s", text);
+    str_copy(buf, sizeof buf, text);
     for (char *part = buf, *next; part; part = next) {
         next = strstr(part, " and ");
         if (next) {
@@ -1326,7 +1327,7 @@ static void load_include(struct loader *ld, const struct ynode *item, size_t ind
     inc->item = item;
     inc->index = index;
     inc->file = def->modules[def->n_modules++];
-    snprintf(inc->prefix, sizeof inc->prefix, "%s", prefix ? prefix : "");
+    str_copy(inc->prefix, sizeof inc->prefix, prefix ? prefix : "");
     free(prefix);
     const char *bytes = module_bytes(ld, at, where, name, path, &buf, &len, &total);
     struct flow_def *mod = bytes ? load(inc->file, bytes, len, ld->embedded ? bytes + len : NULL,
@@ -1935,7 +1936,7 @@ static void check_screen_on(struct loader *ld, const char *screen, struct flow_p
     if (def->n_langs > 1 && lang != LANG_NONE)
         snprintf(label, sizeof label, "%s (%s)", name, def->langs[lang]);
     else
-        snprintf(label, sizeof label, "%s", name);
+        str_copy(label, sizeof label, name);
     if (lang == LANG_NONE)
         lang = 0; /* the language menu: its names are searched in every language */
     if (!flow_screen_fits(screen, ch, &used, &limit, &enc)) {

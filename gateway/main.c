@@ -28,6 +28,7 @@
 #include "reminder.h"
 #include "session.h"
 #include "smpp_conn.h"
+#include "str_copy.h"
 #include "ussd_profile.h"
 
 /* How long a citizen's "my data" screen waits for PostgreSQL before "try later". */
@@ -276,7 +277,7 @@ static int start_writers(struct gateway *gw)
         char consumer[128];
         /* the first keeps the plain host name: entries pending before an upgrade stay its own */
         if (i == 0)
-            snprintf(consumer, sizeof consumer, "%s", host);
+            str_copy(consumer, sizeof consumer, host);
         else
             snprintf(consumer, sizeof consumer, "%s/%lld", host, i + 1);
         struct pg_writer_opts wo = {

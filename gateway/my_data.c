@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "raia_err.h"
+#include "str_copy.h"
 
 #define LIST_BUDGET 160 /* the list screen stays within one SMS-sized USSD screen */
 
@@ -90,7 +91,7 @@ static void list_screen(const struct my_data_state *st, const char *prefix, char
  * separator). */
 static void list_title(const char *title, char *out, size_t size)
 {
-    snprintf(out, size, "%s", title);
+    str_copy(out, size, title);
     char *space = strrchr(out, ' ');
     if (strlen(title) >= size && space && space > out)
         *space = '\0';
@@ -110,11 +111,11 @@ enum my_data_action my_data_start(const struct pg_lookup_flows *flows, const cha
         if (used + line > LIST_BUDGET)
             break; /* the rest are still covered by "erase all" */
         used += line;
-        snprintf(st->flow_id[st->n], sizeof st->flow_id[0], "%s", flows->flow_id[i]);
+        str_copy(st->flow_id[st->n], sizeof st->flow_id[0], flows->flow_id[i]);
         st->n++;
     }
     if (flows->n == 0) {
-        snprintf(screen, size, "%s", nothing_screen);
+        str_copy(screen, size, nothing_screen);
         return MY_DATA_EXIT;
     }
     list_screen(st, "", screen, size);
@@ -126,7 +127,7 @@ static enum my_data_action list_turn(struct my_data_state *st, const char *in, c
 {
     long pick;
     if (strcmp(in, "0") == 0) {
-        snprintf(screen, size, "%s", unchanged_screen);
+        str_copy(screen, size, unchanged_screen);
         return MY_DATA_EXIT;
     }
     if (strcmp(in, "9") == 0) {
@@ -158,7 +159,7 @@ enum my_data_action my_data_step(struct my_data_state *st, const char *input, ch
     if (st->stage == MY_DATA_LIST)
         return list_turn(st, in, screen, size);
     if (strcmp(in, "1") != 0) {
-        snprintf(screen, size, "%s", unchanged_screen);
+        str_copy(screen, size, unchanged_screen);
         return MY_DATA_EXIT;
     }
     if (st->stage == MY_DATA_WITHDRAW) {

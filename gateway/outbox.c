@@ -26,6 +26,7 @@
 #include "mt_sms.h"
 #include "outbox_store.h"
 #include "smpp_conn.h"
+#include "str_copy.h"
 
 #define IDLE_MS 1000 /* look again this long after the queue was empty or Redis failed */
 
@@ -118,7 +119,7 @@ static size_t send_job(struct outbox *ob, const struct outbox_job *job)
         rc = contact_seal_open(ob->seal, job->pseudonym, job->flow, job->sealed, e164);
     size_t parts = 0;
     if (rc == 0) {
-        snprintf(mt.source_addr, sizeof mt.source_addr, "%s", job->from);
+        str_copy(mt.source_addr, sizeof mt.source_addr, job->from);
         memcpy(mt.destination_addr, e164 + 1, strlen(e164)); /* digits after '+', and NUL */
         mt.dest_addr_ton = 1;                                /* international */
         mt.dest_addr_npi = 1;                                /* E.164 */

@@ -19,6 +19,7 @@
 #include <openssl/params.h>
 
 #include "key_file.h"
+#include "str_copy.h"
 
 #define KEY_MIN 32
 #define KEY_MAX 4096
@@ -132,7 +133,7 @@ int pseudonym_normalize(const struct pseudonymizer *p, const char *number, int t
             s += trunk;
         snprintf(digits, sizeof digits, "%s%s", p->country_code, s);
     } else {
-        snprintf(digits, sizeof digits, "%s", s);
+        str_copy(digits, sizeof digits, s);
     }
     size_t n = strlen(digits);
     if (n < 7 || n > 15 || digits[0] == '0')

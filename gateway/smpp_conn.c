@@ -39,6 +39,7 @@
 #include "log.h"
 #include "smpp_fast.h"
 #include "smpp_outq.h"
+#include "str_copy.h"
 
 #define CRON_MS 250
 #define QUEUE_MAX 10000        /* submits waiting for window room */
@@ -935,14 +936,14 @@ struct smpp_conn *smpp_conn_new(struct event_base *base, const struct smpp_conn_
         conn_destroy(c);
         return NULL;
     }
-    snprintf(c->bind.system_id, sizeof c->bind.system_id, "%s", opts->system_id);
-    snprintf(c->bind.password, sizeof c->bind.password, "%s", opts->password);
-    snprintf(c->bind.system_type, sizeof c->bind.system_type, "%s",
+    str_copy(c->bind.system_id, sizeof c->bind.system_id, opts->system_id);
+    str_copy(c->bind.password, sizeof c->bind.password, opts->password);
+    str_copy(c->bind.system_type, sizeof c->bind.system_type,
              opts->system_type ? opts->system_type : "");
     c->bind.interface_version = 0x34;
     c->bind.addr_ton = (uint8_t)opts->addr_ton;
     c->bind.addr_npi = (uint8_t)opts->addr_npi;
-    snprintf(c->bind.address_range, sizeof c->bind.address_range, "%s",
+    str_copy(c->bind.address_range, sizeof c->bind.address_range,
              opts->address_range ? opts->address_range : "");
     c->bind_type = opts->bind_type;
     c->charset = SMPP_CHARSET_GSM7;

@@ -7,6 +7,7 @@
  * hash.
  */
 #include "partner_store.h"
+#include "str_copy.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -113,8 +114,7 @@ int partner_store_scope(const char *conninfo, const char *name, const char *flow
     if (found) {
         out->has_flow = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
         out->stable_pseudonym = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
-        snprintf(out->respondent_key_hex, sizeof out->respondent_key_hex, "%s",
-                 PQgetvalue(res, 0, 2));
+        str_copy(out->respondent_key_hex, sizeof out->respondent_key_hex, PQgetvalue(res, 0, 2));
     }
     PQclear(res);
     return found ? 0 : -RAIA_ENOTFOUND;

@@ -11,6 +11,7 @@
 #include "backoff.h"
 #include "log.h"
 #include "raia_err.h"
+#include "str_copy.h"
 
 enum pg_phase { PG_DOWN, PG_CONNECTING, PG_IDLE, PG_BUSY };
 
@@ -328,7 +329,7 @@ void pg_async_error_text(const struct pg_async *pg, const PGresult *res, char *b
     const char *msg = res ? PQresultErrorMessage(res) : NULL;
     if (!msg || !*msg)
         msg = pg->conn ? PQerrorMessage(pg->conn) : "connection failed";
-    snprintf(buf, size, "%s", msg);
+    str_copy(buf, size, msg);
     for (char *p = buf; *p; p++)
         if (*p == '\n' || *p == '\t' || *p == '"')
             *p = (*p == '"') ? '\'' : ' ';

@@ -8,7 +8,6 @@
 #include "pg_lookup.h"
 
 #include <event2/event.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +15,7 @@
 #include "clock_ms.h"
 #include "pg_async.h"
 #include "raia_err.h"
+#include "str_copy.h"
 
 #define QUEUE_MAX 64
 #define TICK_MS 100
@@ -56,7 +56,7 @@ static void on_result(void *ctx, const PGresult *res)
     if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
         struct pg_lookup_flows flows = {0};
         for (int i = 0; i < PQntuples(res) && flows.n < PG_LOOKUP_FLOWS_MAX; i++, flows.n++) {
-            snprintf(flows.flow_id[flows.n], PG_LOOKUP_FLOW_ID_MAX, "%s", PQgetvalue(res, i, 0));
+            str_copy(flows.flow_id[flows.n], PG_LOOKUP_FLOW_ID_MAX, PQgetvalue(res, i, 0));
             flows.sessions[flows.n] = strtoll(PQgetvalue(res, i, 1), NULL, 10);
         }
         answer(req, 0, &flows);
@@ -155,7 +155,7 @@ int pg_lookup_flows(struct pg_lookup *l, const char *pseudonym, pg_lookup_flows_
     struct request *req = calloc(1, sizeof *req);
     if (!req)
         return -RAIA_ENOMEM;
-    snprintf(req->pseudonym, sizeof req->pseudonym, "%s", pseudonym);
+    str_copy(req->pseudonym, sizeof req->pseudonym, pseudonym);
     req->cb = cb;
     req->ctx = ctx;
     req->deadline_ms = clock_ms(CLOCK_MONOTONIC) + l->deadline_ms;

@@ -24,6 +24,7 @@
 #include "redis_link.h"
 #include "sql_text.h"
 #include "store_event.h"
+#include "str_copy.h"
 #include "strbuf.h"
 
 #define KEY_MAX 256
@@ -457,7 +458,7 @@ static void on_read(redisAsyncContext *ac, void *reply_ptr, void *priv)
         return;
     }
     if (kind == READ_CLAIM && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2) {
-        snprintf(w->claim_cursor, sizeof w->claim_cursor, "%s", reply->element[0]->str);
+        str_copy(w->claim_cursor, sizeof w->claim_cursor, reply->element[0]->str);
         if (strcmp(w->claim_cursor, "0-0") == 0)
             w->next_claim_ms = clock_ms(CLOCK_MONOTONIC) + CLAIM_EVERY_MS;
         take_entries(w, reply->element[1]);
@@ -625,7 +626,7 @@ struct pg_writer *pg_writer_new(struct event_base *base, const struct pg_writer_
     snprintf(w->stream, sizeof w->stream, "%sanswers", opts->prefix);
     snprintf(w->group, sizeof w->group, "%swriters", opts->prefix);
     snprintf(w->dead, sizeof w->dead, "%sanswers:dead", opts->prefix);
-    snprintf(w->consumer, sizeof w->consumer, "%s", opts->consumer);
+    str_copy(w->consumer, sizeof w->consumer, opts->consumer);
     snprintf(w->claim_cursor, sizeof w->claim_cursor, "0-0");
     w->batch = calloc((size_t)opts->batch_max, sizeof *w->batch);
     w->retry = evtimer_new(base, on_retry, w);

@@ -12,6 +12,7 @@
 #include "outbox_store.h"
 #include "redis_link.h"
 #include "store_event.h"
+#include "str_copy.h"
 #include "strbuf.h"
 
 #define KEY_MAX 256
@@ -152,7 +153,7 @@ struct redis_store *redis_store_new(struct event_base *base, const struct redis_
         raia_err_set(err, RAIA_ENOMEM, "out of memory");
         return NULL;
     }
-    snprintf(rs->prefix, sizeof rs->prefix, "%s", opts->prefix);
+    str_copy(rs->prefix, sizeof rs->prefix, opts->prefix);
     snprintf(rs->stream_key, sizeof rs->stream_key, "%sanswers", opts->prefix);
     rs->ttl_s = opts->session_ttl_s;
     rs->turn.text = turn_script;
@@ -190,7 +191,17 @@ const char *redis_store_stream_key(const struct redis_store *rs)
 static void person_key(const struct redis_store *rs, const char *kind, const char *pseudonym,
                        char *key)
 {
-    snprintf(key, KEY_MAX, "%s%s:%s", rs->prefix, kind, pseudonym);
+    /* "<prefix><kind>:<pseudonym>", cut at KEY_MAX as snprintf would cut
+     * it; joined by hand, since every turn builds one or two. */
+    const char *parts[] = {rs->prefix, kind, ":", pseudonym};
+    size_t at = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        size_t n = strlen(parts[i]);
+        n = n < KEY_MAX - 1 - at ? n : KEY_MAX - 1 - at;
+        memcpy(key + at, parts[i], n);
+        at += n;
+    }
+    key[at] = '\0';
 }
 
 static struct request *request_new(redis_store_load_cb on_load, redis_store_done_cb on_done,
@@ -467,7 +478,7 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
     struct request *req = request_new(NULL, NULL, cb, ctx);
     if (req)
         req->rs = rs;
-    char key[KEY_MAX], rate_key[KEY_MAX], nocontact[KEY_MAX], ttl[16];
+    char key[KEY_MAX], rate_key[KEY_MAX], nocontact[KEY_MAX], ttl[STRBUF_LL_SIZE];
     char remind_key[KEY_MAX], job_key[KEY_MAX], done_key[KEY_MAX], remind_at[24] = "";
     int rc = -RAIA_ENOMEM;
     if (argv && argvlen && flags && req) {
@@ -479,7 +490,7 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
         int whole = tombstones || remind_at[0]; /* save_script, else turn_script */
         int limited = strcmp(rs->turns_per_minute, "0") != 0;
         person_key(rs, "s", pseudonym, key);
-        snprintf(ttl, sizeof ttl, "%d", w->ttl_s > 0 ? w->ttl_s : rs->ttl_s);
+        strbuf_ll_str(ttl, w->ttl_s > 0 ? w->ttl_s : rs->ttl_s);
         script_call(whole ? &rs->save : &rs->turn, argv);
         argv[2] = whole ? "7" : limited ? "3" : "2";
         size_t argc = 3;

@@ -3,6 +3,7 @@
  * round trips, '@' as 0x00, extension characters, surrogate pairs, and
  * replacement of bytes that cannot be mapped.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "charset.h"
@@ -80,8 +81,34 @@ static void test_gsm7_ascii(void)
     test_cond("@ is septet 0", charset_utf8_to_gsm7("@", 1, s, sizeof s) == 1 && s[0] == 0);
     test_cond("$ is septet 2", charset_utf8_to_gsm7("$", 1, s, sizeof s) == 1 && s[0] == 2);
     test_cond("_ is septet 0x11", charset_utf8_to_gsm7("_", 1, s, sizeof s) == 1 && s[0] == 0x11);
+    test_cond("ASCII into too small a buffer", charset_utf8_to_gsm7("abc", 3, s, 2) == -2);
     test_cond("[ is ESC <",
               charset_utf8_to_gsm7("[", 1, s, sizeof s) == 2 && s[0] == 0x1B && s[1] == 0x3C);
+}
+
+/* The combined measure (with its ASCII shortcut) agrees with the two
+ * separate ones on every ASCII character, alone and after a non-GSM one. */
+static void test_gsm7_ucs2_length(void)
+{
+    int ok = 1;
+    for (int c = 1; c < 128; c++) {
+        char alone[2] = {(char)c, 0}, mixed[8];
+        snprintf(mixed, sizeof mixed, "a\xE1\x88\x80%c", c); /* Amharic: UCS-2 only */
+        const char *texts[] = {alone, mixed};
+        for (int t = 0; t < 2; t++) {
+            size_t n = strlen(texts[t]);
+            long units, septets = charset_gsm7_ucs2_length(texts[t], n, &units);
+            ok &= septets == charset_gsm7_length(texts[t], n) &&
+                  units == charset_ucs2_length(texts[t], n);
+        }
+    }
+    test_cond("gsm7_ucs2_length agrees with both measures on ASCII", ok);
+    long units;
+    test_cond("ESC is not a GSM character", charset_gsm7_ucs2_length("\x1B", 1, &units) == -1);
+    test_cond("[ counts two septets",
+              charset_gsm7_ucs2_length("a[b", 3, &units) == 4 && units == 3);
+    test_cond("invalid utf-8 after ASCII",
+              charset_gsm7_ucs2_length("ab\xC3", 3, &units) == -1 && units == -1);
 }
 
 static void test_latin1(void)
@@ -107,6 +134,7 @@ int main(void)
 {
     test_latin1();
     test_gsm7_ascii();
+    test_gsm7_ucs2_length();
     test_gsm7();
     test_ucs2();
     test_utf8_validation();

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "raia_err.h"
+#include "str_copy.h"
 #include "strbuf.h"
 #include "test_help.h"
 #include "yaml_tree.h"
@@ -118,6 +119,23 @@ static void test_strbuf_ll(void)
     strbuf_free(&sb);
 }
 
+/* str_copy cuts and terminates as snprintf(dst, size, "%s", src) does. */
+static void test_str_copy(void)
+{
+    char buf[4] = "xyz";
+    str_copy(buf, sizeof buf, "ab");
+    test_cond("str_copy: shorter than the buffer", strcmp(buf, "ab") == 0);
+    str_copy(buf, sizeof buf, "abc");
+    test_cond("str_copy: exactly fits", strcmp(buf, "abc") == 0);
+    str_copy(buf, sizeof buf, "abcdef");
+    test_cond("str_copy: cut to fit", strcmp(buf, "abc") == 0);
+    str_copy(buf, 1, "abc");
+    test_cond("str_copy: room for the NUL only", buf[0] == '\0' && buf[1] == 'b');
+    buf[0] = 'q';
+    str_copy(buf, 0, "abc");
+    test_cond("str_copy: size 0 writes nothing", buf[0] == 'q');
+}
+
 static void test_err_format(void)
 {
     struct raia_err e = {0};
@@ -131,6 +149,7 @@ static void test_err_format(void)
 
 int main(void)
 {
+    test_str_copy();
     test_yaml_positions();
     test_yaml_errors();
     test_strbuf_json();
