@@ -703,8 +703,17 @@ static void turn_store(struct turn *t)
             ev.kind = STORE_EVENT_SESSION;
             bad |= store_event_json(&ev, &json[n++]) < 0;
         }
+        /* A session completed by an answer ends in that answer's event, not
+         * in an end event of its own: one stream entry fewer a session for
+         * Redis, the writer and PostgreSQL. A STOP or an abandon keeps its
+         * end event (store_event_doc_stops and the opt-outs read those). */
+        int ends = out->end && rec->started_ms > 0;
+        size_t ends_in = ends && out->outcome == FLOW_OUTCOME_COMPLETED && out->n_answers > 0
+                             ? out->n_answers - 1
+                             : SIZE_MAX;
         for (size_t i = 0; i < out->n_answers; i++) {
             ev.kind = STORE_EVENT_ANSWER;
+            ev.outcome = i == ends_in ? outcome_name(out->outcome) : NULL;
             ev.question_id = out->answers[i].question;
             ev.code = out->answers[i].code[0] ? out->answers[i].code : NULL;
             ev.value = out->answers[i].value[0] ? out->answers[i].value : NULL;
@@ -715,7 +724,7 @@ static void turn_store(struct turn *t)
             bad |= c < 0;
             n += c > 0;
         }
-        if (out->end && rec->started_ms > 0) {
+        if (ends && ends_in == SIZE_MAX) {
             ev.kind = STORE_EVENT_END;
             ev.question_id = ev.code = ev.value = NULL;
             ev.outcome = outcome_name(out->outcome);

@@ -182,6 +182,10 @@ int store_event_json(const struct store_event *ev, struct strbuf *out)
         put_str(out, "value", ev->value);
         if (ev->attempts > 0)
             put_int(out, "attempts", ev->attempts);
+        /* The answer that completes its session carries the end too: one
+         * stream entry fewer a session (sql/write_batch.sql reads either). */
+        if (ev->outcome)
+            put_str(out, "outcome", ev->outcome);
     }
     if (ev->kind == STORE_EVENT_END)
         put_str(out, "outcome", ev->outcome);

@@ -6,6 +6,8 @@
 -- Rerunning a batch changes nothing: answers and refusals are unique by
 -- stream id, and a session row only ever gains an outcome (a 'timed_out'
 -- mark excepted: a later event of that session replaces it).
+-- A session ends with an end event, or with its last answer when that
+-- completed it (the answer then carries the outcome).
 -- STOP opens a standing opt-out (005_opt_outs.sql); flow events fill the
 -- flows registry (007_flows.sql); receipts go to message_receipts
 -- (008_receipts.sql); erase events delete a person's earlier sessions
@@ -97,9 +99,11 @@ session_events AS (
            min(operator) AS operator,
            min(language) AS language,
            to_timestamp(min(started) / 1000.0) AS started_at,
-           to_timestamp(max(at_ms) FILTER (WHERE kind = 'end') / 1000.0)
+           -- An end event, or the answer that completed the session
+           -- (store_event.c): the events that carry an outcome.
+           to_timestamp(max(at_ms) FILTER (WHERE outcome IS NOT NULL) / 1000.0)
                AS ended_at,
-           max(outcome) FILTER (WHERE kind = 'end') AS outcome,
+           max(outcome) AS outcome,
            to_timestamp(max(at_ms) / 1000.0) AS last_seen_at,
            max(ttl) AS ttl_s,
            min(flow_checksum) AS flow_checksum

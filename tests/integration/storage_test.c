@@ -604,6 +604,33 @@ static void test_session_rewrites(void)
 #undef SESSION_R
 }
 
+/* The answer that completes a session carries its end (store_event.c): the
+ * session is completed at that answer, as an end event would complete it. */
+static void test_answer_ends_session(void)
+{
+#define SESSION_E "7777777777777777777777777777777f"
+    struct strbuf doc = {0};
+    struct store_event ev =
+        community_event(STORE_EVENT_ANSWER, 1764000007000, PSEUD_A, SESSION_E, 1763999990000);
+    ev.question_id = "details";
+    ev.value = "Pump broken";
+    ev.outcome = "completed";
+    test_cond("an answer that ends its session encodes its outcome",
+              store_event_json(&ev, &doc) == 0 &&
+                  strstr(strbuf_cstr(&doc), ",\"outcome\":\"completed\"}") != NULL);
+    const char *stored = "SELECT count(*) FROM answers WHERE stream_id = '73-1'"
+                         " AND session_id = '" SESSION_E "' AND value = 'Pump broken'";
+    const char *ended = "SELECT count(*) FROM sessions WHERE session_id = '" SESSION_E "'"
+                        " AND outcome = 'completed' AND ended_at = to_timestamp(1764000007)";
+    test_cond("it is written", write_one("73-1", &doc));
+    test_cond("the answer is stored", sql_count(stored) == 1);
+    test_cond("and its session completed at it", sql_count(ended) == 1);
+    test_cond("written again, it changes nothing",
+              write_one("73-1", &doc) && sql_count(stored) == 1 && sql_count(ended) == 1);
+    strbuf_free(&doc);
+#undef SESSION_E
+}
+
 /* Two writers sharing a gate, each reading three entries at a time, over
  * thirty rounds of one person's session (six events) then its erasure: an
  * erasure never runs beside a batch that stores that person's answers, so
@@ -1123,6 +1150,7 @@ int main(void)
     test_retention();
     test_timed_out();
     test_session_rewrites();
+    test_answer_ends_session();
     test_opt_out();
     test_erase_event();
     test_quiet_sweep();
