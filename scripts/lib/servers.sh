@@ -91,8 +91,10 @@ raia_servers_start() {
   mkdir -p "$pgdir"
   chown postgres:postgres "$pgdir"
   chmod 700 "$pgdir"
+  # Byte-order collation (README "Operations"): the same order as C.UTF-8's
+  # for UTF-8 text, without the locale library in every key comparison.
   runuser -u postgres -- "$bindir/initdb" -D "$pgdir/data" -U postgres -A trust \
-    --no-sync -E UTF8 --locale=C.UTF-8 >"$pgdir/initdb.log" 2>&1 \
+    --no-sync -E UTF8 --locale=C.UTF-8 --lc-collate=C >"$pgdir/initdb.log" 2>&1 \
     || { cat "$pgdir/initdb.log" >&2; return 1; }
   RAIA_PG_BINDIR=$bindir
   raia_pg_ctl start || return 1
