@@ -61,6 +61,7 @@ struct pg_writer {
     long long next_claim_ms;
     long long next_sweep_ms; /* when the writer next marks expired sessions */
     int one_at_a_time;       /* entries still to write singly after a batch was rejected */
+    int unique_retries;      /* unique violations of this batch in a row (is_data_error) */
     enum read_kind reading;
     int writing, acking;
     struct entry *batch;
@@ -89,6 +90,7 @@ static void clear_batch(struct pg_writer *w)
     for (size_t i = 0; i < w->n; i++)
         free(w->batch[i].doc);
     w->n = 0;
+    w->unique_retries = 0;
     w->batch_erases = 0;
     memset(&w->locks, 0, sizeof w->locks);
     if (w->erase_waiting) { /* the batch is gone: it no longer holds the others back */
@@ -259,16 +261,20 @@ static void dead_letter(struct pg_writer *w, const char *why)
 /* ---- writing ---- */
 
 /*
- * 22: data exception, 23: integrity violation, except 23505: a unique
- * violation means another writer stored one of the entries meanwhile (a
- * claim race, sql/write_batch.sql), and the retry skips it. Anything else
- * may pass on retry too.
+ * 22: data exception, 23: integrity violation, except 23505 the first
+ * UNIQUE_RETRIES_MAX times in a row: a unique violation means another writer
+ * stored one of the entries meanwhile (a claim race, sql/write_batch.sql),
+ * and the retry skips it. One that outlasts those retries is a conflict in
+ * the data that no retry clears, and is split out like any other. Anything
+ * else may pass on retry too.
  */
-static int is_data_error(const PGresult *res)
+#define UNIQUE_RETRIES_MAX 3
+static int is_data_error(struct pg_writer *w, const PGresult *res)
 {
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    return state && (strncmp(state, "22", 2) == 0 ||
-                     (strncmp(state, "23", 2) == 0 && strcmp(state, "23505") != 0));
+    if (state && strcmp(state, "23505") == 0)
+        return ++w->unique_retries > UNIQUE_RETRIES_MAX;
+    return state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0);
 }
 
 static void on_written(void *ctx, const PGresult *res)
@@ -291,7 +297,7 @@ static void on_written(void *ctx, const PGresult *res)
     }
     char msg[200];
     pg_async_error_text(w->pg, res, msg, sizeof msg);
-    if (res && is_data_error(res)) {
+    if (res && is_data_error(w, res)) {
         if (w->n == 1) {
             if (w->one_at_a_time > 0)
                 w->one_at_a_time--;

@@ -273,6 +273,21 @@ static void test_store(void)
 
 /* ---- pg_writer ---- */
 
+/* A writer on the test's servers: the stream PREFIX "answers", one consumer
+ * of the group, at most batch_max entries a batch; gate NULL: its own. */
+static struct pg_writer *test_writer(const char *prefix, const char *consumer, int batch_max,
+                                     struct pg_writer_gate *gate)
+{
+    struct raia_err err = {0};
+    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
+                                  .redis_url = redis_url,
+                                  .prefix = prefix,
+                                  .consumer = consumer,
+                                  .batch_max = batch_max,
+                                  .gate = gate};
+    return pg_writer_new(base, &opts, &err);
+}
+
 static int writer_landed(void)
 {
     return sql_count("SELECT count(*) FROM answers") == 3 &&
@@ -286,13 +301,7 @@ static int stream_empty(void)
 
 static void test_writer_lands_rows(void)
 {
-    struct raia_err err = {0};
-    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
-                                  .redis_url = redis_url,
-                                  .prefix = "t:",
-                                  .consumer = "test-1",
-                                  .batch_max = 2};
-    struct pg_writer *w = pg_writer_new(base, &opts, &err);
+    struct pg_writer *w = test_writer("t:", "test-1", 2, NULL);
     test_cond("writer created", w != NULL);
     test_cond("writer lands 3 answers and 1 completed session", run_until(writer_landed, 15));
     PGresult *res = PQexec(pg, "SELECT a.question_id, coalesce(a.code,''), a.value, s.pseudonym,"
@@ -340,13 +349,7 @@ static void test_crash_replay_and_poison(void)
               r && r->type == REDIS_REPLY_ARRAY && r->element[0]->element[1]->elements == 2);
     freeReplyObject(r);
 
-    struct raia_err err = {0};
-    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
-                                  .redis_url = redis_url,
-                                  .prefix = "t:",
-                                  .consumer = "test-2",
-                                  .batch_max = 10};
-    struct pg_writer *w = pg_writer_new(base, &opts, &err);
+    struct pg_writer *w = test_writer("t:", "test-2", 10, NULL);
     test_cond("restarted writer lands the pending answer", run_until(replay_landed, 15));
     test_cond("poison entry dead-lettered", run_until(poison_parked, 10));
     pg_writer_free(w);
@@ -378,13 +381,7 @@ static int pg_ctl(const char *action)
 
 static void test_postgres_outage(void)
 {
-    struct raia_err err = {0};
-    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
-                                  .redis_url = redis_url,
-                                  .prefix = "t:",
-                                  .consumer = "test-3",
-                                  .batch_max = 10};
-    struct pg_writer *w = pg_writer_new(base, &opts, &err);
+    struct pg_writer *w = test_writer("t:", "test-3", 10, NULL);
     run_until(stream_empty, 5);
     test_cond("postgres stopped", pg_ctl("stop") == 0);
     struct strbuf ev = {0};
@@ -669,16 +666,8 @@ static void test_two_writers_and_erasures(void)
     }
     strbuf_free(&doc);
     struct pg_writer_gate gate = {0};
-    struct raia_err err = {0};
-    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
-                                  .redis_url = redis_url,
-                                  .prefix = "g:",
-                                  .consumer = "gate-1",
-                                  .batch_max = 3,
-                                  .gate = &gate};
-    struct pg_writer *w1 = pg_writer_new(base, &opts, &err);
-    opts.consumer = "gate-2";
-    struct pg_writer *w2 = pg_writer_new(base, &opts, &err);
+    struct pg_writer *w1 = test_writer("g:", "gate-1", 3, &gate);
+    struct pg_writer *w2 = test_writer("g:", "gate-2", 3, &gate);
     test_cond("two writers drain thirty sessions and thirty erasures",
               w1 && w2 && run_until(gate_done, 20));
     test_cond("nothing erased is left",
@@ -759,14 +748,7 @@ static struct pg_writer *race_writer(const char *prefix, const char *consumer,
     snprintf(stream, sizeof stream, "%sanswers", prefix);
     if (doc)
         freeReplyObject(redisCommand(redis, "XADD %s * e %s", stream, strbuf_cstr(doc)));
-    struct raia_err err = {0};
-    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
-                                  .redis_url = redis_url,
-                                  .prefix = prefix,
-                                  .consumer = consumer,
-                                  .batch_max = 10,
-                                  .gate = gate};
-    return pg_writer_new(base, &opts, &err);
+    return test_writer(prefix, consumer, 10, gate);
 }
 
 /* Lets the statements waiting on conn's transaction go on. */
@@ -904,6 +886,40 @@ static void test_duplicate_entry_in_flight(void)
 #undef SESSION_D
 #undef ENTRY_D
 
+/* A unique violation that a retry does not clear (here an extra unique
+ * index the batch statement does not expect) is split out after a few
+ * retries: the entry that conflicts goes to the dead-letter stream, the
+ * rest is stored. Without the bound the writer retried the batch forever. */
+#define SESSION_U "7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e"
+static int unique_split(void)
+{
+    return redis_int("XLEN %s", "uv:answers") == 0 && redis_int("XLEN %s", "uv:answers:dead") == 1;
+}
+
+static void test_lasting_unique_violation(void)
+{
+    PGresult *r = PQexec(pg, "CREATE UNIQUE INDEX answers_once ON answers (question_id)"
+                             " WHERE session_id = '" SESSION_U "'");
+    test_cond("an index the statement does not expect", PQresultStatus(r) == PGRES_COMMAND_OK);
+    PQclear(r);
+    struct strbuf doc = {0};
+    for (int i = 0; i < 2; i++) {
+        event_json_at(&doc, STORE_EVENT_ANSWER, 1764000000000 + i, SESSION_U, "category",
+                      i ? "clinic" : "water", "x");
+        freeReplyObject(redisCommand(redis, "XADD uv:answers * e %s", strbuf_cstr(&doc)));
+    }
+    struct pg_writer *w = test_writer("uv:", "uv-1", 10, NULL);
+    test_cond("a lasting unique violation ends in the dead-letter stream",
+              w && run_until(unique_split, 20));
+    test_cond("and the other answer is stored",
+              sql_count("SELECT count(*) FROM answers WHERE session_id = '" SESSION_U
+                        "' AND code = 'water'") == 1);
+    pg_writer_free(w);
+    PQclear(PQexec(pg, "DROP INDEX answers_once"));
+    strbuf_free(&doc);
+}
+#undef SESSION_U
+
 /* After each batch the writer trims the stream, but never below an entry
  * another consumer of the group still holds: here "held" read three
  * entries and has not acknowledged them (a writer mid-batch, or a dead one
@@ -956,13 +972,7 @@ static void test_trim_keeps_held_entries(void)
     test_cond("another consumer holds three entries", read_three);
     for (int n = 4; n <= 6; n++)
         add_trim_event(&ev, n);
-    struct raia_err err = {0};
-    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
-                                  .redis_url = redis_url,
-                                  .prefix = "tr:",
-                                  .consumer = "trim-1",
-                                  .batch_max = 3};
-    struct pg_writer *w = pg_writer_new(base, &opts, &err);
+    struct pg_writer *w = test_writer("tr:", "trim-1", 3, NULL);
     test_cond("the writer writes and acknowledges the other three",
               w && run_until(trim_batch_acked, 15));
     int kept = read_three;
@@ -995,13 +1005,7 @@ static void test_quiet_sweep(void)
                        " ttl_s) VALUES ('7777777777777777777777777777777c', repeat('e', 64), 'f',"
                        " 1, 'c1', 'ussd', 'op', 'en', now() - interval '1 hour',"
                        " now() - interval '20 minutes', 600)"));
-    struct raia_err err = {0};
-    struct pg_writer_opts opts = {.conninfo = pg_conninfo,
-                                  .redis_url = redis_url,
-                                  .prefix = "quiet:",
-                                  .consumer = "test-q",
-                                  .batch_max = 10};
-    struct pg_writer *w = pg_writer_new(base, &opts, &err);
+    struct pg_writer *w = test_writer("quiet:", "test-q", 10, NULL);
     test_cond("an idle writer marks an expired session timed_out", w && run_until(quiet_swept, 10));
     pg_writer_free(w);
 }
@@ -1158,6 +1162,7 @@ int main(void)
     test_erasure_races_another_gateway();
     test_forget_waits_for_a_batch();
     test_duplicate_entry_in_flight();
+    test_lasting_unique_violation();
     test_trim_keeps_held_entries();
     test_session_ids_are_checked();
     redis_store_free(store);
