@@ -61,7 +61,7 @@ struct pg_writer {
     long long next_claim_ms;
     long long next_sweep_ms; /* when the writer next marks expired sessions */
     int one_at_a_time;       /* entries still to write singly after a batch was rejected */
-    int unique_retries;      /* unique violations of this batch in a row (is_data_error) */
+    int unique_retries;      /* unique violations of this batch in a row (UNIQUE_RETRIES_MAX) */
     enum read_kind reading;
     int writing, acking;
     struct entry *batch;
@@ -260,22 +260,20 @@ static void dead_letter(struct pg_writer *w, const char *why)
 
 /* ---- writing ---- */
 
+/* 22: data exception, 23: integrity violation; anything else may pass on retry. */
+static int is_data_error(const char *state)
+{
+    return strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0;
+}
+
 /*
- * 22: data exception, 23: integrity violation, except 23505 the first
- * UNIQUE_RETRIES_MAX times in a row: a unique violation means another writer
- * stored one of the entries meanwhile (a claim race, sql/write_batch.sql),
- * and the retry skips it. One that outlasts those retries is a conflict in
- * the data that no retry clears, and is split out like any other. Anything
- * else may pass on retry too.
+ * A unique violation (23505) is retried the first UNIQUE_RETRIES_MAX times
+ * in a row: it means another writer stored one of the entries meanwhile (a
+ * claim race, sql/write_batch.sql), and the retry skips it. One that
+ * outlasts those retries is a conflict in the data that no retry clears,
+ * and is split out like any other data error.
  */
 #define UNIQUE_RETRIES_MAX 3
-static int is_data_error(struct pg_writer *w, const PGresult *res)
-{
-    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    if (state && strcmp(state, "23505") == 0)
-        return ++w->unique_retries > UNIQUE_RETRIES_MAX;
-    return state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0);
-}
 
 static void on_written(void *ctx, const PGresult *res)
 {
@@ -297,7 +295,10 @@ static void on_written(void *ctx, const PGresult *res)
     }
     char msg[200];
     pg_async_error_text(w->pg, res, msg, sizeof msg);
-    if (res && is_data_error(w, res)) {
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    int unique = state && strcmp(state, "23505") == 0;
+    w->unique_retries += unique;
+    if (state && is_data_error(state) && (!unique || w->unique_retries > UNIQUE_RETRIES_MAX)) {
         if (w->n == 1) {
             if (w->one_at_a_time > 0)
                 w->one_at_a_time--;
