@@ -283,8 +283,8 @@ static int pipeline_add(struct pg_async *pg, const char *sql, const char *param,
     return 1;
 }
 
-/* Sends first_sql (if any) and sql as one pipeline. */
-static int send_pipeline(struct pg_async *pg, const char *first_sql, const char *first_param,
+/* first_sql NULL: sql alone (pg_async_query). */
+int pg_async_query_after(struct pg_async *pg, const char *first_sql, const char *first_param,
                          const char *sql, const char *param, pg_async_result_cb cb, void *ctx)
 {
     if (pg->phase != PG_IDLE || first_sql == sql)
@@ -301,13 +301,7 @@ static int send_pipeline(struct pg_async *pg, const char *first_sql, const char 
 int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_async_result_cb cb,
                    void *ctx)
 {
-    return send_pipeline(pg, NULL, NULL, sql, param, cb, ctx);
-}
-
-int pg_async_query_after(struct pg_async *pg, const char *first_sql, const char *first_param,
-                         const char *sql, const char *param, pg_async_result_cb cb, void *ctx)
-{
-    return send_pipeline(pg, first_sql, first_param, sql, param, cb, ctx);
+    return pg_async_query_after(pg, NULL, NULL, sql, param, cb, ctx);
 }
 
 void pg_async_free(struct pg_async *pg)

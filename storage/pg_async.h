@@ -44,7 +44,8 @@ int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_a
  * has finished, so it sees what committed while the first waited (for a
  * lock, say). cb gets sql's result, or the first failure; on a failure
  * PostgreSQL rolls the whole transaction back. Both texts are prepared on
- * first use, as with pg_async_query; they must differ.
+ * first use, as with pg_async_query; they must differ. first_sql NULL runs
+ * sql alone: that is pg_async_query.
  */
 int pg_async_query_after(struct pg_async *pg, const char *first_sql, const char *first_param,
                          const char *sql, const char *param, pg_async_result_cb cb, void *ctx);
