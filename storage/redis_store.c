@@ -95,9 +95,11 @@ struct script {
 struct redis_store {
     struct redis_link *link;
     char prefix[64];
-    char stream_key[KEY_MAX];
+    /* keys that depend only on the prefix */
+    char stream_key[KEY_MAX], remind_key[KEY_MAX], nocontact_key[KEY_MAX];
     int ttl_s;
-    char turns_per_minute[16];
+    char turns_per_minute[16]; /* as the scripts get it; "0": no flood limit */
+    int limited;
     struct script turn, save; /* turn_script and save_script */
     /* The last save's request as sent (RESP), its memory reused by the next. */
     char *cmd;
@@ -155,11 +157,14 @@ struct redis_store *redis_store_new(struct event_base *base, const struct redis_
     }
     str_copy(rs->prefix, sizeof rs->prefix, opts->prefix);
     snprintf(rs->stream_key, sizeof rs->stream_key, "%sanswers", opts->prefix);
+    snprintf(rs->remind_key, sizeof rs->remind_key, "%sremind", opts->prefix);
+    snprintf(rs->nocontact_key, sizeof rs->nocontact_key, "%s" OUTBOX_NOCONTACT_KEY, opts->prefix);
     rs->ttl_s = opts->session_ttl_s;
     rs->turn.text = turn_script;
     rs->save.text = save_script;
+    rs->limited = opts->turns_per_minute > 0;
     snprintf(rs->turns_per_minute, sizeof rs->turns_per_minute, "%d",
-             opts->turns_per_minute > 0 ? opts->turns_per_minute : 0);
+             rs->limited ? opts->turns_per_minute : 0);
     rs->link = redis_link_new(base, opts->url, "store", on_link_up, rs, err);
     if (!rs->link) {
         free(rs);
@@ -369,11 +374,10 @@ int redis_store_take_reminders(struct redis_store *rs, long long now_ms,
     if (!req)
         return -RAIA_ENOMEM;
     req->on_reminders = cb;
-    char key[KEY_MAX], now[24];
-    snprintf(key, sizeof key, "%sremind", rs->prefix);
+    char now[24];
     snprintf(now, sizeof now, "%lld", now_ms);
-    if (redisAsyncCommand(ac, on_reminders_reply, req, "EVAL %s 1 %s %s %s", take_script, key, now,
-                          rs->prefix) != REDIS_OK) {
+    if (redisAsyncCommand(ac, on_reminders_reply, req, "EVAL %s 1 %s %s %s", take_script,
+                          rs->remind_key, now, rs->prefix) != REDIS_OK) {
         free(req);
         return -RAIA_EIO;
     }
@@ -478,8 +482,8 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
     struct request *req = request_new(NULL, NULL, cb, ctx);
     if (req)
         req->rs = rs;
-    char key[KEY_MAX], rate_key[KEY_MAX], nocontact[KEY_MAX], ttl[STRBUF_LL_SIZE];
-    char remind_key[KEY_MAX], job_key[KEY_MAX], done_key[KEY_MAX], remind_at[24] = "";
+    char key[KEY_MAX], rate_key[KEY_MAX], ttl[STRBUF_LL_SIZE];
+    char job_key[KEY_MAX], done_key[KEY_MAX], remind_at[24] = "";
     int rc = -RAIA_ENOMEM;
     if (argv && argvlen && flags && req) {
         int tombstones = tombstone_flags(w, flags);
@@ -488,25 +492,22 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
         else if (w->remind_at_ms < 0)
             snprintf(remind_at, sizeof remind_at, "-");
         int whole = tombstones || remind_at[0]; /* save_script, else turn_script */
-        int limited = strcmp(rs->turns_per_minute, "0") != 0;
         person_key(rs, "s", pseudonym, key);
         strbuf_ll_str(ttl, w->ttl_s > 0 ? w->ttl_s : rs->ttl_s);
         script_call(whole ? &rs->save : &rs->turn, argv);
-        argv[2] = whole ? "7" : limited ? "3" : "2";
+        argv[2] = whole ? "7" : rs->limited ? "3" : "2";
         size_t argc = 3;
         argv[argc++] = key;
         argv[argc++] = rs->stream_key;
-        if (whole || limited) {
+        if (whole || rs->limited) {
             person_key(rs, "rl", pseudonym, rate_key);
             argv[argc++] = rate_key;
         }
         if (whole) {
-            snprintf(nocontact, sizeof nocontact, "%s" OUTBOX_NOCONTACT_KEY, rs->prefix);
-            snprintf(remind_key, sizeof remind_key, "%sremind", rs->prefix);
             person_key(rs, "rjob", pseudonym, job_key);
             person_key(rs, "rdone", w->session_id ? w->session_id : "-", done_key);
-            argv[argc++] = nocontact;
-            argv[argc++] = remind_key;
+            argv[argc++] = rs->nocontact_key;
+            argv[argc++] = rs->remind_key;
             argv[argc++] = job_key;
             argv[argc++] = done_key;
         }
