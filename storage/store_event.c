@@ -182,12 +182,11 @@ int store_event_json(const struct store_event *ev, struct strbuf *out)
         put_str(out, "value", ev->value);
         if (ev->attempts > 0)
             put_int(out, "attempts", ev->attempts);
-        /* The answer that completes its session carries the end too: one
-         * stream entry fewer a session (sql/write_batch.sql reads either). */
-        if (ev->outcome)
-            put_str(out, "outcome", ev->outcome);
     }
-    if (ev->kind == STORE_EVENT_END)
+    /* An end has an outcome; so has the answer that completes its session,
+     * which carries the end: one stream entry fewer a session
+     * (sql/write_batch.sql reads either). */
+    if ((ev->kind == STORE_EVENT_ANSWER || ev->kind == STORE_EVENT_END) && ev->outcome)
         put_str(out, "outcome", ev->outcome);
     strbuf_puts(out, "}");
     return out->oom ? -RAIA_ENOMEM : 0;
