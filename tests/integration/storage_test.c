@@ -628,6 +628,33 @@ static void test_answer_ends_session(void)
 #undef SESSION_E
 }
 
+/* Only the session event carries the flow's checksum (session.c). When
+ * another writer stores an answer first, its session row waits without a
+ * checksum, and the session event fills it in. */
+static void test_checksum_from_session_event(void)
+{
+#define SESSION_K "7777777777777777777777777777777d"
+#define CHECKSUM_K "0f1e2d3c0f1e2d3c0f1e2d3c0f1e2d3c0f1e2d3c0f1e2d3c0f1e2d3c0f1e2d3c"
+    struct strbuf answer = {0}, session = {0};
+    event_json_at(&answer, STORE_EVENT_ANSWER, 1764000003000, SESSION_K, "category", "2", NULL);
+    struct store_event ev =
+        community_event(STORE_EVENT_SESSION, 1763999990000, PSEUD_A, SESSION_K, 1763999990000);
+    ev.flow_checksum = CHECKSUM_K;
+    test_cond("a session event encodes", store_event_json(&ev, &session) == 0);
+    const char *checksum = "SELECT count(*) FROM sessions WHERE session_id = '" SESSION_K "'"
+                           " AND flow_checksum = '" CHECKSUM_K "'";
+    test_cond("the answer is written first", write_one("74-2", &answer));
+    test_cond("its session row has no checksum yet",
+              sql_count("SELECT count(*) FROM sessions WHERE session_id = '" SESSION_K "'"
+                        " AND flow_checksum IS NULL") == 1);
+    test_cond("the session event is written", write_one("74-1", &session));
+    test_cond("and brings the checksum", sql_count(checksum) == 1);
+    strbuf_free(&answer);
+    strbuf_free(&session);
+#undef CHECKSUM_K
+#undef SESSION_K
+}
+
 /* Two writers sharing a gate, each reading three entries at a time, over
  * thirty rounds of one person's session (six events) then its erasure: an
  * erasure never runs beside a batch that stores that person's answers, so
@@ -1155,6 +1182,7 @@ int main(void)
     test_timed_out();
     test_session_rewrites();
     test_answer_ends_session();
+    test_checksum_from_session_event();
     test_opt_out();
     test_erase_event();
     test_quiet_sweep();
