@@ -10,8 +10,8 @@
  * carries (sql/write_batch.sql) and into database B with SQL_FILE (the
  * same statement when none is given: the noise floor). The two run one
  * after the other on every batch, in turns A-B then B-A, so a host that
- * slows down during the run slows both alike. The parameter is built as the
- * writer builds it (pg_writer_param_add).
+ * slows down during the run slows both alike. The parameters are built as the
+ * writer builds them (batch_params.h).
  *
  * Prints one JSON line: entries, batches, the wall time of a statement per
  * entry in each database, and the median of the per-batch ratio B/A.
@@ -26,7 +26,7 @@
 #include <hiredis/hiredis.h>
 #include <libpq-fe.h>
 
-#include "pg_writer.h"
+#include "batch_params.h"
 #include "raia_err.h"
 #include "redis_url.h"
 #include "sql_text.h"
@@ -60,7 +60,7 @@ static PGconn *connect_prepared(const char *conninfo, const char *sql)
         fprintf(stderr, "raia-sql-replay: %s", PQerrorMessage(pg));
         exit(1);
     }
-    PGresult *res = PQprepare(pg, "batch", sql, 1, NULL);
+    PGresult *res = PQprepare(pg, "batch", sql, BATCH_PARAMS_N, NULL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         fprintf(stderr, "raia-sql-replay: prepare: %s", PQerrorMessage(pg));
         exit(1);
@@ -70,11 +70,10 @@ static PGconn *connect_prepared(const char *conninfo, const char *sql)
 }
 
 /* Seconds the batch statement took on pg; exits on failure. */
-static double run_batch(PGconn *pg, const char *param, char which)
+static double run_batch(PGconn *pg, const struct pg_params *p, char which)
 {
-    const char *values[1] = {param};
     double t0 = now_s();
-    PGresult *res = PQexecPrepared(pg, "batch", 1, values, NULL, NULL, 0);
+    PGresult *res = PQexecPrepared(pg, "batch", p->n, p->values, p->lengths, p->formats, 0);
     double took = now_s() - t0;
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         fprintf(stderr, "raia-sql-replay: database %c: %s", which, PQerrorMessage(pg));
@@ -131,7 +130,7 @@ int main(int argc, char **argv)
     double *ratios = malloc(ratios_cap * sizeof *ratios);
     long long entries = 0;
     char start[64] = "-";
-    struct strbuf param = {0};
+    struct batch_params params = {0};
     for (;;) {
         redisReply *r = redisCommand(redis, "XRANGE %s %s + COUNT %d", argv[2], start, batch);
         if (!r || r->type != REDIS_REPLY_ARRAY) {
@@ -142,14 +141,21 @@ int main(int argc, char **argv)
             freeReplyObject(r);
             break;
         }
-        strbuf_reset(&param);
-        strbuf_puts(&param, "[");
+        batch_params_reset(&params);
         for (size_t i = 0; i < r->elements; i++) {
             const redisReply *id = r->element[i]->element[0];
             const redisReply *fields = r->element[i]->element[1];
-            pg_writer_param_add(&param, id->str, fields->element[1]->str, i == 0);
+            const char *why = "";
+            if (batch_params_add(&params, id->str, fields->element[1]->str, &why) < 0) {
+                fprintf(stderr, "raia-sql-replay: entry %s: %s\n", id->str, why);
+                return 1;
+            }
         }
-        strbuf_puts(&param, "]");
+        struct pg_params p = batch_params_finish(&params);
+        if (p.n == 0) {
+            fprintf(stderr, "raia-sql-replay: out of memory\n");
+            return 1;
+        }
         /* the next range starts just after the last id: "(" is exclusive */
         snprintf(start, sizeof start, "(%s", r->element[r->elements - 1]->element[0]->str);
         entries += (long long)r->elements;
@@ -157,8 +163,8 @@ int main(int argc, char **argv)
 
         double t[2];
         int first = (int)(batches % 2);
-        t[first] = run_batch(pg[first], strbuf_cstr(&param), first ? 'B' : 'A');
-        t[!first] = run_batch(pg[!first], strbuf_cstr(&param), first ? 'A' : 'B');
+        t[first] = run_batch(pg[first], &p, first ? 'B' : 'A');
+        t[!first] = run_batch(pg[!first], &p, first ? 'A' : 'B');
         took[0] += t[0];
         took[1] += t[1];
         if (batches == ratios_cap)
@@ -181,7 +187,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "raia-sql-replay: the two databases differ\n");
     else if (answers[0] <= 0)
         fprintf(stderr, "raia-sql-replay: no answer was stored\n");
-    strbuf_free(&param);
+    batch_params_free(&params);
     free(ratios);
     strbuf_free(&sql_file);
     PQfinish(pg[0]);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int strbuf_reserve(struct strbuf *sb, size_t extra)
+int strbuf_reserve(struct strbuf *sb, size_t extra)
 {
     if (sb->oom)
         return -1;

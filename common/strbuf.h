@@ -16,6 +16,11 @@ struct strbuf {
     int oom;
 };
 
+/**
+ * Makes room for extra more bytes and the NUL after them, for a caller that
+ * writes into data + len itself. 0, or -1 when out of memory (oom is set).
+ */
+int strbuf_reserve(struct strbuf *sb, size_t extra);
 void strbuf_append(struct strbuf *sb, const char *bytes, size_t n);
 void strbuf_puts(struct strbuf *sb, const char *s);
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -254,27 +254,28 @@ static int started(struct pg_async *pg, int sent, pg_async_result_cb cb, void *c
 }
 
 /* Queues sql (prepared first if it is new) in the pipeline being built. */
-static int pipeline_add(struct pg_async *pg, const char *sql, const char *param, size_t *next_new)
+static int pipeline_add(struct pg_async *pg, const char *sql, const struct pg_params *p,
+                        size_t *next_new)
 {
     size_t i = prepared_index(pg, sql);
-    const char *params[1] = {param};
     size_t n = strlen(pg->steps);
     int sent;
     if (i == pg->n_prepared && *next_new >= PG_PREPARED_MAX) {
-        sent = PQsendQueryParams(pg->conn, sql, 1, NULL, params, NULL, NULL, 0); /* no slot */
+        sent = PQsendQueryParams(pg->conn, sql, p->n, NULL, p->values, p->lengths, p->formats,
+                                 0); /* no slot */
     } else {
         char name[16];
         if (i == pg->n_prepared) {
             /* a text new to this connection: the second of two new ones gets the next slot */
             i = (*next_new)++;
             statement_name(i, name);
-            if (!PQsendPrepare(pg->conn, name, sql, 1, NULL))
+            if (!PQsendPrepare(pg->conn, name, sql, p->n, NULL))
                 return 0;
             pg->prepared[i] = sql;
             pg->steps[n++] = 'p';
         }
         statement_name(i, name);
-        sent = PQsendQueryPrepared(pg->conn, name, 1, params, NULL, NULL, 0);
+        sent = PQsendQueryPrepared(pg->conn, name, p->n, p->values, p->lengths, p->formats, 0);
     }
     if (!sent)
         return 0;
@@ -283,25 +284,34 @@ static int pipeline_add(struct pg_async *pg, const char *sql, const char *param,
     return 1;
 }
 
+/* One text parameter, as every statement but the writer's batch takes. */
+static struct pg_params one_text(const char *const *param)
+{
+    return (struct pg_params){.n = 1, .values = param};
+}
+
 /* first_sql NULL: sql alone (pg_async_query). */
 int pg_async_query_after(struct pg_async *pg, const char *first_sql, const char *first_param,
-                         const char *sql, const char *param, pg_async_result_cb cb, void *ctx)
+                         const char *sql, const struct pg_params *params, pg_async_result_cb cb,
+                         void *ctx)
 {
     if (pg->phase != PG_IDLE || first_sql == sql)
         return -RAIA_EIO;
     size_t next_new = pg->n_prepared;
     pg->step = 0;
     pg->steps[0] = '\0';
+    struct pg_params first = one_text(&first_param);
     int sent = PQenterPipelineMode(pg->conn) &&
-               (!first_sql || pipeline_add(pg, first_sql, first_param, &next_new)) &&
-               pipeline_add(pg, sql, param, &next_new) && PQpipelineSync(pg->conn);
+               (!first_sql || pipeline_add(pg, first_sql, &first, &next_new)) &&
+               pipeline_add(pg, sql, params, &next_new) && PQpipelineSync(pg->conn);
     return started(pg, sent, cb, ctx);
 }
 
 int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_async_result_cb cb,
                    void *ctx)
 {
-    return pg_async_query_after(pg, NULL, NULL, sql, param, cb, ctx);
+    struct pg_params params = one_text(&param);
+    return pg_async_query_after(pg, NULL, NULL, sql, &params, cb, ctx);
 }
 
 void pg_async_free(struct pg_async *pg)

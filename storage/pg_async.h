@@ -25,6 +25,17 @@ struct pg_async;
  */
 typedef void (*pg_async_result_cb)(void *ctx, const PGresult *res);
 
+/**
+ * A statement's parameters, as PQexecParams takes them: n values, with
+ * their lengths and formats (0 text, 1 binary; NULL arrays: all text, with
+ * NUL-terminated values). The types come from the statement's casts.
+ */
+struct pg_params {
+    int n;
+    const char *const *values;
+    const int *lengths, *formats;
+};
+
 /** Starts connecting at once; on_up runs after each successful (re)connect. */
 struct pg_async *pg_async_new(struct event_base *base, const char *conninfo,
                               void (*on_up)(void *ctx), void *ctx);
@@ -38,7 +49,7 @@ int pg_async_idle(const struct pg_async *pg);
 int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_async_result_cb cb,
                    void *ctx);
 /**
- * Runs first_sql with first_param, then sql with param, in one transaction
+ * Runs first_sql with first_param, then sql with params, in one transaction
  * and one round trip (a libpq pipeline closed by one sync). Under READ
  * COMMITTED the second statement takes its snapshot after the first one
  * has finished, so it sees what committed while the first waited (for a
@@ -48,7 +59,8 @@ int pg_async_query(struct pg_async *pg, const char *sql, const char *param, pg_a
  * sql alone: that is pg_async_query.
  */
 int pg_async_query_after(struct pg_async *pg, const char *first_sql, const char *first_param,
-                         const char *sql, const char *param, pg_async_result_cb cb, void *ctx);
+                         const char *sql, const struct pg_params *params, pg_async_result_cb cb,
+                         void *ctx);
 /** Closes the connection; a query in flight gets no callback. NULL is a no-op. */
 void pg_async_free(struct pg_async *pg);
 

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "backoff.h"
+#include "batch_params.h"
 #include "clock_ms.h"
 #include "log.h"
 #include "person_locks.h"
@@ -66,8 +67,8 @@ struct pg_writer {
     int writing, acking;
     struct entry *batch;
     size_t n;
-    struct strbuf param;
-    struct strbuf lock_param; /* sql/person_locks.sql's parameter for the batch */
+    struct batch_params params; /* sql/write_batch.sql's parameters for the batch */
+    struct strbuf lock_param;   /* sql/person_locks.sql's parameter for the batch */
     struct event *retry;
     struct event *backlog_timer;
     struct backoff backoff;
@@ -275,6 +276,26 @@ static int is_data_error(const char *state)
  */
 #define UNIQUE_RETRIES_MAX 3
 
+/*
+ * A batch with bad data in it: a lone entry goes to the dead-letter stream;
+ * a larger batch is written again one entry at a time, so that only the
+ * bad ones do.
+ */
+static void split_out(struct pg_writer *w, const char *why)
+{
+    if (w->n == 1) {
+        if (w->one_at_a_time > 0)
+            w->one_at_a_time--;
+        dead_letter(w, why);
+        return;
+    }
+    log_at(LOG_WARN, "writer", "op=write n=%zu err=\"%s\" action=split", w->n, why);
+    w->one_at_a_time = (int)w->n;
+    w->own_pending_done = 0; /* re-read them from our PEL, one per batch */
+    clear_batch(w);
+    next_step(w);
+}
+
 static void on_written(void *ctx, const PGresult *res)
 {
     struct pg_writer *w = ctx;
@@ -299,17 +320,7 @@ static void on_written(void *ctx, const PGresult *res)
     int unique = state && strcmp(state, "23505") == 0;
     w->unique_retries += unique;
     if (state && is_data_error(state) && (!unique || w->unique_retries > UNIQUE_RETRIES_MAX)) {
-        if (w->n == 1) {
-            if (w->one_at_a_time > 0)
-                w->one_at_a_time--;
-            dead_letter(w, msg);
-            return;
-        }
-        log_at(LOG_WARN, "writer", "op=write n=%zu err=\"%s\" action=split", w->n, msg);
-        w->one_at_a_time = (int)w->n;
-        w->own_pending_done = 0; /* re-read them from our PEL, one per batch */
-        clear_batch(w);
-        next_step(w);
+        split_out(w, msg);
         return;
     }
     log_at(LOG_WARN, "writer", "op=write n=%zu err=\"%s\" retry_ms=%d", w->n, msg,
@@ -323,17 +334,25 @@ static void on_written(void *ctx, const PGresult *res)
     retry_later(w);
 }
 
-void pg_writer_param_add(struct strbuf *param, const char *id, const char *doc, int first)
+/* The batch's parameters in w->params. Returns 0, -1 with bad (of size
+ * BAD_MAX) saying which document is not a stream document, or -2 when out of
+ * memory. */
+#define BAD_MAX 200
+static int build_params(struct pg_writer *w, struct pg_params *params, char *bad)
 {
-    /* {"stream_id":ID, then the document's own members: one flat record.
-     * A document that is not an object makes the array invalid, so
-     * PostgreSQL rejects it and it ends in the dead-letter stream. */
-    strbuf_puts(param, first ? "{\"stream_id\":" : ",{\"stream_id\":");
-    strbuf_json_str(param, id);
-    strbuf_append(param, ",", 1);
-    strbuf_puts(param, doc[0] == '{' ? doc + 1 : doc);
-    if (doc[0] != '{')
-        strbuf_append(param, "}", 1);
+    batch_params_reset(&w->params);
+    for (size_t i = 0; i < w->n; i++) {
+        if (!w->batch[i].doc)
+            continue;
+        const char *why = "";
+        int rc = batch_params_add(&w->params, w->batch[i].id, w->batch[i].doc, &why);
+        if (rc == -1)
+            snprintf(bad, BAD_MAX, "entry %s is not a stream document: %s", w->batch[i].id, why);
+        if (rc < 0)
+            return rc;
+    }
+    *params = batch_params_finish(&w->params);
+    return params->n ? 0 : -2;
 }
 
 static void write_batch(struct pg_writer *w)
@@ -347,20 +366,19 @@ static void write_batch(struct pg_writer *w)
         evtimer_add(w->retry, &soon); /* on_retry tries again */
         return;
     }
-    strbuf_reset(&w->param);
-    strbuf_reset(&w->lock_param);
-    strbuf_puts(&w->param, "[");
-    size_t written = 0;
-    for (size_t i = 0; i < w->n; i++) {
-        if (!w->batch[i].doc)
-            continue;
-        pg_writer_param_add(&w->param, w->batch[i].id, w->batch[i].doc, written++ == 0);
-    }
-    strbuf_puts(&w->param, "]");
-    person_locks_param(&w->locks, &w->lock_param);
-    if (w->param.oom || w->lock_param.oom) {
+    struct pg_params params;
+    char bad[BAD_MAX];
+    int built = build_params(w, &params, bad);
+    if (built == -1) { /* as PostgreSQL's refusal of bad data would be */
         gate_leave(w);
-        strbuf_free(&w->param);
+        split_out(w, bad);
+        return;
+    }
+    strbuf_reset(&w->lock_param);
+    person_locks_param(&w->locks, &w->lock_param);
+    if (built < 0 || w->lock_param.oom) {
+        gate_leave(w);
+        batch_params_free(&w->params);
         strbuf_free(&w->lock_param);
         retry_later(w);
         return;
@@ -368,7 +386,7 @@ static void write_batch(struct pg_writer *w)
     w->writing = 1;
     /* the people's locks first, then the batch with a snapshot taken after them */
     if (pg_async_query_after(w->pg, sql_person_locks, strbuf_cstr(&w->lock_param), sql_write_batch,
-                             strbuf_cstr(&w->param), on_written, w) < 0) {
+                             &params, on_written, w) < 0) {
         w->writing = 0;
         gate_leave(w);
         retry_later(w);
@@ -689,7 +707,7 @@ void pg_writer_free(struct pg_writer *w)
     if (w->batch)
         clear_batch(w);
     free(w->batch);
-    strbuf_free(&w->param);
+    batch_params_free(&w->params);
     strbuf_free(&w->lock_param);
     free(w);
 }

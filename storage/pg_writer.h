@@ -19,7 +19,6 @@
 
 struct event_base;
 struct pg_writer;
-struct strbuf;
 
 /**
  * Shared by the writers of one process (zeroed by the caller). A batch that
@@ -57,13 +56,6 @@ struct pg_writer_stats {
 };
 /** Borrowed from w, updated as it works. */
 const struct pg_writer_stats *pg_writer_stats(const struct pg_writer *w);
-
-/**
- * Appends one stream entry (id, event document) to the parameter of
- * sql/write_batch.sql: a JSON array the caller opens with "[" and closes
- * with "]"; first is 1 for the first entry.
- */
-void pg_writer_param_add(struct strbuf *param, const char *id, const char *doc, int first);
 
 /** Stop reading; when the batch in flight (if any) is committed and acked, call cb once. */
 void pg_writer_drain(struct pg_writer *w, void (*cb)(void *ctx), void *ctx);

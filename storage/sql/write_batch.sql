@@ -1,8 +1,10 @@
 -- write_batch: stores one batch of answer-stream entries in one statement,
 -- so the batch lands whole or not at all.
--- $1: JSON array of the event documents (storage/store_event.c writes
--- them), each with its stream entry id spliced in as "stream_id": one flat
--- record per entry, parsed once into typed columns. Returns the entries seen.
+-- $1-$25: the batch by column, one array each, an element per stream entry
+-- (storage/batch_params.c fills them, in the binary format, from the event
+-- documents that storage/store_event.c writes): $1 the stream entry id,
+-- the others the documents' fields of the same names ("at" as at_ms), NULL
+-- where a document has none. Returns the entries seen.
 -- Rerunning a batch changes nothing: answers and refusals are unique by
 -- stream id, and a session row only ever gains an outcome (a 'timed_out'
 -- mark excepted: a later event of that session replaces it).
@@ -19,15 +21,14 @@
 -- millisecond count is exact in a float8 and the quotient correctly rounded,
 -- at 3.5 % less of the statement (bench/sql-ab, docs/performance.md).
 WITH batch AS (
-    SELECT stream_id, kind, "at" AS at_ms, flow, flow_version, flow_checksum, consent_version,
-           channel, operator, session, pseudonym, language, started, ttl, question, code, value,
-           attempts, outcome, message_id, state, final, sealed, title, definition
-    FROM json_to_recordset($1::json) AS x(
-        stream_id text, kind text, "at" bigint, flow text, flow_version integer,
-        flow_checksum text, consent_version text, channel text, operator text, session text,
-        pseudonym text, language text, started bigint, ttl integer, question text, code text,
-        value text, attempts integer, outcome text, message_id text, state text, final boolean,
-        sealed text, title text, definition text)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::integer[],
+                         $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                         $11::text[], $12::text[], $13::bigint[], $14::integer[], $15::text[],
+                         $16::text[], $17::text[], $18::integer[], $19::text[], $20::text[],
+                         $21::text[], $22::boolean[], $23::text[], $24::text[], $25::text[])
+        AS x(stream_id, kind, at_ms, flow, flow_version, flow_checksum, consent_version, channel,
+             operator, session, pseudonym, language, started, ttl, question, code, value,
+             attempts, outcome, message_id, state, final, sealed, title, definition)
 ),
 -- A citizen's erasure (010_erasures.sql): of one flow, or all (flow null),
 -- of the sessions that began before it. Those in this batch, and any that

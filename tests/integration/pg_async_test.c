@@ -70,7 +70,9 @@ static long long count(const char *sql)
 static int after(const char *first_sql, const char *first, const char *sql, const char *param)
 {
     done = 0;
-    if (pg_async_query_after(conn, first_sql, first, sql, param, on_result, NULL) < 0)
+    const char *values[1] = {param};
+    struct pg_params params = {.n = 1, .values = values};
+    if (pg_async_query_after(conn, first_sql, first, sql, &params, on_result, NULL) < 0)
         return -1;
     return run_until(&done) ? 0 : -1;
 }
@@ -115,8 +117,10 @@ int main(void)
     PQclear(PQexec(holder, "SELECT pg_advisory_xact_lock(7263, 5)"));
     PQclear(PQexec(holder, "INSERT INTO pipe_t VALUES (99)"));
     done = 0;
-    test_cond("the pair is sent", pg_async_query_after(conn, sql_wait_lock, "5", sql_count_x, "99",
-                                                       on_result, NULL) == 0);
+    const char *count_of[1] = {"99"};
+    struct pg_params params = {.n = 1, .values = count_of};
+    test_cond("the pair is sent", pg_async_query_after(conn, sql_wait_lock, "5", sql_count_x,
+                                                       &params, on_result, NULL) == 0);
     int waited = 0;
     for (int i = 0; i < 2000 && !(waited = waiting()); i++) {
         event_base_loop(base, EVLOOP_NONBLOCK);

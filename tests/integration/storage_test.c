@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "batch_params.h"
 #include "clock_ms.h"
 #include "erase.h"
 #include "log.h"
@@ -333,26 +334,48 @@ static int replay_landed(void)
 
 static int poison_parked(void)
 {
-    return redis_int("XLEN %s", "t:answers:dead") == 1 && stream_empty();
+    return redis_int("XLEN %s", "t:answers:dead") == 2 && stream_empty();
+}
+
+/* 1 when the dead-letter stream holds an entry whose err contains what. */
+static int dead_letter_says(const char *what)
+{
+    redisReply *r = redisCommand(redis, "XRANGE t:answers:dead - +");
+    int found = 0;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        const redisReply *f = r->element[i]->element[1];
+        for (size_t j = 0; j + 1 < f->elements; j += 2)
+            found |= strcmp(f->element[j]->str, "err") == 0 && strstr(f->element[j + 1]->str, what);
+    }
+    freeReplyObject(r);
+    return found;
 }
 
 static void test_crash_replay_and_poison(void)
 {
-    struct strbuf ev = {0};
+    struct strbuf ev = {0}, refused = {0};
     event_json(&ev, STORE_EVENT_ANSWER, SESSION_B, "category", "clinic", "Clinic");
+    event_json(&refused, STORE_EVENT_ANSWER, "not-a-session-id", "category", "clinic", "Clinic");
     redisReply *r = redisCommand(redis, "XADD t:answers * e %s", strbuf_cstr(&ev));
     freeReplyObject(r);
     r = redisCommand(redis, "XADD t:answers * e %s", "{not json");
     freeReplyObject(r);
+    r = redisCommand(redis, "XADD t:answers * e %s", strbuf_cstr(&refused));
+    freeReplyObject(r);
     r = redisCommand(redis, "XREADGROUP GROUP t:writers test-2 COUNT 10 STREAMS t:answers >");
-    test_cond("crashed consumer holds 2 entries",
-              r && r->type == REDIS_REPLY_ARRAY && r->element[0]->element[1]->elements == 2);
+    test_cond("crashed consumer holds 3 entries",
+              r && r->type == REDIS_REPLY_ARRAY && r->element[0]->element[1]->elements == 3);
     freeReplyObject(r);
 
     struct pg_writer *w = test_writer("t:", "test-2", 10, NULL);
     test_cond("restarted writer lands the pending answer", run_until(replay_landed, 15));
-    test_cond("poison entry dead-lettered", run_until(poison_parked, 10));
+    test_cond("both poison entries dead-lettered", run_until(poison_parked, 10));
+    test_cond("the one the writer cannot read, with why",
+              dead_letter_says("is not a stream document: expected a string"));
+    test_cond("the one PostgreSQL refuses, with PostgreSQL's message",
+              dead_letter_says("violates check constraint 'sessions_session_id_check'"));
     pg_writer_free(w);
+    strbuf_free(&refused);
     r = redisCommand(redis, "XPENDING t:answers t:writers");
     test_cond("nothing left pending",
               r && r->type == REDIS_REPLY_ARRAY && r->element[0]->integer == 0);
@@ -399,20 +422,25 @@ static void test_postgres_outage(void)
     pg_writer_free(w);
 }
 
-/* Runs the batch statement over one event with stream id id. */
+/* Runs the batch statement over one event with stream id id, with the
+ * parameters the writer builds. */
 static int write_one(const char *id, const struct strbuf *ev)
 {
-    struct strbuf param = {0};
-    strbuf_puts(&param, "[");
-    pg_writer_param_add(&param, id, strbuf_cstr(ev), 1);
-    strbuf_puts(&param, "]");
-    const char *params[1] = {strbuf_cstr(&param)};
-    PGresult *res = PQexecParams(pg, sql_write_batch, 1, NULL, params, NULL, NULL, 0);
+    struct batch_params params = {0};
+    batch_params_reset(&params);
+    const char *why = "";
+    if (batch_params_add(&params, id, strbuf_cstr(ev), &why) < 0) {
+        fprintf(stderr, "write_one %s: %s\n", id, why);
+        batch_params_free(&params);
+        return 0;
+    }
+    struct pg_params p = batch_params_finish(&params);
+    PGresult *res = PQexecParams(pg, sql_write_batch, p.n, NULL, p.values, p.lengths, p.formats, 0);
     int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
     if (!ok)
         fprintf(stderr, "write_one %s: %s", id, PQresultErrorMessage(res));
     PQclear(res);
-    strbuf_free(&param);
+    batch_params_free(&params);
     return ok;
 }
 

@@ -1,1 +1,2 @@
 raia_unit_test(storage_unit_test SOURCES storage_unit_test.c LIBS raia_storage)
+raia_unit_test(batch_params_test SOURCES batch_params_test.c LIBS raia_storage)

@@ -1,0 +1,1 @@
+raia_fuzz_target(fuzz_batch_params SOURCES fuzz_batch_params.c LIBS raia_storage)
