@@ -42,6 +42,7 @@
  * batches: a statement costs about a millisecond whatever its size. The
  * answers are safe in Redis meanwhile. */
 #define LINGER_MS 5
+#define BAD_MAX 200 /* why a document went to the dead-letter stream */
 
 enum read_kind { READ_NONE, READ_OWN_PENDING, READ_CLAIM, READ_NEW };
 
@@ -337,7 +338,6 @@ static void on_written(void *ctx, const PGresult *res)
 /* The batch's parameters in w->params. Returns 0, -1 with bad (of size
  * BAD_MAX) saying which document is not a stream document, or -2 when out of
  * memory. */
-#define BAD_MAX 200
 static int build_params(struct pg_writer *w, struct pg_params *params, char *bad)
 {
     batch_params_reset(&w->params);
