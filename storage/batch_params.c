@@ -32,10 +32,9 @@ static const struct column {
     size_t len;
     enum column_type type;
 } columns[BATCH_PARAMS_N] = {
-#define COLUMN(name, type)                                                                         \
-    {                                                                                              \
-        name, sizeof name - 1, type                                                                \
-    }
+/* clang-format off */
+#define COLUMN(name, type) {name, sizeof name - 1, type}
+    /* clang-format on */
     COLUMN("stream_id", COL_TEXT),
     COLUMN("kind", COL_TEXT),
     COLUMN("at", COL_INT8),

@@ -334,7 +334,7 @@ static int replay_landed(void)
 
 static int poison_parked(void)
 {
-    return redis_int("XLEN %s", "t:answers:dead") == 2 && stream_empty();
+    return redis_int("XLEN %s", "t:answers:dead") == 3 && stream_empty();
 }
 
 /* 1 when the dead-letter stream holds an entry whose err contains what. */
@@ -353,29 +353,38 @@ static int dead_letter_says(const char *what)
 
 static void test_crash_replay_and_poison(void)
 {
-    struct strbuf ev = {0}, refused = {0};
+    struct strbuf ev = {0}, refused = {0}, not_utf8 = {0};
     event_json(&ev, STORE_EVENT_ANSWER, SESSION_B, "category", "clinic", "Clinic");
     event_json(&refused, STORE_EVENT_ANSWER, "not-a-session-id", "category", "clinic", "Clinic");
+    event_json(&not_utf8, STORE_EVENT_ANSWER, SESSION_B, "details", NULL, "Pump \xff broken");
     redisReply *r = redisCommand(redis, "XADD t:answers * e %s", strbuf_cstr(&ev));
     freeReplyObject(r);
     r = redisCommand(redis, "XADD t:answers * e %s", "{not json");
     freeReplyObject(r);
     r = redisCommand(redis, "XADD t:answers * e %s", strbuf_cstr(&refused));
     freeReplyObject(r);
+    r = redisCommand(redis, "XADD t:answers * e %s", strbuf_cstr(&not_utf8));
+    freeReplyObject(r);
     r = redisCommand(redis, "XREADGROUP GROUP t:writers test-2 COUNT 10 STREAMS t:answers >");
-    test_cond("crashed consumer holds 3 entries",
-              r && r->type == REDIS_REPLY_ARRAY && r->element[0]->element[1]->elements == 3);
+    test_cond("crashed consumer holds 4 entries",
+              r && r->type == REDIS_REPLY_ARRAY && r->element[0]->element[1]->elements == 4);
     freeReplyObject(r);
 
     struct pg_writer *w = test_writer("t:", "test-2", 10, NULL);
     test_cond("restarted writer lands the pending answer", run_until(replay_landed, 15));
-    test_cond("both poison entries dead-lettered", run_until(poison_parked, 10));
+    test_cond("the three poison entries dead-lettered", run_until(poison_parked, 10));
     test_cond("the one the writer cannot read, with why",
               dead_letter_says("is not a stream document: expected a string"));
     test_cond("the one PostgreSQL refuses, with PostgreSQL's message",
               dead_letter_says("violates check constraint 'sessions_session_id_check'"));
+    test_cond("and text that is not UTF-8, which PostgreSQL checks",
+              dead_letter_says("invalid byte sequence for encoding 'UTF8'"));
+    test_cond("nothing of them stored",
+              sql_count("SELECT count(*) FROM answers WHERE question_id = 'details'"
+                        " AND session_id = '" SESSION_B "'") == 0);
     pg_writer_free(w);
     strbuf_free(&refused);
+    strbuf_free(&not_utf8);
     r = redisCommand(redis, "XPENDING t:answers t:writers");
     test_cond("nothing left pending",
               r && r->type == REDIS_REPLY_ARRAY && r->element[0]->integer == 0);
