@@ -43,6 +43,9 @@
 #include "strbuf.h"
 #include "ussd_profile.h"
 
+/* A turn's event documents at most: an earlier one, the session, the
+ * answers, a contact decision, the end. */
+#define TURN_EVENTS_MAX (FLOW_ANSWERS_MAX + 4)
 #define SESSION_ID_HEX 32
 #define MO_TEXT_MAX (3 * SMS_CONCAT_MSG_MAX + 1) /* a reassembled MO, as UTF-8 */
 #define RECORD_MAX 512
@@ -95,6 +98,9 @@ struct session_router {
     uint8_t concat_ref; /* reference of the next long MT SMS */
     size_t in_flight;
     int stopping;
+    /* turn_store()'s event documents: one turn at a time, their memory kept
+     * from turn to turn instead of grown from nothing for each event */
+    struct strbuf event_docs[TURN_EVENTS_MAX];
 };
 
 /* What the gateway keeps in Redis between turns, besides the flow's own state. */
@@ -265,6 +271,8 @@ size_t session_router_in_flight(const struct session_router *r)
 void session_router_free(struct session_router *r)
 {
     if (r) {
+        for (size_t i = 0; i < TURN_EVENTS_MAX; i++)
+            strbuf_free(&r->event_docs[i]);
         sms_concat_free(r->concat);
         free(r->whole);
         mo_dedup_free(r->recent);
@@ -686,12 +694,16 @@ static void turn_store(struct turn *t)
 
     struct store_event ev;
     session_event(t, now, &ev);
-    struct strbuf json[FLOW_ANSWERS_MAX + 4];
-    const char *events[FLOW_ANSWERS_MAX + 4];
+    struct strbuf *json = t->r->event_docs;
+    const char *events[TURN_EVENTS_MAX];
     size_t n = 0;
-    memset(json, 0, sizeof json);
+    for (size_t i = 0; i < TURN_EVENTS_MAX; i++) {
+        if (json[i].oom) /* an append that failed leaves its buffer refusing more */
+            strbuf_free(&json[i]);
+        strbuf_reset(&json[i]);
+    }
     int bad = 0;
-    if (t->prior.len) /* already encoded: copied so that one loop frees them all */
+    if (t->prior.len) /* already encoded: sent with the others */
         strbuf_puts(&json[n++], strbuf_cstr(&t->prior));
 
     if (out->outcome == FLOW_OUTCOME_REFUSED) {
@@ -747,9 +759,7 @@ static void turn_store(struct turn *t)
         n = SIZE_MAX; /* turn_save refuses it */
     else
         t->blob_len = (size_t)blob_len;
-    turn_save(t, events, n);
-    for (size_t i = 0; i < FLOW_ANSWERS_MAX + 4; i++)
-        strbuf_free(&json[i]);
+    turn_save(t, events, n); /* copies them into its request */
 }
 
 /*
