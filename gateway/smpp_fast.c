@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "byte_order.h"
 #include "raia_err.h"
 #include "sms_concat.h"
 
@@ -75,10 +76,7 @@ static uint8_t *put_u16(uint8_t *p, uint16_t v)
 
 static uint8_t *put_u32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
+    be32_put(p, v);
     return p + 4;
 }
 

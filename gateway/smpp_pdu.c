@@ -45,6 +45,7 @@
 
 #include <string.h>
 
+#include "byte_order.h"
 #include "raia_err.h"
 #include "sms_concat.h"
 
@@ -52,19 +53,6 @@
 #define SEQ_MAX 0x7FFFFFFFu
 
 /* ---- byte helpers ---- */
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 static void put_u16(uint8_t *p, uint16_t v)
 {
@@ -74,10 +62,10 @@ static void put_u16(uint8_t *p, uint16_t v)
 
 static void put_header(uint8_t *p, uint32_t len, uint32_t id, uint32_t status, uint32_t seq)
 {
-    put_u32(p, len);
-    put_u32(p + 4, id);
-    put_u32(p + 8, status);
-    put_u32(p + 12, seq);
+    be32_put(p, len);
+    be32_put(p + 4, id);
+    be32_put(p + 8, status);
+    be32_put(p + 12, seq);
 }
 
 /* A bounded cursor over one PDU body. */
@@ -162,10 +150,10 @@ int smpp_header_parse(const uint8_t *buf, size_t n, struct smpp_header *h)
 {
     if (n < SMPP_HEADER_LEN)
         return -RAIA_EPROTO;
-    h->command_length = get_u32(buf);
-    h->command_id = get_u32(buf + 4);
-    h->command_status = get_u32(buf + 8);
-    h->sequence_number = get_u32(buf + 12);
+    h->command_length = be32_get(buf);
+    h->command_id = be32_get(buf + 4);
+    h->command_status = be32_get(buf + 8);
+    h->sequence_number = be32_get(buf + 12);
     if (h->command_length < SMPP_HEADER_LEN || h->command_length > SMPP_PDU_MAX)
         return -RAIA_EPROTO;
     return 0;
@@ -191,7 +179,7 @@ static long pack_out(uint32_t type, void *pdu, uint32_t seq, uint8_t *buf, size_
         return -RAIA_EINVAL;
     if ((size_t)len > size)
         return -RAIA_EFULL;
-    put_u32(tmp + 12, seq);
+    be32_put(tmp + 12, seq);
     memcpy(buf, tmp, (size_t)len);
     return len;
 }
@@ -391,7 +379,7 @@ static long append_tlvs(const struct smpp_sm *sm, uint8_t *buf, size_t size, lon
     if (w.full)
         return -RAIA_EFULL;
     len = (long)(w.p - buf);
-    put_u32(buf, (uint32_t)len);
+    be32_put(buf, (uint32_t)len);
     return len;
 }
 
@@ -467,10 +455,10 @@ static int unpack_prefix(uint32_t type, void *dst, const uint8_t *pdu, size_t ma
     uint8_t tmp[SMPP_PDU_MAX + 1];
     memcpy(tmp, pdu, mand_len);
     tmp[mand_len] = 0;
-    put_u32(tmp, (uint32_t)mand_len);
+    be32_put(tmp, (uint32_t)mand_len);
     if (!keep_status)
-        put_u32(tmp + 8, 0);
-    put_u32(tmp + 12, 1);
+        be32_put(tmp + 8, 0);
+    be32_put(tmp + 12, 1);
     return smpp34_unpack(type, dst, tmp, (int)mand_len);
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byte_order.h"
 #include "flat_json.h"
 
 enum column_type { COL_TEXT, COL_INT4, COL_INT8, COL_BOOL };
@@ -63,18 +64,10 @@ static const struct column {
 #undef COLUMN
 };
 
-static void put_be32(unsigned char *at, uint32_t v)
-{
-    at[0] = (unsigned char)(v >> 24);
-    at[1] = (unsigned char)(v >> 16);
-    at[2] = (unsigned char)(v >> 8);
-    at[3] = (unsigned char)v;
-}
-
 static void append_be32(struct strbuf *sb, uint32_t v)
 {
     unsigned char b[4];
-    put_be32(b, v);
+    be32_put(b, v);
     strbuf_append(sb, (const char *)b, 4);
 }
 
@@ -191,7 +184,7 @@ static void put_element(struct strbuf *col, int32_t len, const void *bytes, size
     if (strbuf_reserve(col, 4 + n) < 0)
         return;
     unsigned char *at = (unsigned char *)col->data + col->len;
-    put_be32(at, (uint32_t)len);
+    be32_put(at, (uint32_t)len);
     if (n)
         memcpy(at + 4, bytes, n);
     col->len += 4 + n;
@@ -215,12 +208,12 @@ static void append_field(struct batch_params *p, int i, const struct doc_fields 
     unsigned char b[8];
     switch (columns[i].type) {
     case COL_INT4:
-        put_be32(b, (uint32_t)v);
+        be32_put(b, (uint32_t)v);
         put_element(col, 4, b, 4);
         break;
     case COL_INT8:
-        put_be32(b, (uint32_t)((unsigned long long)v >> 32));
-        put_be32(b + 4, (uint32_t)v);
+        be32_put(b, (uint32_t)((unsigned long long)v >> 32));
+        be32_put(b + 4, (uint32_t)v);
         put_element(col, 8, b, 8);
         break;
     case COL_BOOL:
@@ -269,8 +262,8 @@ struct pg_params batch_params_finish(struct batch_params *p)
         struct strbuf *col = &p->col[i];
         if (col->oom || col->len < HEADER_SIZE || col->len > INT_MAX)
             return (struct pg_params){0};
-        put_be32((unsigned char *)col->data + HAS_NULL_AT, (uint32_t)p->has_null[i]);
-        put_be32((unsigned char *)col->data + LENGTH_AT, (uint32_t)p->rows);
+        be32_put((unsigned char *)col->data + HAS_NULL_AT, (uint32_t)p->has_null[i]);
+        be32_put((unsigned char *)col->data + LENGTH_AT, (uint32_t)p->rows);
         p->values[i] = col->data;
         p->lengths[i] = (int)col->len;
         p->formats[i] = 1; /* binary */

@@ -14,14 +14,9 @@
 #include <string.h>
 
 #include "batch_params.h"
+#include "byte_order.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static uint32_t be32(const char *at)
-{
-    const unsigned char *b = (const unsigned char *)at;
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
 
 /* Each column holds the header and exactly rows elements, nothing after. */
 static void check_arrays(const struct pg_params *p, int rows)
@@ -30,14 +25,14 @@ static void check_arrays(const struct pg_params *p, int rows)
         abort();
     for (int i = 0; i < BATCH_PARAMS_N; i++) {
         const char *at = p->values[i], *end = at + p->lengths[i];
-        if (p->lengths[i] < 20 || be32(at) != 1 || be32(at + 12) != (uint32_t)rows ||
-            be32(at + 16) != 1 || be32(at + 4) > 1)
+        if (p->lengths[i] < 20 || be32_get(at) != 1 || be32_get(at + 12) != (uint32_t)rows ||
+            be32_get(at + 16) != 1 || be32_get(at + 4) > 1)
             abort();
         at += 20;
         for (int r = 0; r < rows; r++) {
             if (end - at < 4)
                 abort();
-            int32_t len = (int32_t)be32(at);
+            int32_t len = (int32_t)be32_get(at);
             at += 4;
             if (len < -1 || (len > 0 && end - at < len))
                 abort();

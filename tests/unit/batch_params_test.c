@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "batch_params.h"
+#include "byte_order.h"
 #include "flat_json.h"
 #include "test_help.h"
 
@@ -111,19 +112,13 @@ static void test_reads(void)
 
 /* ---- batch_params ---- */
 
-static uint32_t be32(const char *at)
-{
-    const unsigned char *b = (const unsigned char *)at;
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 /* Column col's element row (0-based) of finished params: its length (-1:
  * NULL) and bytes; walks the elements as PostgreSQL's array_recv does. */
 static int32_t element(const struct pg_params *p, int col, int row, const char **bytes)
 {
     const char *at = p->values[col] + 20;
     for (int r = 0;; r++) {
-        int32_t len = (int32_t)be32(at);
+        int32_t len = (int32_t)be32_get(at);
         at += 4;
         if (r == row) {
             *bytes = at;
@@ -201,16 +196,16 @@ static void test_arrays(void)
     int headers = 1;
     for (int i = 0; i < BATCH_PARAMS_N; i++)
         headers &= p.formats[i] == 1 && p.lengths[i] == (int)bp.col[i].len &&
-                   be32(p.values[i]) == 1 && be32(p.values[i] + 12) == 2 &&
-                   be32(p.values[i] + 16) == 1;
+                   be32_get(p.values[i]) == 1 && be32_get(p.values[i] + 12) == 2 &&
+                   be32_get(p.values[i] + 16) == 1;
     test_cond("each a one-dimensional array of two elements from 1", headers);
-    test_cond("with the element types' OIDs", be32(p.values[COL_KIND] + 8) == 25 &&
-                                                  be32(p.values[COL_AT] + 8) == 20 &&
-                                                  be32(p.values[COL_FLOW_VERSION] + 8) == 23 &&
-                                                  be32(p.values[COL_FINAL] + 8) == 16);
+    test_cond("with the element types' OIDs", be32_get(p.values[COL_KIND] + 8) == 25 &&
+                                                  be32_get(p.values[COL_AT] + 8) == 20 &&
+                                                  be32_get(p.values[COL_FLOW_VERSION] + 8) == 23 &&
+                                                  be32_get(p.values[COL_FINAL] + 8) == 16);
     test_cond("and the has-nulls flag where a NULL is",
-              be32(p.values[COL_STREAM_ID] + 4) == 0 && be32(p.values[COL_KIND] + 4) == 0 &&
-                  be32(p.values[COL_FLOW_CHECKSUM] + 4) == 1);
+              be32_get(p.values[COL_STREAM_ID] + 4) == 0 && be32_get(p.values[COL_KIND] + 4) == 0 &&
+                  be32_get(p.values[COL_FLOW_CHECKSUM] + 4) == 1);
     test_cond("stream ids", text_is(&p, COL_STREAM_ID, 0, "1764000000123-0") &&
                                 text_is(&p, COL_STREAM_ID, 1, "1764000000124-7"));
     test_cond("a repeated key: the last one counts", text_is(&p, COL_KIND, 1, "receipt2"));
@@ -233,7 +228,7 @@ static void test_arrays(void)
     batch_params_reset(&bp);
     p = batch_params_finish(&bp);
     test_cond("an empty batch is empty arrays", p.n == BATCH_PARAMS_N &&
-                                                    be32(p.values[COL_KIND] + 12) == 0 &&
+                                                    be32_get(p.values[COL_KIND] + 12) == 0 &&
                                                     p.lengths[COL_KIND] == 20);
     batch_params_free(&bp);
 }
