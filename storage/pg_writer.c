@@ -44,11 +44,19 @@
 #define LINGER_MS 5
 #define BAD_MAX 200 /* why a document went to the dead-letter stream */
 
-enum read_kind { READ_NONE, READ_OWN_PENDING, READ_CLAIM, READ_NEW };
+enum read_kind { READ_NONE, READ_OWN_PENDING, READ_CLAIM, READ_NEW, READ_AHEAD };
 
 struct entry {
     char id[32];
     char *doc; /* NULL when Redis lost the entry's body (deleted before we read it) */
+};
+
+/* Stream entries read together, and what the writer saw in them when read. */
+struct batch {
+    struct entry *entries; /* batch_max of them */
+    size_t n;
+    int erases;                /* an erase event among them (the gate writes it alone) */
+    struct person_locks locks; /* their people */
 };
 
 struct pg_writer {
@@ -66,8 +74,11 @@ struct pg_writer {
     int unique_retries;      /* unique violations of this batch in a row (UNIQUE_RETRIES_MAX) */
     enum read_kind reading;
     int writing, acking;
-    struct entry *batch;
-    size_t n;
+    size_t acked_n; /* entries in the acknowledgement in flight */
+    /* cur is the batch being written; ahead, read while cur is written
+     * (read_ahead), becomes cur as soon as cur's acknowledgement is sent.
+     * Both stay in our PEL until they are acknowledged. */
+    struct batch cur, ahead;
     struct batch_params params; /* sql/write_batch.sql's parameters for the batch */
     struct strbuf lock_param;   /* sql/person_locks.sql's parameter for the batch */
     struct event *retry;
@@ -80,21 +91,27 @@ struct pg_writer {
     struct pg_writer_gate *gate, own_gate; /* own_gate when the caller shares none */
     int in_gate;                           /* 1: a batch statement, 2: one with an erasure */
     int erase_waiting;                     /* counted in gate->erase_queued */
-    int batch_erases;                      /* the batch holds an erase event (seen when read) */
-    struct person_locks locks;             /* the batch's people (seen when read) */
 };
 
 static void next_step(struct pg_writer *w);
 static void write_batch(struct pg_writer *w);
+static void read_ahead(struct pg_writer *w);
+static void on_read(redisAsyncContext *ac, void *reply_ptr, void *priv);
 
+static void empty_batch(struct batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->entries[i].doc);
+    b->n = 0;
+    b->erases = 0;
+    memset(&b->locks, 0, sizeof b->locks);
+}
+
+/* cur is done with: written and its acknowledgement sent, or left in our PEL. */
 static void clear_batch(struct pg_writer *w)
 {
-    for (size_t i = 0; i < w->n; i++)
-        free(w->batch[i].doc);
-    w->n = 0;
+    empty_batch(&w->cur);
     w->unique_retries = 0;
-    w->batch_erases = 0;
-    memset(&w->locks, 0, sizeof w->locks);
     if (w->erase_waiting) { /* the batch is gone: it no longer holds the others back */
         w->erase_waiting = 0;
         w->gate->erase_queued--;
@@ -107,7 +124,7 @@ static void clear_batch(struct pg_writer *w)
 static int gate_enter(struct pg_writer *w)
 {
     struct pg_writer_gate *g = w->gate;
-    int erases = w->batch_erases;
+    int erases = w->cur.erases;
     if (erases && !w->erase_waiting) {
         w->erase_waiting = 1;
         g->erase_queued++;
@@ -134,9 +151,18 @@ static void gate_leave(struct pg_writer *w)
     w->in_gate = 0;
 }
 
+/* Our PEL is read again before anything new; what was read ahead is in it. */
+static void reread_own_pending(struct pg_writer *w)
+{
+    w->own_pending_done = 0;
+    empty_batch(&w->ahead);
+}
+
+/* Stopping: what was read ahead stays in our PEL for the next start. */
 static void finish_drain(struct pg_writer *w)
 {
     void (*cb)(void *) = w->drain_cb;
+    empty_batch(&w->ahead);
     w->drain_cb = NULL;
     if (cb)
         cb(w->drain_ctx);
@@ -160,13 +186,12 @@ static void on_acked(redisAsyncContext *ac, void *reply_ptr, void *priv)
     if (!reply || reply->type == REDIS_REPLY_ERROR) {
         /* Committed but not acked: the entries stay in our PEL and are
          * rewritten after reconnect, which the unique stream ids make a no-op. */
-        log_at(LOG_WARN, "writer", "op=ack n=%zu err=\"%s\"", w->n,
+        log_at(LOG_WARN, "writer", "op=ack n=%zu err=\"%s\"", w->acked_n,
                reply ? reply->str : "connection lost");
-        w->own_pending_done = 0;
+        reread_own_pending(w);
     }
-    int small = w->n < (size_t)w->batch_max / 4 && w->one_at_a_time == 0;
-    clear_batch(w);
-    if (small && !w->drain_cb) {
+    int small = w->acked_n < (size_t)w->batch_max / 4 && w->one_at_a_time == 0;
+    if (small && !w->cur.n && !w->reading && !w->drain_cb) {
         struct timeval linger = {0, LINGER_MS * 1000};
         evtimer_add(w->retry, &linger); /* on_retry reads next */
         return;
@@ -218,18 +243,18 @@ static const char ack_script[] =
 
 static void ack_batch(struct pg_writer *w)
 {
-    if (w->n == 0) { /* an empty batch (a sweep): nothing to acknowledge */
+    if (w->cur.n == 0) { /* an empty batch (a sweep): nothing to acknowledge */
         next_step(w);
         return;
     }
     redisAsyncContext *ac = redis_link_ctx(w->link);
     if (!ac) {
-        w->own_pending_done = 0;
+        reread_own_pending(w);
         clear_batch(w);
         next_step(w);
         return;
     }
-    size_t argc = w->n + 5;
+    size_t argc = w->cur.n + 5;
     const char **argv = calloc(argc, sizeof *argv);
     if (!argv) {
         clear_batch(w);
@@ -241,18 +266,29 @@ static void ack_batch(struct pg_writer *w)
     argv[2] = "1";
     argv[3] = w->stream;
     argv[4] = w->group;
-    for (size_t i = 0; i < w->n; i++)
-        argv[i + 5] = w->batch[i].id;
+    for (size_t i = 0; i < w->cur.n; i++)
+        argv[i + 5] = w->cur.entries[i].id;
     w->acking = 1;
+    w->acked_n = w->cur.n;
     redisAsyncCommandArgv(ac, on_acked, w, (int)argc, argv, NULL);
     free(argv);
+    /* The ids are in hiredis's buffer now, so cur is done with; a batch read
+     * ahead is written while the acknowledgement travels. */
+    clear_batch(w);
+    if (w->ahead.n) {
+        struct batch done = w->cur;
+        w->cur = w->ahead;
+        w->ahead = done;
+        w->stats.read_ahead++;
+        next_step(w);
+    }
 }
 
 /* A lone entry PostgreSQL refuses as data: keep it for a human, then ack it. */
 static void dead_letter(struct pg_writer *w, const char *why)
 {
     redisAsyncContext *ac = redis_link_ctx(w->link);
-    struct entry *e = &w->batch[0];
+    struct entry *e = &w->cur.entries[0];
     log_at(LOG_ERROR, "writer", "op=dead_letter id=%s err=\"%s\"", e->id, why);
     if (ac && e->doc)
         redisAsyncCommand(ac, NULL, NULL, "XADD %s * id %s e %s err %s", w->dead, e->id, e->doc,
@@ -284,15 +320,15 @@ static int is_data_error(const char *state)
  */
 static void split_out(struct pg_writer *w, const char *why)
 {
-    if (w->n == 1) {
+    if (w->cur.n == 1) {
         if (w->one_at_a_time > 0)
             w->one_at_a_time--;
         dead_letter(w, why);
         return;
     }
-    log_at(LOG_WARN, "writer", "op=write n=%zu err=\"%s\" action=split", w->n, why);
-    w->one_at_a_time = (int)w->n;
-    w->own_pending_done = 0; /* re-read them from our PEL, one per batch */
+    log_at(LOG_WARN, "writer", "op=write n=%zu err=\"%s\" action=split", w->cur.n, why);
+    w->one_at_a_time = (int)w->cur.n;
+    reread_own_pending(w); /* cur's entries, one per batch */
     clear_batch(w);
     next_step(w);
 }
@@ -324,7 +360,7 @@ static void on_written(void *ctx, const PGresult *res)
         split_out(w, msg);
         return;
     }
-    log_at(LOG_WARN, "writer", "op=write n=%zu err=\"%s\" retry_ms=%d", w->n, msg,
+    log_at(LOG_WARN, "writer", "op=write n=%zu err=\"%s\" retry_ms=%d", w->cur.n, msg,
            w->backoff.next_ms);
     w->stats.failures++;
     if (w->drain_cb) { /* stopping: the batch waits in our PEL for the next start */
@@ -341,13 +377,14 @@ static void on_written(void *ctx, const PGresult *res)
 static int build_params(struct pg_writer *w, struct pg_params *params, char *bad)
 {
     batch_params_reset(&w->params);
-    for (size_t i = 0; i < w->n; i++) {
-        if (!w->batch[i].doc)
+    for (size_t i = 0; i < w->cur.n; i++) {
+        if (!w->cur.entries[i].doc)
             continue;
         const char *why = "";
-        int rc = batch_params_add(&w->params, w->batch[i].id, w->batch[i].doc, &why);
+        int rc = batch_params_add(&w->params, w->cur.entries[i].id, w->cur.entries[i].doc, &why);
         if (rc == -1)
-            snprintf(bad, BAD_MAX, "entry %s is not a stream document: %s", w->batch[i].id, why);
+            snprintf(bad, BAD_MAX, "entry %s is not a stream document: %s", w->cur.entries[i].id,
+                     why);
         if (rc < 0)
             return rc;
     }
@@ -375,7 +412,7 @@ static void write_batch(struct pg_writer *w)
         return;
     }
     strbuf_reset(&w->lock_param);
-    person_locks_param(&w->locks, &w->lock_param);
+    person_locks_param(&w->cur.locks, &w->lock_param);
     if (built < 0 || w->lock_param.oom) {
         gate_leave(w);
         batch_params_free(&w->params);
@@ -390,7 +427,9 @@ static void write_batch(struct pg_writer *w)
         w->writing = 0;
         gate_leave(w);
         retry_later(w);
+        return;
     }
+    read_ahead(w);
 }
 
 /* ---- marking expired sessions ---- */
@@ -424,13 +463,13 @@ static void sweep(struct pg_writer *w)
 
 /* ---- reading ---- */
 
-static int take_entry(struct pg_writer *w, const redisReply *item)
+static int take_entry(struct batch *b, const redisReply *item)
 {
     if (item->type != REDIS_REPLY_ARRAY || item->elements < 2 ||
         item->element[0]->type != REDIS_REPLY_STRING ||
-        item->element[0]->len >= sizeof w->batch[0].id)
+        item->element[0]->len >= sizeof b->entries[0].id)
         return -1;
-    struct entry *e = &w->batch[w->n];
+    struct entry *e = &b->entries[b->n];
     memcpy(e->id, item->element[0]->str, item->element[0]->len + 1);
     e->doc = NULL;
     const redisReply *fields = item->element[1];
@@ -441,23 +480,49 @@ static int take_entry(struct pg_writer *w, const redisReply *item)
     if (e->doc) {
         int erases = store_event_doc_erases(e->doc);
         if (erases)
-            w->batch_erases = 1; /* the gate (above) writes this batch alone */
+            b->erases = 1; /* the gate (above) writes this batch alone */
         const char *pseudonym;
         size_t n = store_event_doc_pseudonym(e->doc, &pseudonym);
         if (n)
-            person_locks_add(&w->locks, pseudonym, n, erases);
+            person_locks_add(&b->locks, pseudonym, n, erases);
     }
-    w->n++;
+    b->n++;
     return 0;
 }
 
-static void take_entries(struct pg_writer *w, const redisReply *list)
+static void take_entries(struct pg_writer *w, struct batch *b, const redisReply *list)
 {
     if (!list || list->type != REDIS_REPLY_ARRAY)
         return;
-    for (size_t i = 0; i < list->elements && w->n < (size_t)w->batch_max; i++)
-        if (take_entry(w, list->element[i]) < 0)
+    for (size_t i = 0; i < list->elements && b->n < (size_t)w->batch_max; i++)
+        if (take_entry(b, list->element[i]) < 0)
             log_at(LOG_WARN, "writer", "op=read err=\"malformed stream entry\"");
+}
+
+/* After a read ahead that is not used: cur's cycle goes on by itself while
+ * cur is written or acknowledged, or once a timer fires. */
+static void resume(struct pg_writer *w)
+{
+    if (!w->writing && !w->acking && !evtimer_pending(w->retry, NULL))
+        next_step(w);
+}
+
+/*
+ * While a full batch is written, the next one is read, so that PostgreSQL
+ * does not wait for Redis between batches when a backlog drains
+ * (docs/performance.md). Not blocking: with nothing new it returns at once.
+ */
+static void read_ahead(struct pg_writer *w)
+{
+    redisAsyncContext *ac = redis_link_ctx(w->link);
+    if (!ac || !w->group_ready || w->reading || w->ahead.n || w->drain_cb ||
+        w->cur.n < (size_t)w->batch_max || w->one_at_a_time > 0 || !w->own_pending_done)
+        return;
+    char count[16];
+    snprintf(count, sizeof count, "%d", w->batch_max);
+    w->reading = READ_AHEAD;
+    redisAsyncCommand(ac, on_read, w, "XREADGROUP GROUP %s %s COUNT %s STREAMS %s >", w->group,
+                      w->consumer, count, w->stream);
 }
 
 /* XREADGROUP: [[stream, [entries]]] or nil; XAUTOCLAIM: [cursor, [entries], [deleted]]. */
@@ -472,28 +537,39 @@ static void on_read(redisAsyncContext *ac, void *reply_ptr, void *priv)
     w->reading = READ_NONE;
     if (!reply || reply->type == REDIS_REPLY_ERROR) {
         log_at(LOG_WARN, "writer", "op=read err=\"%s\"", reply ? reply->str : "connection lost");
-        if (!w->drain_cb)
+        if (kind == READ_AHEAD)
+            resume(w);
+        else if (!w->drain_cb)
             retry_later(w);
         else
             finish_drain(w);
         return;
     }
     if (w->drain_cb) { /* stopping: what we just read stays in our PEL for the next start */
-        finish_drain(w);
+        if (!w->writing && !w->acking)
+            finish_drain(w);
         return;
     }
+    if (kind == READ_AHEAD && !w->own_pending_done) {
+        resume(w); /* our PEL is read again first, and these entries are in it */
+        return;
+    }
+    /* a read ahead, unless cur was done with before it came */
+    struct batch *into = w->cur.n ? &w->ahead : &w->cur;
     if (kind == READ_CLAIM && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2) {
         str_copy(w->claim_cursor, sizeof w->claim_cursor, reply->element[0]->str);
         if (strcmp(w->claim_cursor, "0-0") == 0)
             w->next_claim_ms = clock_ms(CLOCK_MONOTONIC) + CLAIM_EVERY_MS;
-        take_entries(w, reply->element[1]);
+        take_entries(w, into, reply->element[1]);
     } else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 &&
                reply->element[0]->elements == 2) {
-        take_entries(w, reply->element[0]->element[1]);
+        take_entries(w, into, reply->element[0]->element[1]);
     }
-    if (kind == READ_OWN_PENDING && w->n == 0)
+    if (into == &w->ahead)
+        return; /* on_acked makes it cur */
+    if (kind == READ_OWN_PENDING && w->cur.n == 0)
         w->own_pending_done = 1;
-    if (w->n)
+    if (w->cur.n)
         write_batch(w);
     else
         next_step(w);
@@ -521,14 +597,16 @@ static void send_read(struct pg_writer *w, redisAsyncContext *ac)
 
 static void next_step(struct pg_writer *w)
 {
-    if (w->closing || w->writing || w->acking || w->reading)
+    if (w->closing || w->writing)
+        return;
+    if (w->cur.n && !w->drain_cb) { /* even with a read or an acknowledgement in flight */
+        write_batch(w);
+        return;
+    }
+    if (w->acking || w->reading)
         return;
     if (w->drain_cb) {
         finish_drain(w);
-        return;
-    }
-    if (w->n) {
-        write_batch(w);
         return;
     }
     if (clock_ms(CLOCK_MONOTONIC) >= w->next_sweep_ms && pg_async_idle(w->pg)) {
@@ -612,7 +690,7 @@ static void on_redis_up(void *ctx)
 {
     struct pg_writer *w = ctx;
     w->group_ready = 0;
-    w->own_pending_done = 0;
+    reread_own_pending(w);
     w->reading = READ_NONE;
     w->acking = 0;
     redisAsyncCommand(redis_link_ctx(w->link), on_group, w, "XGROUP CREATE %s %s 0 MKSTREAM",
@@ -653,11 +731,13 @@ struct pg_writer *pg_writer_new(struct event_base *base, const struct pg_writer_
     snprintf(w->dead, sizeof w->dead, "%sanswers:dead", opts->prefix);
     str_copy(w->consumer, sizeof w->consumer, opts->consumer);
     snprintf(w->claim_cursor, sizeof w->claim_cursor, "0-0");
-    w->batch = calloc((size_t)opts->batch_max, sizeof *w->batch);
+    w->cur.entries = calloc((size_t)opts->batch_max, sizeof *w->cur.entries);
+    w->ahead.entries = calloc((size_t)opts->batch_max, sizeof *w->ahead.entries);
     w->retry = evtimer_new(base, on_retry, w);
     w->backlog_timer = event_new(base, -1, EV_PERSIST, on_backlog_timer, w);
     struct timeval every = {BACKLOG_EVERY_S, 0};
-    if (!w->batch || !w->retry || !w->backlog_timer || event_add(w->backlog_timer, &every) < 0) {
+    if (!w->cur.entries || !w->ahead.entries || !w->retry || !w->backlog_timer ||
+        event_add(w->backlog_timer, &every) < 0) {
         raia_err_set(err, RAIA_ENOMEM, "out of memory");
         pg_writer_free(w);
         return NULL;
@@ -704,9 +784,11 @@ void pg_writer_free(struct pg_writer *w)
         event_free(w->retry);
     if (w->backlog_timer)
         event_free(w->backlog_timer);
-    if (w->batch)
+    if (w->cur.entries)
         clear_batch(w);
-    free(w->batch);
+    empty_batch(&w->ahead);
+    free(w->cur.entries);
+    free(w->ahead.entries);
     batch_params_free(&w->params);
     strbuf_free(&w->lock_param);
     free(w);

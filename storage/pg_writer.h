@@ -51,6 +51,7 @@ struct pg_writer *pg_writer_new(struct event_base *base, const struct pg_writer_
 struct pg_writer_stats {
     long long batches, entries, answers; /* committed to PostgreSQL */
     long long failures;                  /* batches that failed and wait to be retried */
+    long long read_ahead;   /* batches read while the one before them was written (a backlog) */
     long long pending, lag; /* stream entries read but not acked, and not yet read (XINFO) */
     int backlog_seen;       /* pending and lag were read at least once */
 };

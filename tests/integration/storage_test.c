@@ -1055,6 +1055,55 @@ static void test_trim_keeps_held_entries(void)
 }
 #undef SESSION_T
 
+/* A backlog much larger than a batch: each full batch is written while the
+ * next is read (read_ahead in pg_writer.c). A bad entry in the middle splits
+ * its batch while the next one is held; that one is read again from the
+ * writer's PEL. Every good entry lands once, in stream order. */
+#define SESSION_AHEAD "8a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8a"
+#define BACKLOG_N 40
+
+static int backlog_landed(void)
+{
+    return sql_count("SELECT count(*) FROM answers WHERE session_id = '" SESSION_AHEAD "'") ==
+               BACKLOG_N &&
+           redis_int("XLEN %s", "ra:answers:dead") == 1 && redis_int("XLEN %s", "ra:answers") == 0;
+}
+
+static void test_backlog_read_ahead(void)
+{
+    struct strbuf ev = {0}, expect = {0};
+    for (int n = 1; n <= BACKLOG_N; n++) {
+        char question[16];
+        snprintf(question, sizeof question, "q%d", n);
+        event_json_at(&ev, STORE_EVENT_ANSWER, 1764000000000 + n, SESSION_AHEAD, question, NULL,
+                      "x");
+        freeReplyObject(redisCommand(redis, "XADD ra:answers * e %s", strbuf_cstr(&ev)));
+        if (n == 14) /* in the fourth batch of four */
+            freeReplyObject(redisCommand(redis, "XADD ra:answers * e %s", "{not json"));
+        strbuf_printf(&expect, "%sq%d", n > 1 ? "," : "", n);
+    }
+    struct pg_writer *w = test_writer("ra:", "ahead-1", 4, NULL);
+    test_cond("a backlog of 41 entries drains, the bad one dead-lettered",
+              w && run_until(backlog_landed, 20));
+    test_cond("batches were read while others were written",
+              w && pg_writer_stats(w)->read_ahead > 0);
+    PGresult *res = PQexec(pg, "SELECT string_agg(question_id, ',' ORDER BY answer_id) FROM answers"
+                               " WHERE session_id = '" SESSION_AHEAD "'");
+    test_cond("each answer once, in stream order",
+              PQresultStatus(res) == PGRES_TUPLES_OK &&
+                  strcmp(PQgetvalue(res, 0, 0), strbuf_cstr(&expect)) == 0);
+    PQclear(res);
+    redisReply *r = redisCommand(redis, "XPENDING ra:answers ra:writers");
+    test_cond("nothing left pending",
+              r && r->type == REDIS_REPLY_ARRAY && r->element[0]->integer == 0);
+    freeReplyObject(r);
+    pg_writer_free(w);
+    strbuf_free(&ev);
+    strbuf_free(&expect);
+}
+#undef SESSION_AHEAD
+#undef BACKLOG_N
+
 /* A writer with nothing to write still marks expired sessions timed_out. */
 static int quiet_swept(void)
 {
@@ -1229,6 +1278,7 @@ int main(void)
     test_duplicate_entry_in_flight();
     test_lasting_unique_violation();
     test_trim_keeps_held_entries();
+    test_backlog_read_ahead();
     test_session_ids_are_checked();
     redis_store_free(store);
     event_base_free(base);
