@@ -11,7 +11,8 @@
 -- 5.5-8 % less of the writer's batch statement (docs/performance.md).
 -- Hash indexes are crash-safe and replicated since PostgreSQL 10.
 -- The migration locks the two tables, reads included, while it rebuilds
--- the indexes: on a large database, run it with the gateway stopped.
+-- the indexes: the writers wait meanwhile (answers stay in the Redis
+-- stream). On a large database, run it at a quiet hour.
 DROP INDEX answers_session;
 CREATE INDEX answers_session ON answers USING hash (session_id);
 DROP INDEX sessions_pseudonym;
