@@ -256,7 +256,8 @@ static void ack_batch(struct pg_writer *w)
     }
     size_t argc = w->cur.n + 5;
     const char **argv = calloc(argc, sizeof *argv);
-    if (!argv) {
+    if (!argv) { /* unacknowledged, cur stays in our PEL: read again, written again (a no-op) */
+        reread_own_pending(w);
         clear_batch(w);
         next_step(w);
         return;
