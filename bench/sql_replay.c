@@ -93,16 +93,18 @@ static const char *const written_tables[] = {
 /*
  * The number of rows of table and an md5 over all of them into digest (""
  * for none), in an order that does not depend on how they were stored; the
- * columns that do (the xid that marked the feed, ids drawn from sequences)
- * are left out. -1 when the query fails.
+ * columns that do are left out (ids drawn from sequences) or reduced to
+ * what does not (whether the feed marked a session, not with which xid).
+ * -1 when the query fails.
  */
 static long long table_digest(PGconn *pg, const char *table, char digest[33])
 {
-    char sql[256];
+    char sql[512];
     snprintf(sql, sizeof sql,
              "SELECT count(*), coalesce(md5(string_agg(r, E'\\n' ORDER BY r)), '') FROM "
-             "(SELECT (to_jsonb(t) - '{feed_xid,answer_id,refusal_id,receipt_id}'::text[])::text "
-             "AS r FROM %s t) x",
+             "(SELECT (to_jsonb(t) - '{feed_xid,answer_id,refusal_id,receipt_id}'::text[] || "
+             "CASE WHEN to_jsonb(t) ? 'feed_xid' THEN jsonb_build_object('in_feed', "
+             "to_jsonb(t)->>'feed_xid' IS NOT NULL) ELSE '{}' END)::text AS r FROM %s t) x",
              table);
     PGresult *res = PQexec(pg, sql);
     long long n = -1;
