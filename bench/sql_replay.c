@@ -84,8 +84,10 @@ static double run_batch(PGconn *pg, const struct pg_params *p, char which)
     return took;
 }
 
-/* The tables the batch statement writes, compared row by row between A and B. */
-static const char *const written_tables[] = {
+/* The tables the batch statement writes, compared row by row between A and
+ * B; the JSON line reports the rows of the first two. */
+enum { SESSIONS, ANSWERS, WRITTEN_TABLES_N = 8 };
+static const char *const written_tables[WRITTEN_TABLES_N] = {
     "sessions", "answers",          "consent_refusals", "opt_outs",
     "flows",    "message_receipts", "contacts",         "erasures",
 };
@@ -118,14 +120,16 @@ static long long table_digest(PGconn *pg, const char *table, char digest[33])
     return n;
 }
 
-/* 1 when every written table holds the same rows in both databases; says which differ. */
-static int same_rows(PGconn *pg[2])
+/* 1 when every written table holds the same rows in both databases; says
+ * which differ. rows: each table's rows in A and in B. */
+static int same_rows(PGconn *pg[2], long long rows[WRITTEN_TABLES_N][2])
 {
     int same = 1;
-    for (size_t i = 0; i < sizeof written_tables / sizeof *written_tables; i++) {
+    for (size_t i = 0; i < WRITTEN_TABLES_N; i++) {
         char digest[2][33] = {"", ""};
-        long long n[2] = {table_digest(pg[0], written_tables[i], digest[0]),
-                          table_digest(pg[1], written_tables[i], digest[1])};
+        long long *n = rows[i];
+        n[0] = table_digest(pg[0], written_tables[i], digest[0]);
+        n[1] = table_digest(pg[1], written_tables[i], digest[1]);
         if (n[0] < 0 || n[0] != n[1] || strcmp(digest[0], digest[1]) != 0) {
             fprintf(stderr, "raia-sql-replay: %s differs: %lld rows in A, %lld in B\n",
                     written_tables[i], n[0], n[1]);
@@ -133,12 +137,6 @@ static int same_rows(PGconn *pg[2])
         }
     }
     return same;
-}
-
-static long long count_rows(PGconn *pg, const char *table)
-{
-    char digest[33];
-    return table_digest(pg, table, digest);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -224,13 +222,13 @@ int main(int argc, char **argv)
         return 1;
     }
     qsort(ratios, batches, sizeof *ratios, cmp_double);
-    long long answers[2] = {count_rows(pg[0], "answers"), count_rows(pg[1], "answers")};
-    long long sessions[2] = {count_rows(pg[0], "sessions"), count_rows(pg[1], "sessions")};
+    long long rows[WRITTEN_TABLES_N][2];
+    int same = same_rows(pg, rows);
+    const long long *answers = rows[ANSWERS], *sessions = rows[SESSIONS];
     printf("{\"entries\":%lld,\"batches\":%zu,\"a_us_per_entry\":%.2f,\"b_us_per_entry\":%.2f,"
            "\"median_batch_ratio_b_a\":%.3f,\"answers\":[%lld,%lld],\"sessions\":[%lld,%lld]}\n",
            entries, batches, took[0] * 1e6 / (double)entries, took[1] * 1e6 / (double)entries,
            ratios[batches / 2], answers[0], answers[1], sessions[0], sessions[1]);
-    int same = same_rows(pg);
     if (same && answers[0] <= 0)
         fprintf(stderr, "raia-sql-replay: no answer was stored\n");
     batch_params_free(&params);
