@@ -567,7 +567,7 @@ static void on_read(redisAsyncContext *ac, void *reply_ptr, void *priv)
         take_entries(w, into, reply->element[0]->element[1]);
     }
     if (into == &w->ahead)
-        return; /* on_acked makes it cur */
+        return; /* ack_batch makes it cur once cur's acknowledgement is sent */
     if (kind == READ_OWN_PENDING && w->cur.n == 0)
         w->own_pending_done = 1;
     if (w->cur.n)
