@@ -145,8 +145,10 @@ static void render_writer(const struct metrics_sources *src, struct strbuf *out)
     struct pg_writer_stats sum = {0};
     for (size_t i = 0; i < src->n_writers; i++) {
         const struct pg_writer_stats *s = pg_writer_stats(src->writers[i]);
+        sum.batches += s->batches;
         sum.entries += s->entries;
         sum.answers += s->answers;
+        sum.read_ahead += s->read_ahead;
         sum.failures += s->failures;
     }
     /* the backlog is the group's: every writer reads the same figures, the first will do */
@@ -155,6 +157,12 @@ static void render_writer(const struct metrics_sources *src, struct strbuf *out)
     sum.lag = first->lag;
     sum.backlog_seen = first->backlog_seen;
     const struct pg_writer_stats *w = &sum;
+    family(out, "raia_writer_batches_total", "counter",
+           "Batches committed to PostgreSQL, one statement each.");
+    strbuf_printf(out, "raia_writer_batches_total %lld\n", w->batches);
+    family(out, "raia_writer_read_ahead_total", "counter",
+           "Batches read from the stream while the one before them was written (a backlog).");
+    strbuf_printf(out, "raia_writer_read_ahead_total %lld\n", w->read_ahead);
     family(out, "raia_writer_entries_total", "counter",
            "Answer-stream entries committed to PostgreSQL.");
     strbuf_printf(out, "raia_writer_entries_total %lld\n", w->entries);

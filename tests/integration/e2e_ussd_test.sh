@@ -65,6 +65,15 @@ check "metrics: every MO and every reply counted as a PDU" \
            grep -Fxq 'raia_smpp_pdus_total{bind=\"operator-a\",command=\"submit_sm\",direction=\"out\"} 31' '$run/metrics.samples'"
 backlog_known() { metrics && grep -q '^raia_stream_backlog{state="lag"}' "$run/metrics.samples"; }
 check "metrics: the stream backlog is reported" wait_until 15 backlog_known
+# Each batch is one statement; a batch is read ahead only behind a full one
+# (batch_max 1,000), which these few turns never fill.
+writer_counts() {
+  awk '$1 == "raia_writer_batches_total{}" { b = $2 }
+       $1 == "raia_writer_entries_total{}" { e = $2 }
+       $1 == "raia_writer_read_ahead_total{}" { r = $2 }
+       END { exit !(b >= 1 && e >= b && r == 0) }' "$run/metrics.samples"
+}
+check "metrics: the writer's batches, none read ahead" writer_counts
 check "metrics: another path is a JSON 404" bash -c \
   "curl -sS -o '$run/m404.json' -w '%{http_code}' http://127.0.0.1:$RAIA_METRICS_PORT/nope | grep -qx 404 &&
    grep -q '\"status\":404' '$run/m404.json'"
