@@ -134,6 +134,7 @@ void strbuf_json_str(struct strbuf *sb, const char *s)
 void strbuf_reset(struct strbuf *sb)
 {
     sb->len = 0;
+    sb->oom = 0;
     if (sb->data)
         sb->data[0] = '\0';
 }

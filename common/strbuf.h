@@ -40,7 +40,7 @@ void strbuf_json_str(struct strbuf *sb, const char *s);
  * "" append nothing (an empty field).
  */
 void strbuf_csv_field(struct strbuf *sb, const char *s);
-/** Empty the buffer but keep its memory. */
+/** Empty the buffer but keep its memory; it takes appends again after running out of memory. */
 void strbuf_reset(struct strbuf *sb);
 /** The contents as a C string ("" when empty); borrowed from sb. */
 const char *strbuf_cstr(const struct strbuf *sb);

@@ -95,11 +95,14 @@ int redis_store_take_reminders(struct redis_store *rs, long long now_ms,
 int redis_store_reminded(struct redis_store *rs, const char *session_id, int ttl_s);
 
 /**
- * In one atomic Lua call: check that the session of pseudonym is still
+ * Atomically, in a Lua script: check that the session of pseudonym is still
  * w->expect (compare-and-set, so a turn computed from a cached or stale state
  * never overwrites a newer one), store or delete it with its TTL, and XADD
- * w->events to the answer stream. cb runs once with the outcome (see
- * redis_store_save_cb). Returns 0 if sent, < 0 (cb will not run) otherwise.
+ * w->events to the answer stream. The turns saved in one pass of the event
+ * loop go in one call, when the loop comes round (a turn with a STOP, an
+ * erasure or a reminder goes alone), each with its own outcome. cb runs once
+ * with it (see redis_store_save_cb), never before this returns. Returns 0 if
+ * queued or sent, < 0 (cb will not run) otherwise.
  */
 int redis_store_save(struct redis_store *rs, const char *pseudonym,
                      const struct redis_store_write *w, redis_store_save_cb cb, void *ctx);

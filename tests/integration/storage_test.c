@@ -28,6 +28,8 @@
 #include "test_help.h"
 
 #define PSEUD_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define PSEUD_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define PSEUD_C "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
 #define SESSION_A "0123456789abcdef0123456789abcdef"
 #define SESSION_B "fedcba9876543210fedcba9876543210"
 
@@ -206,6 +208,118 @@ static void test_rate_limit(const char *event)
     redis_store_free(limited);
 }
 
+/* The calls of Lua scripts Redis has run (EVAL and EVALSHA), from INFO commandstats. */
+static long long script_calls(void)
+{
+    redisReply *r = redisCommand(redis, "INFO commandstats");
+    long long calls = 0;
+    for (const char *name = "cmdstat_eval:calls="; r && r->type == REDIS_REPLY_STRING;
+         name = "cmdstat_evalsha:calls=") {
+        const char *at = strstr(r->str, name);
+        calls += at ? atoll(at + strlen(name)) : 0;
+        if (strcmp(name, "cmdstat_evalsha:calls=") == 0)
+            break;
+    }
+    freeReplyObject(r);
+    return calls;
+}
+
+struct turn_outcome {
+    int status; /* 1 until the callback */
+    int none;   /* a stale turn found no session */
+    char now[16];
+};
+
+static void on_turn_saved(void *ctx, int status, const char *now, size_t len)
+{
+    struct turn_outcome *o = ctx;
+    o->status = status;
+    o->none = now == NULL;
+    snprintf(o->now, sizeof o->now, "%.*s", (int)len, now ? now : "");
+}
+
+static struct turn_outcome turns[5];
+
+static int turns_done(void)
+{
+    for (size_t i = 0; i < sizeof turns / sizeof turns[0]; i++)
+        if (turns[i].status == 1)
+            return 0;
+    return 1;
+}
+
+/* Turns saved in one pass of the event loop go to Redis in one script call,
+ * run in order, each with its own outcome; a store limited to 2 turns a
+ * minute, so that the turn counters travel with them. */
+static void test_turns_share_a_call(const char *event)
+{
+    struct raia_err err = {0};
+    struct redis_store_opts opts = {
+        .url = redis_url, .session_ttl_s = 600, .prefix = "tb-test:", .turns_per_minute = 2};
+    struct redis_store *batched = redis_store_new(base, &opts, &err);
+    struct redis_store *saved = store;
+    store = batched;
+    run_until(store_up, 10);
+    store = saved;
+    freeReplyObject(redisCommand(redis, "SET tb-test:s:%s b-1", PSEUD_B));
+    const char *two[] = {event, event};
+    struct redis_store_write writes[5] = {
+        {.expect = "b-1",
+         .expect_len = 3,
+         .blob = "b-2",
+         .len = 3,
+         .events = &event,
+         .n_events = 1},
+        {.expect = "c-1",
+         .expect_len = 3,
+         .blob = "c-2",
+         .len = 3,
+         .events = &event,
+         .n_events = 1},
+        {.expect_absent = 1, .blob = "a-1", .len = 3, .events = two, .n_events = 2},
+        {.expect = "a-1",
+         .expect_len = 3,
+         .blob = "a-2",
+         .len = 3,
+         .events = &event,
+         .n_events = 1},
+        {.expect = "a-2",
+         .expect_len = 3,
+         .blob = "a-3",
+         .len = 3,
+         .events = &event,
+         .n_events = 1},
+    };
+    const char *who[5] = {PSEUD_B, PSEUD_C, PSEUD_A, PSEUD_A, PSEUD_A};
+    long long calls = script_calls();
+    int queued = 1;
+    for (int i = 0; i < 5; i++) {
+        turns[i].status = 1;
+        queued &= redis_store_save(batched, who[i], &writes[i], on_turn_saved, &turns[i]) == 0;
+    }
+    test_cond("five turns queued, no callback yet", queued && turns[0].status == 1);
+    test_cond("their outcomes arrive", run_until(turns_done, 5));
+    test_cond("in one script call", script_calls() - calls == 1);
+    test_cond("a turn from its session's state is saved", turns[0].status == 0);
+    test_cond("a turn from a state that is gone is refused with none",
+              turns[1].status == -RAIA_ESTALE && turns[1].none);
+    test_cond("a person's turns in one call run in order",
+              turns[2].status == 0 && turns[3].status == 0);
+    test_cond("and the third in the minute is over the limit", turns[4].status == -RAIA_EFULL);
+    test_cond("the stream holds the saved turns' events, in order of the turns",
+              redis_int("XLEN %s", "tb-test:answers") == 4);
+    redisReply *a = redisCommand(redis, "MGET tb-test:s:%s tb-test:s:%s tb-test:s:%s", PSEUD_B,
+                                 PSEUD_C, PSEUD_A);
+    test_cond(
+        "the sessions are as the saved turns left them",
+        a && a->type == REDIS_REPLY_ARRAY && a->elements == 3 &&
+            a->element[0]->type == REDIS_REPLY_STRING && strcmp(a->element[0]->str, "b-2") == 0 &&
+            a->element[1]->type == REDIS_REPLY_NIL && a->element[2]->type == REDIS_REPLY_STRING &&
+            strcmp(a->element[2]->str, "a-2") == 0);
+    freeReplyObject(a);
+    redis_store_free(batched);
+}
+
 static void test_store(void)
 {
     struct raia_err err = {0};
@@ -268,6 +382,7 @@ static void test_store(void)
     run_until(save_done, 5);
     test_cond("and the next ones work again", save_status == 0);
     test_rate_limit(events[0]);
+    test_turns_share_a_call(events[0]);
     for (int i = 0; i < 3; i++)
         strbuf_free(&ev[i]);
 }
