@@ -37,7 +37,7 @@ raia_free_port() {
 
 raia_wait_port() { # PORT SECONDS
   local i
-  for i in $(seq 1 $(( $2 * 10 ))); do
+  for _ in $(seq 1 $(( $2 * 10 ))); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     sleep 0.1
   done
@@ -62,13 +62,24 @@ raia_redis_start() {
   raia_wait_port "$RAIA_REDIS_PORT" 10 || { echo "raia: redis did not start" >&2; return 1; }
 }
 
+# The throwaway cluster's settings beyond the defaults: fsync off (nothing
+# here outlives the run), and memory sized as README "Operations" advises
+# for the answers' database: with the default 128 MB of shared buffers the
+# indexes that take random keys (session ids, pseudonyms) stop fitting once
+# a few million answers are stored, and bench/run's drain of 1.45 million
+# events onto 2.9 million answers fell from 117,000 to 28,000 events/s
+# (docs/performance.md, 2026-11-27). A larger max_wal_size spaces out the
+# checkpoints, after each of which every page first touched is written to
+# the WAL whole.
+RAIA_PG_SETTINGS="-c fsync=off -c shared_buffers=1GB -c max_wal_size=8GB"
+
 # pg_ctl start|stop on the throwaway cluster (as the postgres user).
 raia_pg_ctl() {
   local pgdir="$RAIA_SERVERS_DIR/pg"
   case $1 in
     start)
       runuser -u postgres -- "$RAIA_PG_BINDIR/pg_ctl" -D "$pgdir/data" -l "$pgdir/postgres.log" -w \
-        -o "-p $RAIA_PG_PORT -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off" start \
+        -o "-p $RAIA_PG_PORT -k $pgdir -c listen_addresses=127.0.0.1 $RAIA_PG_SETTINGS" start \
         >/dev/null || { cat "$pgdir/postgres.log" >&2; return 1; } ;;
     stop)
       runuser -u postgres -- "$RAIA_PG_BINDIR/pg_ctl" -D "$pgdir/data" -m fast -w stop \
