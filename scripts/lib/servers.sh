@@ -22,10 +22,10 @@ raia_pg_bindir() {
 # range (outgoing connections take their local ports from that range, and a
 # server could not bind a port one of them holds).
 raia_free_port() {
-  local p i low
+  local p low
   read -r low _ </proc/sys/net/ipv4/ip_local_port_range
   [ "${low:-0}" -gt 21000 ] || low=32768
-  for i in $(seq 1 50); do
+  for _ in $(seq 1 50); do
     p=$(( 20000 + RANDOM % (low - 20000) ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
@@ -36,7 +36,6 @@ raia_free_port() {
 }
 
 raia_wait_port() { # PORT SECONDS
-  local i
   for _ in $(seq 1 $(( $2 * 10 ))); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     sleep 0.1
