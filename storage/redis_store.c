@@ -148,8 +148,10 @@ struct turns_call {
     struct request *reqs[];
 };
 
-static void flush_turns(struct redis_store *rs);
+static int send_turns(struct redis_store *rs);
+static void fail_turns(struct redis_store *rs);
 static void on_flush(evutil_socket_t fd, short what, void *ctx);
+static redisAsyncContext *link_in_order(struct redis_store *rs);
 
 /* A request in flight; exactly one of the callbacks is set. */
 struct request {
@@ -234,7 +236,9 @@ void redis_store_free(struct redis_store *rs)
 {
     if (!rs)
         return;
-    flush_turns(rs); /* their callbacks run as the link closes, like those in flight */
+    /* the queued turns' callbacks run as the link closes, like those in flight */
+    if (send_turns(rs) < 0)
+        fail_turns(rs);
     redis_link_free(rs->link);
     event_free(rs->flush);
     strbuf_free(&rs->cmd);
@@ -301,7 +305,7 @@ static void on_load_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
 int redis_store_load(struct redis_store *rs, const char *pseudonym, redis_store_load_cb cb,
                      void *ctx)
 {
-    redisAsyncContext *ac = redis_link_ctx(rs->link);
+    redisAsyncContext *ac = link_in_order(rs);
     if (!ac)
         return -RAIA_EIO;
     struct request *req = request_new(cb, NULL, NULL, ctx);
@@ -333,7 +337,7 @@ static void on_append_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
 
 int redis_store_append(struct redis_store *rs, const char *event, redis_store_done_cb cb, void *ctx)
 {
-    redisAsyncContext *ac = redis_link_ctx(rs->link);
+    redisAsyncContext *ac = link_in_order(rs);
     if (!ac)
         return -RAIA_EIO;
     struct request *req = request_new(NULL, cb, NULL, ctx);
@@ -397,7 +401,7 @@ static void on_reminders_reply(redisAsyncContext *ac, void *reply_ptr, void *pri
 int redis_store_take_reminders(struct redis_store *rs, long long now_ms,
                                redis_store_reminders_cb cb, void *ctx)
 {
-    redisAsyncContext *ac = redis_link_ctx(rs->link);
+    redisAsyncContext *ac = link_in_order(rs);
     if (!ac)
         return -RAIA_EIO;
     struct request *req = request_new(NULL, NULL, NULL, ctx);
@@ -416,7 +420,7 @@ int redis_store_take_reminders(struct redis_store *rs, long long now_ms,
 
 int redis_store_reminded(struct redis_store *rs, const char *session_id, int ttl_s)
 {
-    redisAsyncContext *ac = redis_link_ctx(rs->link);
+    redisAsyncContext *ac = link_in_order(rs);
     if (!ac)
         return -RAIA_EIO;
     char key[KEY_MAX];
@@ -514,21 +518,23 @@ static void on_turns_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
 }
 
 /*
- * Sends the turns waiting for turns_script in one call. If it cannot be sent,
- * each turn fails as a lost connection fails it. A callback may save again:
- * that turn waits for the next call.
+ * Sends the turns waiting for turns_script in one call: 0, or -1 when it
+ * cannot (no link, out of memory), and they stay queued. Never runs a
+ * callback, so that a caller of this file's functions never sees one before
+ * its call returns.
  */
-static void flush_turns(struct redis_store *rs)
+static int send_turns(struct redis_store *rs)
 {
     size_t n = rs->turn_n;
+    redisAsyncContext *ac = redis_link_ctx(rs->link);
     if (n == 0)
-        return;
-    struct turns_call *call = malloc(sizeof *call + n * sizeof *call->reqs);
-    if (call) {
-        call->rs = rs;
-        call->n = n;
-        memcpy(call->reqs, rs->turn_reqs, n * sizeof *call->reqs);
-    }
+        return 0;
+    struct turns_call *call = ac ? malloc(sizeof *call + n * sizeof *call->reqs) : NULL;
+    if (!call)
+        return -1;
+    call->rs = rs;
+    call->n = n;
+    memcpy(call->reqs, rs->turn_reqs, n * sizeof *call->reqs);
     struct strbuf *cmd = &rs->cmd;
     strbuf_reset(cmd);
     resp_put(cmd, '*', NULL, 3 + 1 + rs->turn_n_keys + 1 + rs->turn_n_args);
@@ -539,30 +545,50 @@ static void flush_turns(struct redis_store *rs)
     strbuf_append(cmd, rs->turn_keys.data, rs->turn_keys.len);
     resp_str(cmd, rs->turns_per_minute);
     strbuf_append(cmd, rs->turn_args.data, rs->turn_args.len);
-    redisAsyncContext *ac = redis_link_ctx(rs->link);
-    int sent =
-        call && ac && !cmd->oom && !rs->turn_keys.oom && !rs->turn_args.oom &&
-        redisAsyncFormattedCommand(ac, on_turns_reply, call, cmd->data, cmd->len) == REDIS_OK;
+    if (cmd->oom || rs->turn_keys.oom || rs->turn_args.oom ||
+        redisAsyncFormattedCommand(ac, on_turns_reply, call, cmd->data, cmd->len) != REDIS_OK) {
+        free(call);
+        return -1;
+    }
+    strbuf_reset(&rs->turn_keys);
+    strbuf_reset(&rs->turn_args);
+    rs->turn_n = rs->turn_n_keys = rs->turn_n_args = 0;
+    return 0;
+}
+
+/* The queued turns fail as a lost connection fails them. A callback may
+ * save again: that turn is queued for the next call. */
+static void fail_turns(struct redis_store *rs)
+{
     struct request *reqs[TURNS_PER_CALL];
+    size_t n = rs->turn_n;
     memcpy(reqs, rs->turn_reqs, n * sizeof *reqs);
     strbuf_reset(&rs->turn_keys);
     strbuf_reset(&rs->turn_args);
     rs->turn_n = rs->turn_n_keys = rs->turn_n_args = 0;
-    if (sent)
-        return;
-    free(call);
+    if (n)
+        log_at(LOG_ERROR, "redis", "op=save n=%zu err=\"not sent: no connection or no memory\"", n);
     for (size_t i = 0; i < n; i++) {
-        log_reply_error("save", NULL);
         reqs[i]->on_save(reqs[i]->ctx, -RAIA_EIO, NULL, 0);
         free(reqs[i]);
     }
 }
 
+/* The event loop came round: send what this pass queued. */
 static void on_flush(evutil_socket_t fd, short what, void *ctx)
 {
     (void)fd;
     (void)what;
-    flush_turns(ctx);
+    if (send_turns(ctx) < 0)
+        fail_turns(ctx);
+}
+
+/* Every other request first sends the turns queued before it, so that Redis
+ * sees them in the order they were made, as when each turn was a call. */
+static redisAsyncContext *link_in_order(struct redis_store *rs)
+{
+    send_turns(rs); /* if it fails, on_flush fails them */
+    return redis_link_ctx(rs->link);
 }
 
 /* A turn for the next turns_script call (see there for its arguments). */
@@ -588,10 +614,10 @@ static void queue_turn(struct redis_store *rs, const char *pseudonym,
         resp_str(args, w->events[i]);
     rs->turn_n_args += 5 + w->n_events;
     rs->turn_reqs[rs->turn_n++] = req;
-    if (rs->turn_n == TURNS_PER_CALL)
-        flush_turns(rs);
-    else if (rs->turn_n == 1)
+    if (rs->turn_n == 1)
         event_active(rs->flush, EV_TIMEOUT, 1);
+    if (rs->turn_n == TURNS_PER_CALL)
+        send_turns(rs); /* if it fails, on_flush fails them */
 }
 
 /* A STOP or an erasure among the events: save_script makes its outbox tombstone. */
@@ -618,6 +644,9 @@ static void tombstone_flags(const struct redis_store_write *w, struct strbuf *fl
 static int save_whole(struct redis_store *rs, const char *pseudonym,
                       const struct redis_store_write *w, struct request *req)
 {
+    redisAsyncContext *ac = link_in_order(rs); /* before rs->cmd is written */
+    if (!ac)
+        return -RAIA_EIO;
     char key[KEY_MAX], rate_key[KEY_MAX], job_key[KEY_MAX], done_key[KEY_MAX];
     char ttl[STRBUF_LL_SIZE], remind_at[24] = "";
     if (w->remind_at_ms > 0 && w->remind_job)
@@ -654,7 +683,6 @@ static int save_whole(struct redis_store *rs, const char *pseudonym,
     strbuf_free(&flags);
     if (oom)
         return -RAIA_ENOMEM;
-    redisAsyncContext *ac = redis_link_ctx(rs->link);
     return redisAsyncFormattedCommand(ac, on_save_reply, req, cmd->data, cmd->len) == REDIS_OK
                ? 0
                : -RAIA_EIO;
@@ -663,7 +691,7 @@ static int save_whole(struct redis_store *rs, const char *pseudonym,
 int redis_store_save(struct redis_store *rs, const char *pseudonym,
                      const struct redis_store_write *w, redis_store_save_cb cb, void *ctx)
 {
-    if (!redis_link_ctx(rs->link))
+    if (!redis_link_ctx(rs->link) || rs->turn_n == TURNS_PER_CALL) /* full: a send failed */
         return -RAIA_EIO;
     if (w->blob && w->len == 0)
         return -RAIA_EINVAL; /* "" means delete to the scripts */

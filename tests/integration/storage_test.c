@@ -317,6 +317,17 @@ static void test_turns_share_a_call(const char *event)
             a->element[1]->type == REDIS_REPLY_NIL && a->element[2]->type == REDIS_REPLY_STRING &&
             strcmp(a->element[2]->str, "a-2") == 0);
     freeReplyObject(a);
+    /* A load after a queued turn goes to Redis after it, as when each turn was a call. */
+    struct redis_store_write next = {
+        .expect = "b-2", .expect_len = 3, .blob = "b-3", .len = 3, .events = &event, .n_events = 1};
+    turns[0].status = 1;
+    load_status = 1;
+    redis_store_save(batched, PSEUD_B, &next, on_turn_saved, &turns[0]);
+    redis_store_load(batched, PSEUD_B, on_loaded, NULL);
+    run_until(load_done, 5);
+    run_until(turns_done, 5);
+    test_cond("a load after a queued turn sees it saved",
+              turns[0].status == 0 && load_status == 0 && strcmp(loaded, "b-3") == 0);
     redis_store_free(batched);
 }
 
