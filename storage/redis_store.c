@@ -510,8 +510,13 @@ static void on_turns_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
     (void)ac;
     reload_if_noscript(call->rs, reply);
     int each = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == call->n;
+    if (!each)
+        log_reply_error("save", reply); /* once for the call, not once a turn */
     for (size_t i = 0; i < call->n; i++) {
-        save_result(call->reqs[i], each ? reply->element[i] : reply);
+        if (each)
+            save_result(call->reqs[i], reply->element[i]);
+        else
+            call->reqs[i]->on_save(call->reqs[i]->ctx, -RAIA_EIO, NULL, 0);
         free(call->reqs[i]);
     }
     free(call);
