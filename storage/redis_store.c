@@ -135,7 +135,7 @@ struct redis_store {
      * (RESP bulk strings) and requests. Sent when the event loop comes round
      * (flush), or at once when TURNS_PER_CALL are waiting. */
     struct strbuf turn_keys, turn_args;
-    size_t turn_n_keys, turn_n_args;
+    size_t turn_n_args; /* the keys: turn_n, or twice that with a flood limit */
     struct request *turn_reqs[TURNS_PER_CALL];
     size_t turn_n;
     struct event *flush;
@@ -542,10 +542,11 @@ static int send_turns(struct redis_store *rs)
     memcpy(call->reqs, rs->turn_reqs, n * sizeof *call->reqs);
     struct strbuf *cmd = &rs->cmd;
     strbuf_reset(cmd);
-    resp_put(cmd, '*', NULL, 3 + 1 + rs->turn_n_keys + 1 + rs->turn_n_args);
+    size_t n_keys = n * (rs->limited ? 2 : 1);
+    resp_put(cmd, '*', NULL, 3 + 1 + n_keys + 1 + rs->turn_n_args);
     script_call(&rs->turns, cmd);
     char numkeys[STRBUF_LL_SIZE];
-    resp_put(cmd, '$', numkeys, strbuf_ll_str(numkeys, (long long)(1 + rs->turn_n_keys)));
+    resp_put(cmd, '$', numkeys, strbuf_ll_str(numkeys, (long long)(1 + n_keys)));
     resp_str(cmd, rs->stream_key);
     strbuf_append(cmd, rs->turn_keys.data, rs->turn_keys.len);
     resp_str(cmd, rs->turns_per_minute);
@@ -557,7 +558,7 @@ static int send_turns(struct redis_store *rs)
     }
     strbuf_reset(&rs->turn_keys);
     strbuf_reset(&rs->turn_args);
-    rs->turn_n = rs->turn_n_keys = rs->turn_n_args = 0;
+    rs->turn_n = rs->turn_n_args = 0;
     return 0;
 }
 
@@ -570,7 +571,7 @@ static void fail_turns(struct redis_store *rs)
     memcpy(reqs, rs->turn_reqs, n * sizeof *reqs);
     strbuf_reset(&rs->turn_keys);
     strbuf_reset(&rs->turn_args);
-    rs->turn_n = rs->turn_n_keys = rs->turn_n_args = 0;
+    rs->turn_n = rs->turn_n_args = 0;
     if (n)
         log_at(LOG_ERROR, "redis", "op=save n=%zu err=\"not sent: no connection or no memory\"", n);
     for (size_t i = 0; i < n; i++) {
@@ -596,24 +597,31 @@ static redisAsyncContext *link_in_order(struct redis_store *rs)
     return redis_link_ctx(rs->link);
 }
 
-/* A turn for the next turns_script call (see there for its arguments). */
-static void queue_turn(struct redis_store *rs, const char *pseudonym,
-                       const struct redis_store_write *w, struct request *req)
+/* The four arguments both scripts take for a turn's session: the state blob,
+ * its TTL, the check and the session expected. */
+static void put_state_args(const struct redis_store *rs, const struct redis_store_write *w,
+                           struct strbuf *args)
 {
-    char key[KEY_MAX], ttl[STRBUF_LL_SIZE], n_events[STRBUF_LL_SIZE];
-    person_key(rs, "s", pseudonym, key);
-    resp_str(&rs->turn_keys, key);
-    rs->turn_n_keys++;
-    if (rs->limited) {
-        person_key(rs, "rl", pseudonym, key);
-        resp_str(&rs->turn_keys, key);
-        rs->turn_n_keys++;
-    }
-    struct strbuf *args = &rs->turn_args;
+    char ttl[STRBUF_LL_SIZE];
     resp_put(args, '$', w->blob ? w->blob : "", w->blob ? w->len : 0);
     resp_put(args, '$', ttl, strbuf_ll_str(ttl, w->ttl_s > 0 ? w->ttl_s : rs->ttl_s));
     resp_str(args, w->expect ? "1" : w->expect_absent ? "2" : "0");
     resp_put(args, '$', w->expect ? w->expect : "", w->expect ? w->expect_len : 0);
+}
+
+/* A turn for the next turns_script call (see there for its arguments). */
+static void queue_turn(struct redis_store *rs, const char *pseudonym,
+                       const struct redis_store_write *w, struct request *req)
+{
+    char key[KEY_MAX], n_events[STRBUF_LL_SIZE];
+    person_key(rs, "s", pseudonym, key);
+    resp_str(&rs->turn_keys, key);
+    if (rs->limited) {
+        person_key(rs, "rl", pseudonym, key);
+        resp_str(&rs->turn_keys, key);
+    }
+    struct strbuf *args = &rs->turn_args;
+    put_state_args(rs, w, args);
     resp_put(args, '$', n_events, strbuf_ll_str(n_events, (long long)w->n_events));
     for (size_t i = 0; i < w->n_events; i++)
         resp_str(args, w->events[i]);
@@ -647,17 +655,12 @@ static void tombstone_flags(const struct redis_store_write *w, struct strbuf *fl
 
 /* A turn with a STOP, an erasure or a reminder to change: save_script, alone. */
 static int save_whole(struct redis_store *rs, const char *pseudonym,
-                      const struct redis_store_write *w, struct request *req)
+                      const struct redis_store_write *w, const char *remind_at, struct request *req)
 {
     redisAsyncContext *ac = link_in_order(rs); /* before rs->cmd is written */
     if (!ac)
         return -RAIA_EIO;
     char key[KEY_MAX], rate_key[KEY_MAX], job_key[KEY_MAX], done_key[KEY_MAX];
-    char ttl[STRBUF_LL_SIZE], remind_at[24] = "";
-    if (w->remind_at_ms > 0 && w->remind_job)
-        snprintf(remind_at, sizeof remind_at, "%lld", w->remind_at_ms);
-    else if (w->remind_at_ms < 0)
-        snprintf(remind_at, sizeof remind_at, "-");
     person_key(rs, "s", pseudonym, key);
     person_key(rs, "rl", pseudonym, rate_key);
     person_key(rs, "rjob", pseudonym, job_key);
@@ -673,10 +676,7 @@ static int save_whole(struct redis_store *rs, const char *pseudonym,
                           job_key, done_key};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         resp_str(cmd, keys[i]);
-    resp_put(cmd, '$', w->blob ? w->blob : "", w->blob ? w->len : 0);
-    resp_put(cmd, '$', ttl, strbuf_ll_str(ttl, w->ttl_s > 0 ? w->ttl_s : rs->ttl_s));
-    resp_str(cmd, w->expect ? "1" : w->expect_absent ? "2" : "0");
-    resp_put(cmd, '$', w->expect ? w->expect : "", w->expect ? w->expect_len : 0);
+    put_state_args(rs, w, cmd);
     resp_str(cmd, rs->turns_per_minute);
     resp_str(cmd, remind_at);
     resp_str(cmd, pseudonym);
@@ -704,12 +704,16 @@ int redis_store_save(struct redis_store *rs, const char *pseudonym,
     if (!req)
         return -RAIA_ENOMEM;
     req->rs = rs;
-    int reminder = (w->remind_at_ms > 0 && w->remind_job) || w->remind_at_ms < 0;
-    if (!reminder && !any_tombstone(w)) {
+    char remind_at[24] = ""; /* save_script's ARGV[6]: when to remind, "-" to cancel */
+    if (w->remind_at_ms > 0 && w->remind_job)
+        snprintf(remind_at, sizeof remind_at, "%lld", w->remind_at_ms);
+    else if (w->remind_at_ms < 0)
+        snprintf(remind_at, sizeof remind_at, "-");
+    if (!remind_at[0] && !any_tombstone(w)) {
         queue_turn(rs, pseudonym, w, req);
         return 0;
     }
-    int rc = save_whole(rs, pseudonym, w, req);
+    int rc = save_whole(rs, pseudonym, w, remind_at, req);
     if (rc < 0)
         free(req);
     return rc;
