@@ -213,12 +213,10 @@ static long long script_calls(void)
 {
     redisReply *r = redisCommand(redis, "INFO commandstats");
     long long calls = 0;
-    for (const char *name = "cmdstat_eval:calls="; r && r->type == REDIS_REPLY_STRING;
-         name = "cmdstat_evalsha:calls=") {
-        const char *at = strstr(r->str, name);
-        calls += at ? atoll(at + strlen(name)) : 0;
-        if (strcmp(name, "cmdstat_evalsha:calls=") == 0)
-            break;
+    const char *names[] = {"cmdstat_eval:calls=", "cmdstat_evalsha:calls="};
+    for (size_t i = 0; i < 2 && r && r->type == REDIS_REPLY_STRING; i++) {
+        const char *at = strstr(r->str, names[i]);
+        calls += at ? atoll(at + strlen(names[i])) : 0;
     }
     freeReplyObject(r);
     return calls;
@@ -227,15 +225,27 @@ static long long script_calls(void)
 struct turn_outcome {
     int status; /* 1 until the callback */
     int none;   /* a stale turn found no session */
-    char now[16];
 };
 
 static void on_turn_saved(void *ctx, int status, const char *now, size_t len)
 {
     struct turn_outcome *o = ctx;
+    (void)len;
     o->status = status;
     o->none = now == NULL;
-    snprintf(o->now, sizeof o->now, "%.*s", (int)len, now ? now : "");
+}
+
+/* A turn that expects the session expect (NULL: that there is none) and leaves blob. */
+static struct redis_store_write turn_write(const char *expect, const char *blob,
+                                           const char *const *events, size_t n)
+{
+    return (struct redis_store_write){.expect = expect,
+                                      .expect_len = expect ? strlen(expect) : 0,
+                                      .expect_absent = expect == NULL,
+                                      .blob = blob,
+                                      .len = strlen(blob),
+                                      .events = events,
+                                      .n_events = n};
 }
 
 static struct turn_outcome turns[5];
@@ -264,31 +274,9 @@ static void test_turns_share_a_call(const char *event)
     freeReplyObject(redisCommand(redis, "SET tb-test:s:%s b-1", PSEUD_B));
     const char *two[] = {event, event};
     struct redis_store_write writes[5] = {
-        {.expect = "b-1",
-         .expect_len = 3,
-         .blob = "b-2",
-         .len = 3,
-         .events = &event,
-         .n_events = 1},
-        {.expect = "c-1",
-         .expect_len = 3,
-         .blob = "c-2",
-         .len = 3,
-         .events = &event,
-         .n_events = 1},
-        {.expect_absent = 1, .blob = "a-1", .len = 3, .events = two, .n_events = 2},
-        {.expect = "a-1",
-         .expect_len = 3,
-         .blob = "a-2",
-         .len = 3,
-         .events = &event,
-         .n_events = 1},
-        {.expect = "a-2",
-         .expect_len = 3,
-         .blob = "a-3",
-         .len = 3,
-         .events = &event,
-         .n_events = 1},
+        turn_write("b-1", "b-2", &event, 1), turn_write("c-1", "c-2", &event, 1),
+        turn_write(NULL, "a-1", two, 2),     turn_write("a-1", "a-2", &event, 1),
+        turn_write("a-2", "a-3", &event, 1),
     };
     const char *who[5] = {PSEUD_B, PSEUD_C, PSEUD_A, PSEUD_A, PSEUD_A};
     long long calls = script_calls();
@@ -318,8 +306,7 @@ static void test_turns_share_a_call(const char *event)
             strcmp(a->element[2]->str, "a-2") == 0);
     freeReplyObject(a);
     /* A load after a queued turn goes to Redis after it, as when each turn was a call. */
-    struct redis_store_write next = {
-        .expect = "b-2", .expect_len = 3, .blob = "b-3", .len = 3, .events = &event, .n_events = 1};
+    struct redis_store_write next = turn_write("b-2", "b-3", &event, 1);
     turns[0].status = 1;
     load_status = 1;
     redis_store_save(batched, PSEUD_B, &next, on_turn_saved, &turns[0]);
