@@ -174,8 +174,8 @@ static void render_writer(const struct metrics_sources *src, struct strbuf *out)
     if (!w->backlog_seen)
         return; /* no XINFO answer yet: absent rather than a made-up 0 */
     family(out, "raia_stream_backlog", "gauge",
-           "Answer-stream entries not yet in PostgreSQL: state=pending (read, not acked) or "
-           "lag (not yet read).");
+           "Answer-stream entries: state=pending (read by a writer: being written, or written "
+           "and not yet trimmed) or lag (not yet read).");
     strbuf_printf(out, "raia_stream_backlog{state=\"pending\"} %lld\n", w->pending);
     strbuf_printf(out, "raia_stream_backlog{state=\"lag\"} %lld\n", w->lag);
 }

@@ -2,9 +2,10 @@
  * pg_writer.c - answer stream -> PostgreSQL, acknowledged after COMMIT (see
  * pg_writer.h).
  *
- * One cycle: read a batch (our own unacknowledged entries first, then
- * entries idle too long in a dead consumer's hands, then new ones), write it
- * with sql/write_batch.sql, then XACK it and trim the stream. A batch PostgreSQL
+ * One cycle: read a batch (our own entries to write again first, then those
+ * of a writer silent too long, then new ones), write it with
+ * sql/write_batch.sql, then move our hold past it and trim the stream
+ * (stream_holds.h: reads are NOACK, the holds say what is unwritten). A batch PostgreSQL
  * rejects as bad data is retried one entry at a time, so a single poison
  * entry moves to the dead-letter stream instead of blocking the others.
  */
@@ -27,10 +28,11 @@
 #include "store_event.h"
 #include "str_copy.h"
 #include "strbuf.h"
+#include "stream_holds.h"
 
 #define KEY_MAX 256
 #define BLOCK_MS "1000"
-#define CLAIM_IDLE_MS "60000" /* an entry this long unacked belongs to a dead consumer */
+#define CLAIM_IDLE_MS "60000" /* a hold this long unchanged belongs to a dead writer */
 #define CLAIM_EVERY_MS 30000
 #define BACKLOG_EVERY_S 10
 /* How often each writer marks expired sessions timed_out
@@ -66,11 +68,15 @@ struct pg_writer {
     struct event_base *base;
     struct redis_link *link;
     struct pg_async *pg;
-    char stream[KEY_MAX], group[KEY_MAX], dead[KEY_MAX], consumer[128];
+    char stream[KEY_MAX], group[KEY_MAX], dead[KEY_MAX], holds[KEY_MAX], consumer[128];
+    struct stream_names names; /* the above, as stream_holds.h takes them */
     int batch_max;
     int group_ready;
-    int own_pending_done; /* our PEL (entries read before a restart or failure) is empty */
-    char claim_cursor[32];
+    int own_pending_done; /* nothing of ours left to write again (after a restart or failure) */
+    /* Writing our own entries again: the XRANGE start of the next read ("":
+     * our hold; "(id": after id; "id": from id) and the group's last
+     * delivered entry when it began, its end ("" until the first read). */
+    char recover_from[40], recover_to[32];
     long long next_claim_ms;
     long long next_sweep_ms; /* when the writer next marks expired sessions */
     int one_at_a_time;       /* entries still to write singly after a batch was rejected */
@@ -79,8 +85,8 @@ struct pg_writer {
     int writing, acking;
     size_t acked_n; /* entries in the acknowledgement in flight */
     /* cur is the batch being written; ahead, read while cur is written
-     * (read_ahead), becomes cur as soon as cur's acknowledgement is sent.
-     * Both stay in our PEL until they are acknowledged. */
+     * (read_ahead), becomes cur as soon as cur's release is sent. Our hold
+     * stays at or below both until then. */
     struct batch cur, ahead;
     struct batch_params params; /* sql/write_batch.sql's parameters for the batch */
     struct strbuf lock_param;   /* sql/person_locks.sql's parameter for the batch */
@@ -110,7 +116,7 @@ static void empty_batch(struct batch *b)
     memset(&b->locks, 0, sizeof b->locks);
 }
 
-/* cur is done with: written and its acknowledgement sent, or left in our PEL. */
+/* cur is done with: written and its release sent, or left held for a later read. */
 static void clear_batch(struct pg_writer *w)
 {
     empty_batch(&w->cur);
@@ -154,14 +160,16 @@ static void gate_leave(struct pg_writer *w)
     w->in_gate = 0;
 }
 
-/* Our PEL is read again before anything new; what was read ahead is in it. */
+/* Everything from our hold up is read again before anything new; what was
+ * read ahead is among it. */
 static void reread_own_pending(struct pg_writer *w)
 {
     w->own_pending_done = 0;
+    w->recover_from[0] = w->recover_to[0] = '\0';
     empty_batch(&w->ahead);
 }
 
-/* Stopping: what was read ahead stays in our PEL for the next start. */
+/* Stopping: what was read ahead stays held for the next start. */
 static void finish_drain(struct pg_writer *w)
 {
     void (*cb)(void *) = w->drain_cb;
@@ -187,8 +195,8 @@ static void on_acked(redisAsyncContext *ac, void *reply_ptr, void *priv)
         return;
     w->acking = 0;
     if (!reply || reply->type == REDIS_REPLY_ERROR) {
-        /* Committed but not acked: the entries stay in our PEL and are
-         * rewritten after reconnect, which the unique stream ids make a no-op. */
+        /* Committed, but our hold did not move: the entries are read and
+         * written again after reconnect, which the unique stream ids make a no-op. */
         log_at(LOG_WARN, "writer", "op=ack n=%zu err=\"%s\"", w->acked_n,
                reply ? reply->str : "connection lost");
         reread_own_pending(w);
@@ -203,50 +211,33 @@ static void on_acked(redisAsyncContext *ac, void *reply_ptr, void *priv)
 }
 
 /*
- * Acknowledges a written batch, then trims the stream below the oldest entry
- * the group still needs: the oldest read but not yet acknowledged (by any
- * writer: another's batch may still be in flight). With none pending,
- * everything delivered is in PostgreSQL: the trim goes up to the last
- * delivered entry, which is then deleted itself. So the stream keeps only
- * what is not yet in PostgreSQL. One XTRIM a batch frees whole stream nodes,
- * where XDEL of each entry cost Redis 1.5 us an entry (docs/performance.md).
- * A stream that more than one group reads is not trimmed by one group's
- * progress: then the acknowledged entries are deleted one by one. IDs go
- * 1,000 at a time because Lua's unpack has a limit below batch_max's.
- * KEYS[1]: the stream; ARGV[1]: the group; ARGV[2...]: the batch's entry ids.
+ * Where our hold goes once cur is in PostgreSQL (stream_holds_release):
+ * while our own entries are read again, to where the next of those reads
+ * starts, or where it is when that is our hold; with a batch read ahead or
+ * a read in flight, to cur's last entry (what comes after it is above it);
+ * otherwise we hold nothing.
  */
-static const char ack_script[] =
-    "local stream, group = KEYS[1], ARGV[1] "
-    /* runs command (a list: name and first arguments) over the ids */
-    "local function with_ids(command) "
-    "  for i = 2, #ARGV, 1000 do "
-    "    local args = {unpack(command)} "
-    "    for j = i, math.min(i + 999, #ARGV) do args[#args + 1] = ARGV[j] end "
-    "    redis.call(unpack(args)) "
-    "  end "
-    "end "
-    "with_ids({'XACK', stream, group}) "
-    "local groups = redis.call('XINFO', 'GROUPS', stream) "
-    "if #groups ~= 1 then "
-    "  with_ids({'XDEL', stream}) "
-    "  return 0 "
-    "end "
-    "local oldest_pending = redis.call('XPENDING', stream, group)[2] "
-    "if oldest_pending then "
-    "  return redis.call('XTRIM', stream, 'MINID', oldest_pending) "
-    "end "
-    "local g = groups[1] "
-    "for i = 1, #g, 2 do "
-    "  if g[i] == 'last-delivered-id' then "
-    "    local trimmed = redis.call('XTRIM', stream, 'MINID', g[i + 1]) "
-    "    return trimmed + redis.call('XDEL', stream, g[i + 1]) "
-    "  end "
-    "end "
-    "return 0";
+static const char *hold_after_cur(const struct pg_writer *w)
+{
+    if (!w->own_pending_done)
+        return w->recover_from[0] ? w->recover_from + (w->recover_from[0] == '(') : "=";
+    if (w->ahead.n || w->reading)
+        return w->cur.entries[w->cur.n - 1].id;
+    return "";
+}
+
+/* Sends the release of cur (or, with cur empty after a read that found
+ * nothing, of our hold) to Redis; on_acked goes on. */
+static void release_hold(struct pg_writer *w, redisAsyncContext *ac)
+{
+    w->acking = 1;
+    w->acked_n = w->cur.n;
+    stream_holds_release(ac, &w->names, w->cur.n ? hold_after_cur(w) : "", on_acked, w);
+}
 
 static void ack_batch(struct pg_writer *w)
 {
-    if (w->cur.n == 0) { /* an empty batch (a sweep): nothing to acknowledge */
+    if (w->cur.n == 0) { /* an empty batch (a sweep): nothing to release */
         next_step(w);
         return;
     }
@@ -257,27 +248,8 @@ static void ack_batch(struct pg_writer *w)
         next_step(w);
         return;
     }
-    size_t argc = w->cur.n + 5;
-    const char **argv = calloc(argc, sizeof *argv);
-    if (!argv) { /* unacknowledged, cur stays in our PEL: read again, written again (a no-op) */
-        reread_own_pending(w);
-        clear_batch(w);
-        next_step(w);
-        return;
-    }
-    argv[0] = "EVAL";
-    argv[1] = ack_script;
-    argv[2] = "1";
-    argv[3] = w->stream;
-    argv[4] = w->group;
-    for (size_t i = 0; i < w->cur.n; i++)
-        argv[i + 5] = w->cur.entries[i].id;
-    w->acking = 1;
-    w->acked_n = w->cur.n;
-    redisAsyncCommandArgv(ac, on_acked, w, (int)argc, argv, NULL);
-    free(argv);
-    /* The ids are in hiredis's buffer now, so cur is done with; a batch read
-     * ahead is written while the acknowledgement travels. */
+    release_hold(w, ac);
+    /* cur is done with; a batch read ahead is written while the release travels. */
     clear_batch(w);
     if (w->ahead.n) {
         struct batch done = w->cur;
@@ -332,7 +304,8 @@ static void split_out(struct pg_writer *w, const char *why)
     }
     log_at(LOG_WARN, "writer", "op=write n=%zu err=\"%s\" action=split", w->cur.n, why);
     w->one_at_a_time = (int)w->cur.n;
-    reread_own_pending(w); /* cur's entries, one per batch */
+    reread_own_pending(w); /* from cur's first entry, one per batch */
+    str_copy(w->recover_from, sizeof w->recover_from, w->cur.entries[0].id);
     clear_batch(w);
     next_step(w);
 }
@@ -367,7 +340,7 @@ static void on_written(void *ctx, const PGresult *res)
     log_at(LOG_WARN, "writer", "op=write n=%zu err=\"%s\" retry_ms=%d", w->cur.n, msg,
            w->backoff.next_ms);
     w->stats.failures++;
-    if (w->drain_cb) { /* stopping: the batch waits in our PEL for the next start */
+    if (w->drain_cb) { /* stopping: the batch stays held for the next start */
         clear_batch(w);
         finish_drain(w);
         return;
@@ -511,6 +484,126 @@ static void resume(struct pg_writer *w)
         next_step(w);
 }
 
+/* A read failed or was not sent: a read ahead leaves cur's cycle to go on,
+ * any other read is tried again later (or the stop goes on). */
+static void read_failed(struct pg_writer *w, enum read_kind kind, const char *why)
+{
+    log_at(LOG_WARN, "writer", "op=read err=\"%s\"", why);
+    if (kind == READ_AHEAD)
+        resume(w);
+    else if (!w->drain_cb)
+        retry_later(w);
+    else
+        finish_drain(w);
+}
+
+/* Whether a reply to a read ends here: the writer is freed, the read failed,
+ * or the writer is stopping (what was read stays held for the next start). */
+static int read_ends(struct pg_writer *w, const redisReply *reply, enum read_kind kind)
+{
+    if (w->closing)
+        return 1;
+    if (!reply || reply->type == REDIS_REPLY_ERROR) {
+        read_failed(w, kind, reply ? reply->str : "connection lost");
+        return 1;
+    }
+    if (w->drain_cb) {
+        if (!w->writing && !w->acking)
+            finish_drain(w);
+        return 1;
+    }
+    return 0;
+}
+
+/* Opens every read's callback: the read is over (its kind in *kind). NULL
+ * when the reply ends there (read_ends). */
+static struct pg_writer *read_done(void *priv, const redisReply *reply, enum read_kind *kind)
+{
+    struct pg_writer *w = priv;
+    if (w->closing)
+        return NULL;
+    *kind = w->reading;
+    w->reading = READ_NONE;
+    return read_ends(w, reply, *kind) ? NULL : w;
+}
+
+/* Where read entries go: ahead when cur is still being written or released. */
+static struct batch *read_into(struct pg_writer *w)
+{
+    return w->cur.n ? &w->ahead : &w->cur;
+}
+
+/* Entries are in: write cur, or with nothing read, go on with the cycle. */
+static void after_read(struct pg_writer *w, struct batch *into)
+{
+    if (into == &w->ahead)
+        return; /* ack_batch makes it cur once cur's release is sent */
+    if (w->cur.n)
+        write_batch(w);
+    else
+        next_step(w);
+}
+
+/* XREADGROUP: [[stream, [entries]]], or nil when there is nothing new. */
+static void on_read(redisAsyncContext *ac, void *reply_ptr, void *priv)
+{
+    redisReply *reply = reply_ptr;
+    enum read_kind kind;
+    struct pg_writer *w = read_done(priv, reply, &kind);
+    (void)ac;
+    if (!w)
+        return;
+    if (kind == READ_AHEAD && !w->own_pending_done) {
+        resume(w); /* our own are read again first, and these entries are among them */
+        return;
+    }
+    struct batch *into = read_into(w);
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 &&
+        reply->element[0]->elements == 2)
+        take_entries(w, into, reply->element[0]->element[1]);
+    if (kind == READ_NEW && !w->cur.n) { /* nothing new: we hold nothing */
+        redisAsyncContext *link = redis_link_ctx(w->link);
+        if (link) {
+            release_hold(w, link);
+            return;
+        }
+    }
+    after_read(w, into);
+}
+
+/* Our hold is set: read new entries, without a pending list (NOACK). A read
+ * ahead does not wait for entries; the cycle's read waits up to BLOCK_MS. */
+static void on_marked(redisAsyncContext *ac, void *reply_ptr, void *priv)
+{
+    enum read_kind kind;
+    struct pg_writer *w = read_done(priv, reply_ptr, &kind);
+    if (!w)
+        return;
+    char count[16];
+    snprintf(count, sizeof count, "%d", w->one_at_a_time > 0 ? 1 : w->batch_max);
+    int rc;
+    if (kind == READ_AHEAD)
+        rc = redisAsyncCommand(ac, on_read, w, "XREADGROUP GROUP %s %s COUNT %s NOACK STREAMS %s >",
+                               w->group, w->consumer, count, w->stream);
+    else
+        rc = redisAsyncCommand(
+            ac, on_read, w, "XREADGROUP GROUP %s %s COUNT %s BLOCK " BLOCK_MS " NOACK STREAMS %s >",
+            w->group, w->consumer, count, w->stream);
+    if (rc == REDIS_OK)
+        w->reading = kind;
+    else
+        read_failed(w, kind, "cannot send");
+}
+
+static void read_new(struct pg_writer *w, redisAsyncContext *ac, enum read_kind kind)
+{
+    w->reading = kind;
+    if (stream_holds_mark(ac, &w->names, on_marked, w) != REDIS_OK) {
+        w->reading = READ_NONE;
+        read_failed(w, kind, "cannot send");
+    }
+}
+
 /*
  * While a full batch is written, the next one is read, so that PostgreSQL
  * does not wait for Redis between batches when a backlog drains
@@ -522,80 +615,67 @@ static void read_ahead(struct pg_writer *w)
     if (!ac || !w->group_ready || w->reading || w->ahead.n || w->drain_cb ||
         w->cur.n < (size_t)w->batch_max || w->one_at_a_time > 0 || !w->own_pending_done)
         return;
-    char count[16];
-    snprintf(count, sizeof count, "%d", w->batch_max);
-    w->reading = READ_AHEAD;
-    redisAsyncCommand(ac, on_read, w, "XREADGROUP GROUP %s %s COUNT %s STREAMS %s >", w->group,
-                      w->consumer, count, w->stream);
+    read_new(w, ac, READ_AHEAD);
 }
 
-/* XREADGROUP: [[stream, [entries]]] or nil; XAUTOCLAIM: [cursor, [entries], [deleted]]. */
-static void on_read(redisAsyncContext *ac, void *reply_ptr, void *priv)
+/* stream_holds_recover: [to, entries]. With none left, ours are all written. */
+static void on_recovered(redisAsyncContext *ac, void *reply_ptr, void *priv)
 {
     redisReply *reply = reply_ptr;
-    struct pg_writer *w = priv;
+    enum read_kind kind;
+    struct pg_writer *w = read_done(priv, reply, &kind);
     (void)ac;
-    if (w->closing)
+    if (!w)
         return;
-    enum read_kind kind = w->reading;
-    w->reading = READ_NONE;
-    if (!reply || reply->type == REDIS_REPLY_ERROR) {
-        log_at(LOG_WARN, "writer", "op=read err=\"%s\"", reply ? reply->str : "connection lost");
-        if (kind == READ_AHEAD)
-            resume(w);
-        else if (!w->drain_cb)
-            retry_later(w);
-        else
-            finish_drain(w);
-        return;
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+        reply->element[0]->type == REDIS_REPLY_STRING) {
+        if (!w->recover_to[0])
+            str_copy(w->recover_to, sizeof w->recover_to, reply->element[0]->str);
+        take_entries(w, &w->cur, reply->element[1]);
     }
-    if (w->drain_cb) { /* stopping: what we just read stays in our PEL for the next start */
-        if (!w->writing && !w->acking)
-            finish_drain(w);
-        return;
-    }
-    if (kind == READ_AHEAD && !w->own_pending_done) {
-        resume(w); /* our PEL is read again first, and these entries are in it */
-        return;
-    }
-    /* a read ahead, unless cur was done with before it came */
-    struct batch *into = w->cur.n ? &w->ahead : &w->cur;
-    if (kind == READ_CLAIM && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2) {
-        str_copy(w->claim_cursor, sizeof w->claim_cursor, reply->element[0]->str);
-        if (strcmp(w->claim_cursor, "0-0") == 0)
-            w->next_claim_ms = clock_ms(CLOCK_MONOTONIC) + CLAIM_EVERY_MS;
-        take_entries(w, into, reply->element[1]);
-    } else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 &&
-               reply->element[0]->elements == 2) {
-        take_entries(w, into, reply->element[0]->element[1]);
-    }
-    if (into == &w->ahead)
-        return; /* ack_batch makes it cur once cur's acknowledgement is sent */
-    if (kind == READ_OWN_PENDING && w->cur.n == 0)
-        w->own_pending_done = 1;
     if (w->cur.n)
-        write_batch(w);
+        snprintf(w->recover_from, sizeof w->recover_from, "(%s", w->cur.entries[w->cur.n - 1].id);
     else
-        next_step(w);
+        w->own_pending_done = 1;
+    after_read(w, &w->cur);
+}
+
+/* stream_holds_claim: how many holds and pending entries we took over. */
+static void on_claimed(redisAsyncContext *ac, void *reply_ptr, void *priv)
+{
+    redisReply *reply = reply_ptr;
+    enum read_kind kind;
+    struct pg_writer *w = read_done(priv, reply, &kind);
+    (void)ac;
+    if (!w)
+        return;
+    w->next_claim_ms = clock_ms(CLOCK_MONOTONIC) + CLAIM_EVERY_MS;
+    if (reply->type == REDIS_REPLY_INTEGER && reply->integer > 0) {
+        log_at(LOG_INFO, "writer", "op=claim taken=%lld", reply->integer);
+        reread_own_pending(w);
+    }
+    next_step(w);
 }
 
 static void send_read(struct pg_writer *w, redisAsyncContext *ac)
 {
-    char count[16];
-    snprintf(count, sizeof count, "%d", w->one_at_a_time > 0 ? 1 : w->batch_max);
+    int count = w->one_at_a_time > 0 ? 1 : w->batch_max;
+    int rc = REDIS_OK;
     if (!w->own_pending_done) {
         w->reading = READ_OWN_PENDING;
-        redisAsyncCommand(ac, on_read, w, "XREADGROUP GROUP %s %s COUNT %s STREAMS %s 0", w->group,
-                          w->consumer, count, w->stream);
+        rc = stream_holds_recover(ac, &w->names, w->recover_from, w->recover_to, count,
+                                  on_recovered, w);
     } else if (clock_ms(CLOCK_MONOTONIC) >= w->next_claim_ms) {
         w->reading = READ_CLAIM;
-        redisAsyncCommand(ac, on_read, w, "XAUTOCLAIM %s %s %s " CLAIM_IDLE_MS " %s COUNT %s",
-                          w->stream, w->group, w->consumer, w->claim_cursor, count);
+        rc = stream_holds_claim(ac, &w->names, CLAIM_IDLE_MS, on_claimed, w);
     } else {
-        w->reading = READ_NEW;
-        redisAsyncCommand(ac, on_read, w,
-                          "XREADGROUP GROUP %s %s COUNT %s BLOCK " BLOCK_MS " STREAMS %s >",
-                          w->group, w->consumer, count, w->stream);
+        read_new(w, ac, READ_NEW);
+        return;
+    }
+    if (rc != REDIS_OK) {
+        enum read_kind kind = w->reading;
+        w->reading = READ_NONE;
+        read_failed(w, kind, "cannot send");
     }
 }
 
@@ -635,7 +715,7 @@ static long long field_int(const redisReply *map, const char *name)
 }
 
 /* XINFO GROUPS: one flat name/value array per group. "lag" (Redis 7) counts
- * entries not yet delivered to any writer; "pending" those delivered, not acked. */
+ * entries not yet delivered to any writer. */
 static void on_backlog(redisAsyncContext *ac, void *reply_ptr, void *priv)
 {
     redisReply *reply = reply_ptr;
@@ -645,16 +725,26 @@ static void on_backlog(redisAsyncContext *ac, void *reply_ptr, void *priv)
         return;
     for (size_t i = 0; i < reply->elements; i++) {
         const redisReply *g = reply->element[i];
-        if (g->type != REDIS_REPLY_ARRAY || g->elements < 2 ||
-            g->element[1]->type != REDIS_REPLY_STRING || strcmp(g->element[1]->str, w->group) != 0)
-            continue;
-        long long pending = field_int(g, "pending"), lag = field_int(g, "lag");
-        w->stats.pending = pending;
-        w->stats.lag = lag;
-        w->stats.backlog_seen = 1;
-        log_at(pending + lag > 0 ? LOG_INFO : LOG_DEBUG, "writer",
-               "op=backlog pending=%lld lag=%lld", pending, lag);
+        if (g->type == REDIS_REPLY_ARRAY && g->elements >= 2 &&
+            g->element[1]->type == REDIS_REPLY_STRING && strcmp(g->element[1]->str, w->group) == 0)
+            w->stats.lag = field_int(g, "lag");
     }
+}
+
+/* XLEN, right after XINFO GROUPS: what the stream holds beyond the lag was
+ * delivered to a writer and is in flight, or written and not yet trimmed. */
+static void on_length(redisAsyncContext *ac, void *reply_ptr, void *priv)
+{
+    redisReply *reply = reply_ptr;
+    struct pg_writer *w = priv;
+    (void)ac;
+    if (w->closing || !reply || reply->type != REDIS_REPLY_INTEGER)
+        return;
+    long long lag = w->stats.lag > 0 ? w->stats.lag : 0;
+    w->stats.pending = reply->integer > lag ? reply->integer - lag : 0;
+    w->stats.backlog_seen = 1;
+    log_at(w->stats.pending + lag > 0 ? LOG_INFO : LOG_DEBUG, "writer",
+           "op=backlog pending=%lld lag=%lld", w->stats.pending, w->stats.lag);
 }
 
 static void on_backlog_timer(evutil_socket_t fd, short what, void *ctx)
@@ -663,8 +753,10 @@ static void on_backlog_timer(evutil_socket_t fd, short what, void *ctx)
     (void)fd;
     (void)what;
     redisAsyncContext *ac = redis_link_ctx(w->link);
-    if (ac && w->group_ready)
+    if (ac && w->group_ready) {
         redisAsyncCommand(ac, on_backlog, w, "XINFO GROUPS %s", w->stream);
+        redisAsyncCommand(ac, on_length, w, "XLEN %s", w->stream);
+    }
 }
 
 /* ---- lifecycle ---- */
@@ -697,8 +789,7 @@ static void on_redis_up(void *ctx)
     reread_own_pending(w);
     w->reading = READ_NONE;
     w->acking = 0;
-    redisAsyncCommand(redis_link_ctx(w->link), on_group, w, "XGROUP CREATE %s %s 0 MKSTREAM",
-                      w->stream, w->group);
+    stream_holds_join(redis_link_ctx(w->link), &w->names, on_group, w);
 }
 
 static void on_pg_up(void *ctx)
@@ -733,8 +824,9 @@ struct pg_writer *pg_writer_new(struct event_base *base, const struct pg_writer_
     snprintf(w->stream, sizeof w->stream, "%sanswers", opts->prefix);
     snprintf(w->group, sizeof w->group, "%swriters", opts->prefix);
     snprintf(w->dead, sizeof w->dead, "%sanswers:dead", opts->prefix);
+    snprintf(w->holds, sizeof w->holds, "%sanswers:held", opts->prefix);
     str_copy(w->consumer, sizeof w->consumer, opts->consumer);
-    snprintf(w->claim_cursor, sizeof w->claim_cursor, "0-0");
+    w->names = (struct stream_names){w->stream, w->holds, w->group, w->consumer};
     w->cur.entries = calloc((size_t)opts->batch_max, sizeof *w->cur.entries);
     w->ahead.entries = calloc((size_t)opts->batch_max, sizeof *w->ahead.entries);
     w->retry = evtimer_new(base, on_retry, w);
@@ -766,7 +858,7 @@ void pg_writer_drain(struct pg_writer *w, void (*cb)(void *ctx), void *ctx)
     w->drain_ctx = ctx;
     event_del(w->retry);
     /* Nothing to finish unless a batch is being written or acked; a read in
-     * flight is not waited for (its entries stay pending for the next start). */
+     * flight is not waited for (its entries stay held for the next start). */
     if (!w->writing && !w->acking)
         finish_drain(w);
 }

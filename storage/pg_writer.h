@@ -2,12 +2,13 @@
  * pg_writer.h - moves answer events from the Redis stream into PostgreSQL.
  *
  * Runs inside the gateway's event loop with its own hiredis connection
- * (XREADGROUP ... BLOCK) and a non-blocking libpq connection (PQsendQuery*,
+ * (XREADGROUP ... NOACK BLOCK) and a non-blocking libpq connection (PQsendQuery*,
  * PQsocket watched by an event; never PQexec). Each batch is written by one
- * SQL statement (atomic), and the stream entries are XACKed only after
- * PostgreSQL confirmed it. Entries carry their stream id into a unique
- * column, so replaying a batch after a crash inserts nothing twice. Pending
- * entries of dead consumers are claimed (XAUTOCLAIM). While PostgreSQL is
+ * SQL statement (atomic), and the writer's hold on the stream
+ * (stream_holds.h) moves past the entries only after PostgreSQL confirmed
+ * it. Entries carry their stream id into a unique column, so writing a
+ * batch again after a crash inserts nothing twice. The holds of dead
+ * writers are taken over after a minute. While PostgreSQL is
  * down the writer retries with backoff and the backlog waits in Redis: the
  * citizen's hot path never waits on it (DESIGN rule 4).
  * Called by gateway/main.c.
@@ -52,7 +53,7 @@ struct pg_writer_stats {
     long long batches, entries, answers; /* committed to PostgreSQL */
     long long failures;                  /* batches that failed and wait to be retried */
     long long read_ahead;   /* batches read while the one before them was written (a backlog) */
-    long long pending, lag; /* stream entries read but not acked, and not yet read (XINFO) */
+    long long pending, lag; /* stream entries read (XLEN - lag), and not yet read (XINFO) */
     int backlog_seen;       /* pending and lag were read at least once */
 };
 /** Borrowed from w, updated as it works. */
