@@ -9,7 +9,7 @@
 
 /* Every script may run with Redis at its memory limit (noeviction): the
  * writers must go on draining the stream then, which frees memory, and a
- * hold is a few bytes (docs/storage.md, "Redis memory"). */
+ * hold is a few bytes (docs/storage.md, "Redis keys"). */
 #define LUA_ALLOW_OOM "#!lua flags=allow-oom\n"
 
 /* Helpers the scripts share: Redis's clock in ms, the group's last
@@ -51,8 +51,8 @@ static const char mark_script[] = LUA_HELPERS
     "redis.call('HSET', KEYS[2], ARGV[2], id .. ' ' .. now_ms()) "
     "return id";
 
-/* A hold that does not parse (written by hand) bounds nothing: the trim
- * then keeps everything (0-0) rather than guess. */
+/* A hold that does not parse (written by hand) reads as 0-0: the trim then
+ * keeps everything rather than guess. */
 static const char release_script[] = LUA_HELPERS
     "local keep = ARGV[3] "
     "if keep == '=' then keep = hold_id(redis.call('HGET', KEYS[2], ARGV[2])) end "
