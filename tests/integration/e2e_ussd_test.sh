@@ -7,7 +7,8 @@
 # number appears in any form in Redis, the database dump or the gateway log.
 set -euo pipefail
 source "$(dirname "$0")/lib/stack_test.sh"
-RAIA_LOG_LEVEL=debug
+# read by scripts/lib/stack.sh when it writes the gateway's config
+export RAIA_LOG_LEVEL=debug
 stack_test_begin "$1" e2e
 
 
@@ -123,7 +124,7 @@ check "sessions record the exact definition that ran (flow file and areas)" test
 registered() {
   test "$(sql "SELECT count(*) FROM flows
                WHERE encode(sha256(convert_to(definition, 'UTF8')), 'hex') = flow_checksum")" = \
-    "$(ls "$src"/config/flows/*.yaml | wc -l)"
+    "$(find "$src/config/flows" -maxdepth 1 -name '*.yaml' | wc -l)"
 }
 check "flows registry holds every shipped flow, byte for byte" wait_until 10 registered
 check "refusal counted, refusing person not stored" test "$(sql "
