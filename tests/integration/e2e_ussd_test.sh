@@ -38,10 +38,10 @@ kill "$monitor"
 # script, with the other turns the gateway made in the same pass of its event
 # loop (the five phones often answer together), so at most 31 calls; each
 # turn writes its session once (a SET, or a DEL at the end), and none needs
-# a GET first (this gateway saved that session last). The writer's
-# acknowledging script (an EVAL that trims the stream) is not a turn's.
+# a GET first (this gateway saved that session last). The writers' scripts
+# (EVALs on the stream and its holds, storage/stream_holds.c) are not a turn's.
 client_calls() {
-  grep -v ' lua\]' "$run/redis-monitor.txt" | grep -v "XTRIM" | grep -ci "\] \"$1\"" || true
+  grep -v ' lua\]' "$run/redis-monitor.txt" | grep -v ':answers:held"' | grep -ci "\] \"$1\"" || true
 }
 saves=$(($(client_calls evalsha) + $(client_calls eval)))
 session_writes=$(grep ' lua\]' "$run/redis-monitor.txt" | grep -cE '\] "(SET|DEL)" "[^"]*:s:' || true)
