@@ -515,6 +515,21 @@ static int read_ends(struct pg_writer *w, const redisReply *reply, enum read_kin
     return 0;
 }
 
+/* How many entries a read asks for: one at a time after a batch was split. */
+static int read_count(const struct pg_writer *w)
+{
+    return w->one_at_a_time > 0 ? 1 : w->batch_max;
+}
+
+/* A read of kind was handed to hiredis (rc REDIS_OK: it is in flight) or not. */
+static void read_sent(struct pg_writer *w, enum read_kind kind, int rc)
+{
+    if (rc == REDIS_OK)
+        w->reading = kind;
+    else
+        read_failed(w, kind, "cannot send");
+}
+
 /* Opens every read's callback: the read is over (its kind in *kind). NULL
  * when the reply ends there (read_ends). */
 static struct pg_writer *read_done(void *priv, const redisReply *reply, enum read_kind *kind)
@@ -550,7 +565,6 @@ static void on_read(redisAsyncContext *ac, void *reply_ptr, void *priv)
     redisReply *reply = reply_ptr;
     enum read_kind kind;
     struct pg_writer *w = read_done(priv, reply, &kind);
-    (void)ac;
     if (!w)
         return;
     if (kind == READ_AHEAD && !w->own_pending_done) {
@@ -562,11 +576,8 @@ static void on_read(redisAsyncContext *ac, void *reply_ptr, void *priv)
         reply->element[0]->elements == 2)
         take_entries(w, into, reply->element[0]->element[1]);
     if (kind == READ_NEW && !w->cur.n) { /* nothing new: we hold nothing */
-        redisAsyncContext *link = redis_link_ctx(w->link);
-        if (link) {
-            release_hold(w, link);
-            return;
-        }
+        release_hold(w, ac);
+        return;
     }
     after_read(w, into);
 }
@@ -579,29 +590,20 @@ static void on_marked(redisAsyncContext *ac, void *reply_ptr, void *priv)
     struct pg_writer *w = read_done(priv, reply_ptr, &kind);
     if (!w)
         return;
-    char count[16];
-    snprintf(count, sizeof count, "%d", w->one_at_a_time > 0 ? 1 : w->batch_max);
-    int rc;
+    int count = read_count(w), rc;
     if (kind == READ_AHEAD)
-        rc = redisAsyncCommand(ac, on_read, w, "XREADGROUP GROUP %s %s COUNT %s NOACK STREAMS %s >",
+        rc = redisAsyncCommand(ac, on_read, w, "XREADGROUP GROUP %s %s COUNT %d NOACK STREAMS %s >",
                                w->group, w->consumer, count, w->stream);
     else
         rc = redisAsyncCommand(
-            ac, on_read, w, "XREADGROUP GROUP %s %s COUNT %s BLOCK " BLOCK_MS " NOACK STREAMS %s >",
+            ac, on_read, w, "XREADGROUP GROUP %s %s COUNT %d BLOCK " BLOCK_MS " NOACK STREAMS %s >",
             w->group, w->consumer, count, w->stream);
-    if (rc == REDIS_OK)
-        w->reading = kind;
-    else
-        read_failed(w, kind, "cannot send");
+    read_sent(w, kind, rc);
 }
 
 static void read_new(struct pg_writer *w, redisAsyncContext *ac, enum read_kind kind)
 {
-    w->reading = kind;
-    if (stream_holds_mark(ac, &w->names, on_marked, w) != REDIS_OK) {
-        w->reading = READ_NONE;
-        read_failed(w, kind, "cannot send");
-    }
+    read_sent(w, kind, stream_holds_mark(ac, &w->names, on_marked, w));
 }
 
 /*
@@ -659,24 +661,14 @@ static void on_claimed(redisAsyncContext *ac, void *reply_ptr, void *priv)
 
 static void send_read(struct pg_writer *w, redisAsyncContext *ac)
 {
-    int count = w->one_at_a_time > 0 ? 1 : w->batch_max;
-    int rc = REDIS_OK;
-    if (!w->own_pending_done) {
-        w->reading = READ_OWN_PENDING;
-        rc = stream_holds_recover(ac, &w->names, w->recover_from, w->recover_to, count,
-                                  on_recovered, w);
-    } else if (clock_ms(CLOCK_MONOTONIC) >= w->next_claim_ms) {
-        w->reading = READ_CLAIM;
-        rc = stream_holds_claim(ac, &w->names, CLAIM_IDLE_MS, on_claimed, w);
-    } else {
+    if (!w->own_pending_done)
+        read_sent(w, READ_OWN_PENDING,
+                  stream_holds_recover(ac, &w->names, w->recover_from, w->recover_to, read_count(w),
+                                       on_recovered, w));
+    else if (clock_ms(CLOCK_MONOTONIC) >= w->next_claim_ms)
+        read_sent(w, READ_CLAIM, stream_holds_claim(ac, &w->names, CLAIM_IDLE_MS, on_claimed, w));
+    else
         read_new(w, ac, READ_NEW);
-        return;
-    }
-    if (rc != REDIS_OK) {
-        enum read_kind kind = w->reading;
-        w->reading = READ_NONE;
-        read_failed(w, kind, "cannot send");
-    }
 }
 
 static void next_step(struct pg_writer *w)
