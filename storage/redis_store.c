@@ -522,6 +522,14 @@ static void on_turns_reply(redisAsyncContext *ac, void *reply_ptr, void *priv)
     free(call);
 }
 
+/* Empties the queue of turns (their requests are someone else's now). */
+static void clear_queue(struct redis_store *rs)
+{
+    strbuf_reset(&rs->turn_keys);
+    strbuf_reset(&rs->turn_args);
+    rs->turn_n = rs->turn_n_args = 0;
+}
+
 /*
  * Sends the turns waiting for turns_script in one call: 0, or -1 when it
  * cannot (no link, out of memory), and they stay queued. Never runs a
@@ -556,9 +564,7 @@ static int send_turns(struct redis_store *rs)
         free(call);
         return -1;
     }
-    strbuf_reset(&rs->turn_keys);
-    strbuf_reset(&rs->turn_args);
-    rs->turn_n = rs->turn_n_args = 0;
+    clear_queue(rs);
     return 0;
 }
 
@@ -569,9 +575,7 @@ static void fail_turns(struct redis_store *rs)
     struct request *reqs[TURNS_PER_CALL];
     size_t n = rs->turn_n;
     memcpy(reqs, rs->turn_reqs, n * sizeof *reqs);
-    strbuf_reset(&rs->turn_keys);
-    strbuf_reset(&rs->turn_args);
-    rs->turn_n = rs->turn_n_args = 0;
+    clear_queue(rs);
     if (n)
         log_at(LOG_ERROR, "redis", "op=save n=%zu err=\"not sent: no connection or no memory\"", n);
     for (size_t i = 0; i < n; i++) {

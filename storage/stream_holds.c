@@ -111,8 +111,8 @@ static const char claim_script[] = LUA_HELPERS
 static const char join_script[] =
     LUA_ALLOW_OOM "return redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')";
 
-static int send(redisAsyncContext *ac, const char *script, const struct stream_names *n,
-                int extra_n, const char *const *extra, redisCallbackFn *cb, void *priv)
+static int eval_script(redisAsyncContext *ac, const char *script, const struct stream_names *n,
+                       int extra_n, const char *const *extra, redisCallbackFn *cb, void *priv)
 {
     const char *argv[10] = {"EVAL", script, "2", n->stream, n->holds, n->group, n->consumer};
     int argc = 7;
@@ -124,19 +124,19 @@ static int send(redisAsyncContext *ac, const char *script, const struct stream_n
 int stream_holds_join(redisAsyncContext *ac, const struct stream_names *n, redisCallbackFn *cb,
                       void *priv)
 {
-    return send(ac, join_script, n, 0, NULL, cb, priv);
+    return eval_script(ac, join_script, n, 0, NULL, cb, priv);
 }
 
 int stream_holds_mark(redisAsyncContext *ac, const struct stream_names *n, redisCallbackFn *cb,
                       void *priv)
 {
-    return send(ac, mark_script, n, 0, NULL, cb, priv);
+    return eval_script(ac, mark_script, n, 0, NULL, cb, priv);
 }
 
 int stream_holds_release(redisAsyncContext *ac, const struct stream_names *n, const char *keep,
                          redisCallbackFn *cb, void *priv)
 {
-    return send(ac, release_script, n, 1, &keep, cb, priv);
+    return eval_script(ac, release_script, n, 1, &keep, cb, priv);
 }
 
 int stream_holds_recover(redisAsyncContext *ac, const struct stream_names *n, const char *from,
@@ -145,11 +145,11 @@ int stream_holds_recover(redisAsyncContext *ac, const struct stream_names *n, co
     char count_s[16];
     snprintf(count_s, sizeof count_s, "%d", count);
     const char *extra[] = {from, to, count_s};
-    return send(ac, recover_script, n, 3, extra, cb, priv);
+    return eval_script(ac, recover_script, n, 3, extra, cb, priv);
 }
 
 int stream_holds_claim(redisAsyncContext *ac, const struct stream_names *n, const char *idle_ms,
                        redisCallbackFn *cb, void *priv)
 {
-    return send(ac, claim_script, n, 1, &idle_ms, cb, priv);
+    return eval_script(ac, claim_script, n, 1, &idle_ms, cb, priv);
 }

@@ -172,17 +172,26 @@ static int store_up(void)
     return redis_store_load(store, "probe", on_loaded, NULL) == 0;
 }
 
+/* Another store on the same Redis, under prefix with a flood limit, connected. */
+static struct redis_store *limited_store(const char *prefix, int turns_per_minute)
+{
+    struct raia_err err = {0};
+    struct redis_store_opts opts = {.url = redis_url,
+                                    .session_ttl_s = 600,
+                                    .prefix = prefix,
+                                    .turns_per_minute = turns_per_minute};
+    struct redis_store *other = redis_store_new(base, &opts, &err);
+    struct redis_store *saved = store;
+    store = other; /* store_up probes the global store */
+    run_until(store_up, 10);
+    store = saved;
+    return other;
+}
+
 /* A second store on the same Redis with a limit of 3 turns a minute. */
 static void test_rate_limit(const char *event)
 {
-    struct raia_err err = {0};
-    struct redis_store_opts opts = {
-        .url = redis_url, .session_ttl_s = 600, .prefix = "rl-test:", .turns_per_minute = 3};
-    struct redis_store *limited = redis_store_new(base, &opts, &err);
-    struct redis_store *saved = store;
-    store = limited;
-    run_until(store_up, 10);
-    store = saved;
+    struct redis_store *limited = limited_store("rl-test:", 3);
     int statuses[4];
     for (int i = 0; i < 4; i++) {
         save(limited, NULL, "s", &event, 1);
@@ -263,14 +272,7 @@ static int turns_done(void)
  * minute, so that the turn counters travel with them. */
 static void test_turns_share_a_call(const char *event)
 {
-    struct raia_err err = {0};
-    struct redis_store_opts opts = {
-        .url = redis_url, .session_ttl_s = 600, .prefix = "tb-test:", .turns_per_minute = 2};
-    struct redis_store *batched = redis_store_new(base, &opts, &err);
-    struct redis_store *saved = store;
-    store = batched;
-    run_until(store_up, 10);
-    store = saved;
+    struct redis_store *batched = limited_store("tb-test:", 2);
     freeReplyObject(redisCommand(redis, "SET tb-test:s:%s b-1", PSEUD_B));
     const char *two[] = {event, event};
     struct redis_store_write writes[5] = {
